@@ -1,0 +1,278 @@
+//! `action=emailuser` and `action=resetpassword`.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+use crate::api::{Api, Kind};
+use crate::error::{ApiError, Error, Message};
+use crate::http::{Method, Request, Response};
+use crate::response::{RawMessage, decode, decode_error};
+use crate::secret::Token;
+
+/// An email to a wiki user (`action=emailuser`).
+///
+/// ```
+/// use mw_core::{Api, EmailUser, Response, Token, EmailResult, parse_email_user};
+/// let api = Api::new("https://wiki.example/w/api.php", "MyTool/1.0 (me@example.org)")?;
+/// let email = EmailUser::new("Bob", "Hello | there", "Line 1\nLine 2").cc_me(true);
+/// let req = api.email_user_request(&email, &Token::new("abc+\\"))?;
+/// let body = String::from_utf8(req.body.clone()).unwrap();
+/// assert!(body.starts_with("action=emailuser&target=Bob&subject=Hello+%7C+there"));
+/// assert!(body.contains("&ccme=1&"));
+/// assert!(body.ends_with("&token=abc%2B%5C"));
+///
+/// let sent = parse_email_user(&Response::json(r#"{"emailuser":{"result":"Success"}}"#))?;
+/// assert_eq!(sent.result, EmailResult::Success);
+/// # Ok::<(), mw_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailUser {
+    /// The user to email.
+    pub target: String,
+    /// The subject.
+    pub subject: String,
+    /// The message.
+    pub text: String,
+    /// Whether to send a copy to the sender.
+    pub cc_me: bool,
+}
+
+impl EmailUser {
+    /// An email to `target`, without a copy to the sender.
+    pub fn new(
+        target: impl Into<String>,
+        subject: impl Into<String>,
+        text: impl Into<String>,
+    ) -> Self {
+        Self {
+            target: target.into(),
+            subject: subject.into(),
+            text: text.into(),
+            cc_me: false,
+        }
+    }
+
+    /// Whether to send a copy to the sender (`ccme`).
+    #[must_use]
+    pub fn cc_me(mut self, cc_me: bool) -> Self {
+        self.cc_me = cc_me;
+        self
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        if self.target.trim().is_empty() {
+            return Err(Error::invalid("target", "must not be empty"));
+        }
+        if self.target.contains(['\n', '\r']) {
+            return Err(Error::invalid("target", "must not hold a line break"));
+        }
+        // MediaWiki refuses an empty text (missingparam); say so before sending.
+        if self.text.trim().is_empty() {
+            return Err(Error::invalid("text", "must not be empty"));
+        }
+        Ok(())
+    }
+}
+
+/// How `emailuser` went, when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailResult {
+    /// Sent.
+    Success,
+    /// Sent, with warnings.
+    Warnings,
+}
+
+impl EmailResult {
+    /// `"Success"` or `"Warnings"`, as MediaWiki spells them.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmailResult::Success => "Success",
+            EmailResult::Warnings => "Warnings",
+        }
+    }
+}
+
+/// An email the server accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmailSent {
+    /// `Success` or `Warnings`.
+    pub result: EmailResult,
+    /// Every warning: the answer's and the module's own.
+    pub warnings: Vec<Message>,
+}
+
+impl Api {
+    /// The `emailuser` request for `email`, with the session's csrf token.
+    /// `ccme` is sent only when true: MediaWiki reads any value, even `0`,
+    /// as true.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an empty target or text, or a target
+    /// holding a line break.
+    pub fn email_user_request(&self, email: &EmailUser, token: &Token) -> Result<Request, Error> {
+        email.validate()?;
+        let mut params = vec![
+            ("action", Cow::Borrowed("emailuser")),
+            ("target", Cow::Borrowed(email.target.as_str())),
+            ("subject", Cow::Borrowed(email.subject.as_str())),
+            ("text", Cow::Borrowed(email.text.as_str())),
+        ];
+        if email.cc_me {
+            params.push(("ccme", Cow::Borrowed("1")));
+        }
+        Ok(self.build(Method::Post, &params, Some(token), Kind::Write))
+    }
+}
+
+/// Reads the answer to [`Api::email_user_request`].
+///
+/// # Errors
+/// An API error (`notarget`, `noemail`, `ratelimited`, ...). A `Failure`
+/// result, where the server tried and could not send, is an [`Error::Api`]
+/// with the module's first error (or `emailuser-failure`) and all of them.
+pub fn parse_email_user(resp: &Response) -> Result<EmailSent, Error> {
+    let decoded = decode(resp)?;
+    let body = decoded
+        .body
+        .emailuser
+        .ok_or_else(|| decode_error(resp, "the answer holds no emailuser"))?;
+    let mut warnings = decoded.warnings;
+    warnings.extend(body.warnings.into_iter().map(RawMessage::into_message));
+    let result = match body.result.as_str() {
+        "Success" => EmailResult::Success,
+        "Warnings" => EmailResult::Warnings,
+        "Failure" => {
+            let errors: Vec<Message> = body
+                .errors
+                .into_iter()
+                .map(RawMessage::into_message)
+                .collect();
+            let mut err = match errors.first() {
+                Some(first) => ApiError::new(first.code.clone(), first.text.clone(), resp.status),
+                None => ApiError::new(
+                    "emailuser-failure",
+                    "the server could not send the email",
+                    resp.status,
+                ),
+            };
+            err.module = Some("emailuser".to_owned());
+            if !errors.is_empty() {
+                err.errors = errors;
+            }
+            err.warnings = warnings;
+            return Err(err.into());
+        }
+        other => {
+            return Err(decode_error(
+                resp,
+                &format!("unknown emailuser result {other:?}"),
+            ));
+        }
+    };
+    Ok(EmailSent { result, warnings })
+}
+
+/// `emailuser` of an answer.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct EmailUserBody {
+    result: String,
+    warnings: Vec<RawMessage>,
+    errors: Vec<RawMessage>,
+}
+
+/// Whose password to reset (`action=resetpassword`): by user name, by email
+/// address, or both.
+///
+/// MediaWiki answers `success` even when it sent no mail (an unknown user,
+/// a throttled reset): success means the request was accepted, not that a
+/// mail went out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResetPassword {
+    user: Option<String>,
+    email: Option<String>,
+}
+
+impl ResetPassword {
+    /// A reset for `user`, for `email`, or for both. Give at least one.
+    ///
+    /// ```
+    /// use mw_core::ResetPassword;
+    /// assert!(ResetPassword::new(Some("Bob"), None).is_ok());
+    /// assert!(ResetPassword::new(None, None).is_err()); // refused before sending
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when neither is given, or one given is empty.
+    pub fn new(user: Option<&str>, email: Option<&str>) -> Result<Self, Error> {
+        for (field, value) in [("user", user), ("email", email)] {
+            if value.is_some_and(|v| v.trim().is_empty()) {
+                return Err(Error::invalid(field, "must not be empty when given"));
+            }
+        }
+        if user.is_none() && email.is_none() {
+            return Err(Error::invalid(
+                "user or email",
+                "give a user name, an email address, or both",
+            ));
+        }
+        Ok(Self {
+            user: user.map(str::to_owned),
+            email: email.map(str::to_owned),
+        })
+    }
+
+    /// The user name, if given.
+    pub fn user(&self) -> Option<&str> {
+        self.user.as_deref()
+    }
+
+    /// The email address, if given.
+    pub fn email(&self) -> Option<&str> {
+        self.email.as_deref()
+    }
+}
+
+impl Api {
+    /// The `resetpassword` request. Logged out, the token is the anonymous
+    /// `+\` ([`Token::anonymous`]); through a bot password MediaWiki refuses
+    /// it (`badaccess`).
+    ///
+    /// ```
+    /// use mw_core::{Api, ResetPassword, Response, Token, parse_reset_password};
+    /// let api = Api::new("https://wiki.example/w/api.php", "MyTool/1.0 (me@example.org)")?;
+    /// let reset = ResetPassword::new(None, Some("bob@example.org"))?;
+    /// let req = api.reset_password_request(&reset, &Token::anonymous());
+    /// let body = String::from_utf8(req.body).unwrap();
+    /// assert_eq!(body, "action=resetpassword&email=bob%40example.org&format=json\
+    ///     &formatversion=2&errorformat=plaintext&token=%2B%5C");
+    /// let warnings = parse_reset_password(&Response::json(r#"{"resetpassword":{"status":"success"}}"#))?;
+    /// assert!(warnings.is_empty());
+    /// # Ok::<(), mw_core::Error>(())
+    /// ```
+    pub fn reset_password_request(&self, reset: &ResetPassword, token: &Token) -> Request {
+        let mut params = vec![("action", Cow::Borrowed("resetpassword"))];
+        if let Some(user) = &reset.user {
+            params.push(("user", Cow::Borrowed(user.as_str())));
+        }
+        if let Some(email) = &reset.email {
+            params.push(("email", Cow::Borrowed(email.as_str())));
+        }
+        self.build(Method::Post, &params, Some(token), Kind::Write)
+    }
+}
+
+/// Reads the answer to [`Api::reset_password_request`]; returns the
+/// warnings.
+///
+/// # Errors
+/// An API error (`passwordreset-nodata`, `badaccess`, ...).
+pub fn parse_reset_password(resp: &Response) -> Result<Vec<Message>, Error> {
+    let decoded = decode(resp)?;
+    if decoded.body.resetpassword.is_none() {
+        return Err(decode_error(resp, "the answer holds no resetpassword"));
+    }
+    Ok(decoded.warnings)
+}

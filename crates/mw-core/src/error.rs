@@ -1,0 +1,375 @@
+//! Errors by stage, and retry advice as data.
+//!
+//! An [`Error`] says where things went wrong: input refused before anything
+//! was sent ([`Error::InvalidInput`]), an HTTP status that carried no API
+//! answer ([`Error::Http`]), a body that could not be decoded
+//! ([`Error::Decode`]), an error the API reported ([`Error::Api`]), or a
+//! login the server refused ([`Error::Login`]). [`Error::retry_advice`] says
+//! whether sending again is safe, and what to do first.
+
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+
+/// Any failure the core can report.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input was refused before anything was sent.
+    #[error(transparent)]
+    InvalidInput(#[from] InvalidInput),
+
+    /// The server answered with an HTTP error status and no API error body.
+    #[error("http status {status}")]
+    Http {
+        /// The HTTP status code.
+        status: u16,
+        /// The `Retry-After` header, when present and readable.
+        retry_after: Option<RetryAfter>,
+        /// The start of the body, for diagnosis (at most 200 characters).
+        snippet: String,
+    },
+
+    /// The body was not the JSON answer expected.
+    #[error("undecodable response (http {status}): {reason}")]
+    Decode {
+        /// The HTTP status code.
+        status: u16,
+        /// What was wrong (short, lowercase).
+        reason: String,
+        /// The start of the body, for diagnosis (at most 200 characters).
+        snippet: String,
+    },
+
+    /// The API answered with an error.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+
+    /// A login or client login was refused.
+    #[error(transparent)]
+    Login(#[from] LoginError),
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Error::Api(Box::new(e))
+    }
+}
+
+/// Input refused before anything was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid input: {field}: {reason}")]
+pub struct InvalidInput {
+    /// The argument or item at fault (`"target"`, `"option name"`, ...).
+    pub field: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl InvalidInput {
+    /// An invalid-input error for `field`.
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// An error or warning message from the API, in any of its shapes.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Message {
+    /// The message code (`badtoken`, `validationfailed`, ...). Empty for a
+    /// warning in the legacy format, which carries no code.
+    pub code: String,
+    /// MediaWiki's own text for it.
+    pub text: String,
+    /// The module that reported it (`emailuser`, `main`, ...), when known.
+    pub module: Option<String>,
+    /// Extra data the server attached (for `maxlag`: `lag`, `host`, ...).
+    pub data: Option<Value>,
+}
+
+/// An error the API reported, with everything it said.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("api error {code}: {text}")]
+pub struct ApiError {
+    /// The first error's code.
+    pub code: String,
+    /// The first error's text (`info` in the legacy format).
+    pub text: String,
+    /// The module that reported the first error.
+    pub module: Option<String>,
+    /// The HTTP status the error came with.
+    pub http_status: u16,
+    /// Every error the server listed, the first included.
+    pub errors: Vec<Message>,
+    /// Every warning the server gave alongside.
+    pub warnings: Vec<Message>,
+    /// The `Retry-After` header, when present and readable.
+    pub retry_after: Option<RetryAfter>,
+}
+
+impl ApiError {
+    /// An error with one message; the other fields empty.
+    pub fn new(code: impl Into<String>, text: impl Into<String>, http_status: u16) -> Self {
+        let (code, text) = (code.into(), text.into());
+        let first = Message {
+            code: code.clone(),
+            text: text.clone(),
+            module: None,
+            data: None,
+        };
+        Self {
+            code,
+            text,
+            module: None,
+            http_status,
+            errors: vec![first],
+            warnings: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    /// What the error means, so callers match on meaning, not strings.
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::from_code(
+            &self.code,
+            self.errors.first().and_then(|m| m.data.as_ref()),
+        )
+    }
+}
+
+/// The meaning of an API error code. Documented and observed spellings of
+/// one condition map to one kind; unknown codes arrive as
+/// [`ErrorKind::Other`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// `badtoken`: the token is stale or was mangled; fetch a new one.
+    BadToken,
+    /// `notloggedin`: the action needs a logged-in user.
+    NotLoggedIn,
+    /// `assertuserfailed`, `assertnameduserfailed`: the session is no longer
+    /// the logged-in user's (it expired or was ended on the server).
+    AssertUserFailed,
+    /// `assertbotfailed`: the user lacks the bot right.
+    AssertBotFailed,
+    /// `permissiondenied`, `badaccess`, `permissions`: a right is missing
+    /// (for example `resetpassword` through a bot password).
+    PermissionDenied,
+    /// `mustpostparams`: a parameter was in the query string of a write.
+    MustPostParams,
+    /// `missingparam`: a required parameter was absent or empty.
+    MissingParam,
+    /// `invalidparammix`: parameters that cannot go together.
+    InvalidParamMix,
+    /// `cantsend`: the sender cannot send email (logged out, or no
+    /// confirmed address).
+    CantSend,
+    /// `blockedfrommail` (documented) or `blockedemailuser` (what 1.39
+    /// sends): the sender is blocked from sending email.
+    BlockedFromEmail,
+    /// `blocked`: the user is blocked.
+    Blocked,
+    /// `usermaildisabled`: user email is disabled on the wiki.
+    UserMailDisabled,
+    /// `notarget`: no such target user.
+    NoTarget,
+    /// `noemail`: the target has no email address.
+    NoEmail,
+    /// `nowikiemail`: the target does not accept email from users.
+    NoWikiEmail,
+    /// `ratelimited`: too many actions of this kind; not worth retrying soon.
+    RateLimited,
+    /// `maxlag`: the database replicas lag; wait and retry.
+    Maxlag {
+        /// The lag the server reported, in seconds, when it said.
+        lag: Option<f64>,
+    },
+    /// `readonly`: the wiki is read-only for now; wait and retry.
+    ReadOnly,
+    /// `nochanges`: an `options` request changed nothing.
+    NoChanges,
+    /// `passwordreset-nodata`: neither user nor email was given.
+    PasswordResetNoData,
+    /// `passwordreset-invalidemail`: the email address is not valid.
+    PasswordResetInvalidEmail,
+    /// `moduledisabled`: the action is disabled on this wiki.
+    ModuleDisabled,
+    /// `internal_api_error_*`: an exception on the server; the suffix names
+    /// its class.
+    Internal(String),
+    /// Any other code, as the server sent it.
+    Other(String),
+}
+
+impl ErrorKind {
+    /// The kind for an error code; `data` is the error's extra data, where
+    /// `maxlag` keeps its `lag`.
+    pub fn from_code(code: &str, data: Option<&Value>) -> ErrorKind {
+        match code {
+            "badtoken" => ErrorKind::BadToken,
+            "notloggedin" => ErrorKind::NotLoggedIn,
+            "assertuserfailed" | "assertnameduserfailed" => ErrorKind::AssertUserFailed,
+            "assertbotfailed" => ErrorKind::AssertBotFailed,
+            "permissiondenied" | "badaccess" | "permissions" => ErrorKind::PermissionDenied,
+            "mustpostparams" => ErrorKind::MustPostParams,
+            "missingparam" => ErrorKind::MissingParam,
+            "invalidparammix" => ErrorKind::InvalidParamMix,
+            "cantsend" => ErrorKind::CantSend,
+            "blockedfrommail" | "blockedemailuser" => ErrorKind::BlockedFromEmail,
+            "blocked" => ErrorKind::Blocked,
+            "usermaildisabled" => ErrorKind::UserMailDisabled,
+            "notarget" => ErrorKind::NoTarget,
+            "noemail" => ErrorKind::NoEmail,
+            "nowikiemail" => ErrorKind::NoWikiEmail,
+            "ratelimited" => ErrorKind::RateLimited,
+            "maxlag" => ErrorKind::Maxlag {
+                lag: data.and_then(|d| d.get("lag")).and_then(Value::as_f64),
+            },
+            "readonly" => ErrorKind::ReadOnly,
+            "nochanges" => ErrorKind::NoChanges,
+            "passwordreset-nodata" => ErrorKind::PasswordResetNoData,
+            "passwordreset-invalidemail" => ErrorKind::PasswordResetInvalidEmail,
+            "moduledisabled" => ErrorKind::ModuleDisabled,
+            other => match other.strip_prefix("internal_api_error_") {
+                Some(class) => ErrorKind::Internal(class.to_owned()),
+                None => ErrorKind::Other(other.to_owned()),
+            },
+        }
+    }
+}
+
+/// A login (`action=login`) or client login (`action=clientlogin`) the server
+/// refused. The server's own reason is kept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("login failed ({result}): {reason}")]
+pub struct LoginError {
+    /// The server's result or status: `Failed`, `Aborted`, `WrongToken`,
+    /// `NeedToken`, `Throttled` for `action=login`; `FAIL`, `UI`, `REDIRECT`,
+    /// `RESTART` for `action=clientlogin`.
+    pub result: String,
+    /// The reason's message code, when the server gave one
+    /// (`wrongpassword`, `resetpass-temp-emailed`, ...).
+    pub code: Option<String>,
+    /// The server's text of the reason.
+    pub reason: String,
+}
+
+impl LoginError {
+    /// Whether the server asks for a new password (the account logged in
+    /// with a temporary password): give one to complete the login.
+    pub fn needs_new_password(&self) -> bool {
+        self.result == "UI" && self.code.as_deref() == Some("resetpass-temp-emailed")
+    }
+}
+
+/// When to retry, from a `Retry-After` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryAfter {
+    /// After this long (`Retry-After: 5`).
+    Delay(Duration),
+    /// At this time (`Retry-After: <HTTP-date>`).
+    At(SystemTime),
+}
+
+impl RetryAfter {
+    /// Reads a `Retry-After` value: seconds or an HTTP-date.
+    pub fn parse(value: &str) -> Option<RetryAfter> {
+        let value = value.trim();
+        if let Ok(secs) = value.parse::<u64>() {
+            return Some(RetryAfter::Delay(Duration::from_secs(secs)));
+        }
+        httpdate::parse_http_date(value).ok().map(RetryAfter::At)
+    }
+
+    /// How long to wait from `now` (zero for a time already past). The core
+    /// reads no clock: the transport passes the time.
+    pub fn delay_from(self, now: SystemTime) -> Duration {
+        match self {
+            RetryAfter::Delay(d) => d,
+            RetryAfter::At(t) => t.duration_since(now).unwrap_or(Duration::ZERO),
+        }
+    }
+}
+
+/// What a transport may do after a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryAdvice {
+    /// The server answered; sending the same request again would get the
+    /// same answer, or is the caller's decision (`notarget`, `ratelimited`,
+    /// bad input, ...).
+    DoNotRetry,
+    /// The server did not act: the token was refused. Fetch a new token,
+    /// then send again.
+    RefreshToken,
+    /// The server did not act: the session is gone. Log in again, then send
+    /// again.
+    Relogin,
+    /// The server did not act and asked to wait (`maxlag`, `readonly`,
+    /// HTTP 429 or 503). Wait, then send again.
+    RetryAfter(RetryAfter),
+    /// A write may have been carried out (an HTTP 5xx or an unreadable
+    /// answer to a write). Never send it again automatically.
+    OutcomeUnknown,
+}
+
+/// Wait used for `maxlag` when the server sends no `Retry-After`.
+pub const DEFAULT_MAXLAG_WAIT: Duration = Duration::from_secs(5);
+/// Wait used for `readonly` when the server sends no `Retry-After`.
+pub const DEFAULT_READONLY_WAIT: Duration = Duration::from_secs(30);
+/// Wait used for HTTP 429 and 503 without `Retry-After`.
+pub const DEFAULT_UNAVAILABLE_WAIT: Duration = Duration::from_secs(5);
+
+impl Error {
+    /// Whether and how a request that failed with this error may be sent
+    /// again. `is_write` is the request's [`crate::Request::is_write`]: an
+    /// unreadable answer to a write leaves its outcome unknown.
+    pub fn retry_advice(&self, is_write: bool) -> RetryAdvice {
+        match self {
+            Error::InvalidInput(_) | Error::Login(_) => RetryAdvice::DoNotRetry,
+            Error::Api(api) => match api.kind() {
+                ErrorKind::BadToken => RetryAdvice::RefreshToken,
+                ErrorKind::AssertUserFailed | ErrorKind::NotLoggedIn => RetryAdvice::Relogin,
+                ErrorKind::Maxlag { lag } => {
+                    let fallback = lag
+                        .filter(|l| l.is_finite() && *l > DEFAULT_MAXLAG_WAIT.as_secs_f64())
+                        .map_or(
+                            DEFAULT_MAXLAG_WAIT,
+                            |l| Duration::from_secs(l.ceil() as u64),
+                        );
+                    RetryAdvice::RetryAfter(api.retry_after.unwrap_or(RetryAfter::Delay(fallback)))
+                }
+                ErrorKind::ReadOnly => RetryAdvice::RetryAfter(
+                    api.retry_after
+                        .unwrap_or(RetryAfter::Delay(DEFAULT_READONLY_WAIT)),
+                ),
+                _ => RetryAdvice::DoNotRetry,
+            },
+            Error::Http {
+                status: 429 | 503,
+                retry_after,
+                ..
+            } => RetryAdvice::RetryAfter(
+                retry_after.unwrap_or(RetryAfter::Delay(DEFAULT_UNAVAILABLE_WAIT)),
+            ),
+            Error::Http { status, .. } if is_write && *status >= 500 => RetryAdvice::OutcomeUnknown,
+            Error::Http { .. } => RetryAdvice::DoNotRetry,
+            Error::Decode { .. } if is_write => RetryAdvice::OutcomeUnknown,
+            Error::Decode { .. } => RetryAdvice::DoNotRetry,
+        }
+    }
+
+    /// The API error's kind, when this is an API error.
+    pub fn api_kind(&self) -> Option<ErrorKind> {
+        match self {
+            Error::Api(api) => Some(api.kind()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {
+        Error::InvalidInput(InvalidInput::new(field, reason))
+    }
+}

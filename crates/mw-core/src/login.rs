@@ -1,0 +1,420 @@
+//! Logins as small state machines, and logout.
+//!
+//! A [`Flow`] is driven by its transport: ask [`Flow::next_request`] for a
+//! request, send it, give the answer to [`Flow::handle_response`]; repeat
+//! until `handle_response` returns the output or an error.
+//!
+//! ```
+//! use mw_core::{Api, BotLogin, Flow, Password, Response};
+//! let mut api = Api::new("https://wiki.example/w/api.php", "MyTool/1.0 (me@example.org)")?;
+//! let mut login = BotLogin::new("Alice@mybot", Password::new("s3cret-bot-password"))?;
+//! let answers = [
+//!     r#"{"query":{"tokens":{"logintoken":"lt+\\"}}}"#,
+//!     r#"{"login":{"result":"Success","lguserid":7,"lgusername":"Alice"}}"#,
+//!     r#"{"query":{"userinfo":{"id":7,"name":"Alice","rights":["read"]},"tokens":{"csrftoken":"c+\\"}}}"#,
+//! ];
+//! let mut done = None;
+//! for answer in answers {
+//!     let _request = login.next_request(&api).expect("a request to send");
+//!     done = login.handle_response(&Response::json(answer))?;
+//! }
+//! let logged_in = done.expect("logged in after three answers");
+//! assert_eq!(logged_in.account.name, "Alice");
+//! api.set_account(Some(logged_in.account));
+//! # Ok::<(), mw_core::Error>(())
+//! ```
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::api::{Account, Api, Kind};
+use crate::error::{Error, LoginError, Message};
+use crate::http::{Method, Request, Response};
+use crate::response::{decode, decode_error};
+use crate::secret::{Password, Token};
+use crate::tokens::{TokenType, required_token};
+
+/// A multi-step exchange with the server, driven by a transport.
+pub trait Flow {
+    /// What the flow produces when it finishes.
+    type Output;
+
+    /// The next request to send, or `None` once the flow has finished or
+    /// failed.
+    fn next_request(&mut self, api: &Api) -> Option<Request>;
+
+    /// Handles the answer to the last request: `Ok(None)` to go on,
+    /// `Ok(Some(output))` when finished.
+    ///
+    /// # Errors
+    /// The flow's failure; after an error the flow has ended.
+    fn handle_response(&mut self, resp: &Response) -> Result<Option<Self::Output>, Error>;
+}
+
+/// A successful login.
+#[derive(Debug, Clone)]
+pub struct LoggedIn {
+    /// Who the session belongs to; give it to [`Api::set_account`].
+    pub account: Account,
+    /// The session's csrf token, fetched in the same request that confirmed
+    /// the session.
+    pub csrf: Token,
+    /// Every warning the server gave on the way (for example the deprecation
+    /// warning of a main-account `action=login`).
+    pub warnings: Vec<Message>,
+}
+
+#[derive(Debug)]
+enum LoginState {
+    FetchToken,
+    Login(Token),
+    Continue(Token),
+    Verify,
+    Finished,
+}
+
+/// `action=login` with a bot password (`User@appid`): login token, login,
+/// then one read that confirms the session and fetches its rights and csrf
+/// token. Any result other than `Success` is an [`Error::Login`] carrying the
+/// server's reason.
+#[derive(Debug)]
+pub struct BotLogin {
+    name: String,
+    password: Password,
+    state: LoginState,
+    warnings: Vec<Message>,
+}
+
+impl BotLogin {
+    /// A login as `name` (a bot password's `User@appid`, or a main account,
+    /// which MediaWiki still accepts with a deprecation warning).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an empty name or password.
+    pub fn new(name: &str, password: Password) -> Result<Self, Error> {
+        check_credentials(name, &password)?;
+        Ok(Self {
+            name: name.to_owned(),
+            password,
+            state: LoginState::FetchToken,
+            warnings: Vec::new(),
+        })
+    }
+}
+
+impl Flow for BotLogin {
+    type Output = LoggedIn;
+
+    fn next_request(&mut self, api: &Api) -> Option<Request> {
+        match &self.state {
+            LoginState::FetchToken => Some(api.tokens_request(&[TokenType::Login])),
+            LoginState::Login(token) => Some(api.build(
+                Method::Post,
+                &[
+                    ("action", Cow::Borrowed("login")),
+                    ("lgname", Cow::Borrowed(self.name.as_str())),
+                    ("lgpassword", Cow::Borrowed(self.password.expose())),
+                    ("lgtoken", Cow::Borrowed(token.expose())),
+                ],
+                None,
+                Kind::Session,
+            )),
+            LoginState::Verify => Some(verify_request(api)),
+            LoginState::Continue(_) | LoginState::Finished => None,
+        }
+    }
+
+    fn handle_response(&mut self, resp: &Response) -> Result<Option<LoggedIn>, Error> {
+        let state = std::mem::replace(&mut self.state, LoginState::Finished);
+        match state {
+            LoginState::FetchToken => {
+                let (token, warnings) = required_token(resp, TokenType::Login)?;
+                self.warnings.extend(warnings);
+                self.state = LoginState::Login(token);
+                Ok(None)
+            }
+            LoginState::Login(_) => {
+                let decoded = decode(resp)?;
+                self.warnings.extend(decoded.warnings);
+                let body = decoded
+                    .body
+                    .login
+                    .ok_or_else(|| decode_error(resp, "the answer holds no login"))?;
+                if body.result != "Success" {
+                    let (code, reason) = login_reason(body.reason.as_ref());
+                    return Err(LoginError {
+                        result: body.result,
+                        code,
+                        reason,
+                    }
+                    .into());
+                }
+                self.state = LoginState::Verify;
+                Ok(None)
+            }
+            LoginState::Verify => verify(resp, std::mem::take(&mut self.warnings)).map(Some),
+            LoginState::Continue(_) | LoginState::Finished => {
+                Err(decode_error(resp, "the login flow has already finished"))
+            }
+        }
+    }
+}
+
+/// `action=clientlogin` with a main account's password, completing the
+/// password-change step (after a temporary password from a reset) when
+/// given a new password.
+///
+/// `PASS` finishes; `FAIL` is an [`Error::Login`] with the server's message;
+/// `UI` asking for a new password continues with the one given, or fails
+/// with [`LoginError::needs_new_password`] when none was; other `UI`
+/// requests, `REDIRECT` and `RESTART` fail with the server's message, since
+/// they need a person or a browser.
+#[derive(Debug)]
+pub struct ClientLogin {
+    username: String,
+    password: Password,
+    new_password: Option<Password>,
+    state: LoginState,
+    continued: bool,
+    warnings: Vec<Message>,
+}
+
+impl ClientLogin {
+    /// A client login as `username` with `password`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an empty name or password.
+    pub fn new(username: &str, password: Password) -> Result<Self, Error> {
+        check_credentials(username, &password)?;
+        Ok(Self {
+            username: username.to_owned(),
+            password,
+            new_password: None,
+            state: LoginState::FetchToken,
+            continued: false,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// The new password to set when the server asks for one.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an empty password.
+    pub fn with_new_password(mut self, new_password: Password) -> Result<Self, Error> {
+        if new_password.expose().is_empty() {
+            return Err(Error::invalid("new password", "must not be empty"));
+        }
+        self.new_password = Some(new_password);
+        Ok(self)
+    }
+}
+
+impl Flow for ClientLogin {
+    type Output = LoggedIn;
+
+    fn next_request(&mut self, api: &Api) -> Option<Request> {
+        match &self.state {
+            LoginState::FetchToken => Some(api.tokens_request(&[TokenType::Login])),
+            LoginState::Login(token) => Some(api.build(
+                Method::Post,
+                &[
+                    ("action", Cow::Borrowed("clientlogin")),
+                    ("username", Cow::Borrowed(self.username.as_str())),
+                    ("password", Cow::Borrowed(self.password.expose())),
+                    ("loginreturnurl", Cow::Borrowed(api.url())),
+                    ("logintoken", Cow::Borrowed(token.expose())),
+                ],
+                None,
+                Kind::Session,
+            )),
+            LoginState::Continue(token) => {
+                let new = self.new_password.as_ref().map_or("", Password::expose);
+                Some(api.build(
+                    Method::Post,
+                    &[
+                        ("action", Cow::Borrowed("clientlogin")),
+                        ("logincontinue", Cow::Borrowed("1")),
+                        ("password", Cow::Borrowed(new)),
+                        ("retype", Cow::Borrowed(new)),
+                        ("logintoken", Cow::Borrowed(token.expose())),
+                    ],
+                    None,
+                    Kind::Session,
+                ))
+            }
+            LoginState::Verify => Some(verify_request(api)),
+            LoginState::Finished => None,
+        }
+    }
+
+    fn handle_response(&mut self, resp: &Response) -> Result<Option<LoggedIn>, Error> {
+        let state = std::mem::replace(&mut self.state, LoginState::Finished);
+        match state {
+            LoginState::FetchToken => {
+                let (token, warnings) = required_token(resp, TokenType::Login)?;
+                self.warnings.extend(warnings);
+                self.state = LoginState::Login(token);
+                Ok(None)
+            }
+            LoginState::Login(token) | LoginState::Continue(token) => {
+                let decoded = decode(resp)?;
+                self.warnings.extend(decoded.warnings);
+                let body = decoded
+                    .body
+                    .clientlogin
+                    .ok_or_else(|| decode_error(resp, "the answer holds no clientlogin"))?;
+                let failure = |result: &str, fallback: &str| LoginError {
+                    result: result.to_owned(),
+                    code: body.messagecode.clone(),
+                    reason: body.message.clone().unwrap_or_else(|| fallback.to_owned()),
+                };
+                match body.status.as_str() {
+                    "PASS" => {
+                        self.state = LoginState::Verify;
+                        Ok(None)
+                    }
+                    "UI" if body.asks_for_new_password()
+                        && self.new_password.is_some()
+                        && !self.continued =>
+                    {
+                        self.continued = true;
+                        self.state = LoginState::Continue(token);
+                        Ok(None)
+                    }
+                    "UI" => Err(failure("UI", "the server asks for more input").into()),
+                    "REDIRECT" => Err(failure(
+                        "REDIRECT",
+                        "a login through a redirect (a browser) is not supported",
+                    )
+                    .into()),
+                    other => Err(failure(other, "the login was refused").into()),
+                }
+            }
+            LoginState::Verify => verify(resp, std::mem::take(&mut self.warnings)).map(Some),
+            LoginState::Finished => Err(decode_error(resp, "the login flow has already finished")),
+        }
+    }
+}
+
+impl Api {
+    /// `action=logout`, which needs the session's csrf token. Give the answer
+    /// to [`parse_logout`], then forget the account and its tokens.
+    pub fn logout_request(&self, csrf: &Token) -> Request {
+        self.build(
+            Method::Post,
+            &[("action", Cow::Borrowed("logout"))],
+            Some(csrf),
+            Kind::Session,
+        )
+    }
+}
+
+/// Reads the answer to [`Api::logout_request`]; returns the warnings.
+///
+/// # Errors
+/// An API error (for example `badtoken`).
+pub fn parse_logout(resp: &Response) -> Result<Vec<Message>, Error> {
+    Ok(decode(resp)?.warnings)
+}
+
+fn check_credentials(name: &str, password: &Password) -> Result<(), Error> {
+    if name.trim().is_empty() {
+        return Err(Error::invalid("user name", "must not be empty"));
+    }
+    if password.expose().is_empty() {
+        return Err(Error::invalid("password", "must not be empty"));
+    }
+    Ok(())
+}
+
+fn verify_request(api: &Api) -> Request {
+    api.get(&[
+        ("action", "query"),
+        ("meta", "userinfo|tokens"),
+        ("uiprop", "rights"),
+        ("type", "csrf"),
+    ])
+}
+
+/// Reads the confirming `meta=userinfo|tokens` answer: a session that is
+/// still anonymous is a failed login, whatever the login step said.
+fn verify(resp: &Response, mut warnings: Vec<Message>) -> Result<LoggedIn, Error> {
+    let decoded = decode(resp)?;
+    warnings.extend(decoded.warnings);
+    let query = decoded
+        .body
+        .query
+        .ok_or_else(|| decode_error(resp, "the answer holds no query"))?;
+    let info = query
+        .userinfo
+        .ok_or_else(|| decode_error(resp, "the answer holds no userinfo"))?;
+    let csrf = query
+        .tokens
+        .and_then(|t| t.get("csrftoken").and_then(Value::as_str).map(Token::new))
+        .ok_or_else(|| decode_error(resp, "the answer holds no csrftoken"))?;
+    if info.id == 0 || info.anon || csrf.is_anonymous() {
+        return Err(LoginError {
+            result: "NoSession".to_owned(),
+            code: None,
+            reason: "the server accepted the login but the session is anonymous (were its cookies kept?)".to_owned(),
+        }
+        .into());
+    }
+    let high_limits = info.rights.iter().any(|r| r == "apihighlimits");
+    Ok(LoggedIn {
+        account: Account {
+            name: info.name,
+            id: info.id,
+            high_limits,
+        },
+        csrf,
+        warnings,
+    })
+}
+
+fn login_reason(reason: Option<&Value>) -> (Option<String>, String) {
+    match reason {
+        Some(Value::String(text)) => (None, text.clone()),
+        Some(Value::Object(map)) => (
+            map.get("code").and_then(Value::as_str).map(str::to_owned),
+            map.get("text")
+                .or_else(|| map.get("info"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+        _ => (None, String::new()),
+    }
+}
+
+/// `login` of an answer.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct LoginBody {
+    result: String,
+    reason: Option<Value>,
+}
+
+/// `clientlogin` of an answer.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct ClientLoginBody {
+    status: String,
+    message: Option<String>,
+    messagecode: Option<String>,
+    requests: Vec<Value>,
+}
+
+impl ClientLoginBody {
+    /// Whether a `UI` answer asks for a new password: a request with the
+    /// fields `password` and `retype`.
+    fn asks_for_new_password(&self) -> bool {
+        self.requests.iter().any(|r| {
+            let fields = r.get("fields");
+            fields.and_then(|f| f.get("password")).is_some()
+                && fields.and_then(|f| f.get("retype")).is_some()
+        })
+    }
+}

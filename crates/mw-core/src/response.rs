@@ -1,0 +1,277 @@
+//! Reading MediaWiki's answer envelope: errors and warnings in both shapes
+//! (`errorformat=plaintext` and the legacy one), HTTP status, and the
+//! action's payload.
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::{Map, Value};
+
+use crate::error::{ApiError, Error, Message, RetryAfter};
+use crate::http::Response;
+
+/// Longest body excerpt kept in an error, in characters.
+pub(crate) const SNIPPET_CHARS: usize = 200;
+
+/// The start of a body, for error messages: lossy UTF-8, at most
+/// [`SNIPPET_CHARS`] characters, control characters other than newline and
+/// tab shown as `\u{..}`.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(SNIPPET_CHARS * 4)]);
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == SNIPPET_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// One error or warning as the server wrote it.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct RawMessage {
+    code: Option<String>,
+    text: Option<String>,
+    info: Option<String>,
+    message: Option<String>,
+    #[serde(rename = "*")]
+    star: Option<String>,
+    module: Option<String>,
+    data: Option<Value>,
+}
+
+impl RawMessage {
+    pub(crate) fn into_message(self) -> Message {
+        Message {
+            code: self.code.unwrap_or_default(),
+            text: self
+                .text
+                .or(self.info)
+                .or(self.message)
+                .or(self.star)
+                .unwrap_or_default(),
+            module: self.module,
+            data: self.data,
+        }
+    }
+}
+
+/// `warnings` in either shape: a list of messages (`errorformat`), or the
+/// legacy map of module to `{"*": text}` (formatversion 1) or
+/// `{"warnings": text}` (formatversion 2).
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawWarnings {
+    List(Vec<RawMessage>),
+    Legacy(Map<String, Value>),
+}
+
+impl RawWarnings {
+    pub(crate) fn into_messages(self) -> Vec<Message> {
+        match self {
+            RawWarnings::List(list) => list.into_iter().map(RawMessage::into_message).collect(),
+            RawWarnings::Legacy(map) => {
+                let mut out = Vec::new();
+                for (module, body) in map {
+                    let text = body
+                        .get("*")
+                        .or_else(|| body.get("warnings"))
+                        .and_then(Value::as_str)
+                        .or_else(|| body.as_str())
+                        .unwrap_or_default();
+                    // One legacy entry joins a module's warnings with newlines.
+                    for line in text.split('\n').filter(|l| !l.trim().is_empty()) {
+                        out.push(Message {
+                            code: String::new(),
+                            text: line.to_owned(),
+                            module: Some(module.clone()),
+                            data: None,
+                        });
+                    }
+                }
+                out
+            }
+        }
+    }
+}
+
+/// The fields every answer may carry.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct Common {
+    errors: Option<Vec<RawMessage>>,
+    error: Option<Map<String, Value>>,
+    warnings: Option<RawWarnings>,
+}
+
+/// The envelope of every answer the core parses: the common fields and each
+/// action's payload. Fields an answer does not have stay `None`; fields the
+/// core does not know are skipped.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct Envelope {
+    errors: Option<Vec<RawMessage>>,
+    error: Option<Map<String, Value>>,
+    warnings: Option<RawWarnings>,
+    pub(crate) query: Option<Query>,
+    pub(crate) login: Option<crate::login::LoginBody>,
+    pub(crate) clientlogin: Option<crate::login::ClientLoginBody>,
+    pub(crate) emailuser: Option<crate::email::EmailUserBody>,
+    pub(crate) resetpassword: Option<IgnoredAny>,
+    pub(crate) options: Option<Value>,
+}
+
+/// `query` of an answer.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct Query {
+    pub(crate) tokens: Option<Map<String, Value>>,
+    pub(crate) userinfo: Option<crate::options::UserInfo>,
+    pub(crate) users: Option<Vec<crate::users::UserEntry>>,
+}
+
+/// An answer whose envelope was read and held no error.
+pub(crate) struct Decoded<T> {
+    pub(crate) body: T,
+    pub(crate) warnings: Vec<Message>,
+}
+
+/// Reads the envelope of `resp`: an API error becomes [`Error::Api`], an
+/// error status without one [`Error::Http`], an unreadable body
+/// [`Error::Decode`].
+pub(crate) fn decode(resp: &Response) -> Result<Decoded<Envelope>, Error> {
+    let mut env: Envelope = parse_json(resp)?;
+    let common = Common {
+        errors: env.errors.take(),
+        error: env.error.take(),
+        warnings: env.warnings.take(),
+    };
+    let warnings = check(resp, common)?;
+    Ok(Decoded {
+        body: env,
+        warnings,
+    })
+}
+
+/// Reads `resp` as any JSON value, checking its envelope as [`decode`] does.
+pub(crate) fn decode_value(resp: &Response) -> Result<Decoded<Value>, Error> {
+    let value: Value = parse_json(resp)?;
+    if !value.is_object() {
+        return Err(decode_error(resp, "the answer is not a json object"));
+    }
+    let common = Common::deserialize(&value).unwrap_or_default();
+    let warnings = check(resp, common)?;
+    Ok(Decoded {
+        body: value,
+        warnings,
+    })
+}
+
+fn parse_json<'a, T: Deserialize<'a>>(resp: &'a Response) -> Result<T, Error> {
+    serde_json::from_slice(&resp.body).map_err(|e| {
+        if is_success(resp.status) {
+            decode_error(resp, &format!("invalid json: {e}"))
+        } else {
+            http_error(resp)
+        }
+    })
+}
+
+fn check(resp: &Response, common: Common) -> Result<Vec<Message>, Error> {
+    let warnings = common
+        .warnings
+        .map(RawWarnings::into_messages)
+        .unwrap_or_default();
+    let mut errors: Vec<Message> = common
+        .errors
+        .unwrap_or_default()
+        .into_iter()
+        .map(RawMessage::into_message)
+        .collect();
+    if let Some(legacy) = common.error {
+        errors.push(legacy_error(legacy));
+    }
+    if let Some(first) = errors.first() {
+        return Err(ApiError {
+            code: first.code.clone(),
+            text: first.text.clone(),
+            module: first.module.clone(),
+            http_status: resp.status,
+            errors,
+            warnings,
+            retry_after: retry_after(resp),
+        }
+        .into());
+    }
+    if !is_success(resp.status) {
+        return Err(http_error(resp));
+    }
+    Ok(warnings)
+}
+
+/// `{"error": {"code", "info", "*", ...}}`: everything besides code, info and
+/// the docref text goes to `data` (maxlag's `lag`, `host`, `type`).
+fn legacy_error(mut map: Map<String, Value>) -> Message {
+    let take = |map: &mut Map<String, Value>, key: &str| match map.remove(key) {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    };
+    let code = take(&mut map, "code").unwrap_or_default();
+    let text = take(&mut map, "info")
+        .or_else(|| take(&mut map, "text"))
+        .unwrap_or_default();
+    let module = take(&mut map, "module");
+    map.remove("*");
+    map.remove("docref");
+    Message {
+        code,
+        text,
+        module,
+        data: (!map.is_empty()).then_some(Value::Object(map)),
+    }
+}
+
+fn is_success(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
+fn retry_after(resp: &Response) -> Option<RetryAfter> {
+    resp.header("retry-after").and_then(RetryAfter::parse)
+}
+
+fn http_error(resp: &Response) -> Error {
+    Error::Http {
+        status: resp.status,
+        retry_after: retry_after(resp),
+        snippet: snippet(&resp.body),
+    }
+}
+
+/// An [`Error::Decode`] for `resp` with `reason`.
+pub(crate) fn decode_error(resp: &Response, reason: &str) -> Error {
+    Error::Decode {
+        status: resp.status,
+        reason: reason.to_owned(),
+        snippet: snippet(&resp.body),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippet_is_short_and_shows_controls() {
+        let long = "x".repeat(1000);
+        let s = snippet(long.as_bytes());
+        assert_eq!(s.chars().count(), SNIPPET_CHARS + 1);
+        assert_eq!(snippet(b"a\x00b\nc"), "a\\u{0}b\nc");
+        assert_eq!(snippet(&[0xff, b'a']), "\u{fffd}a");
+    }
+}
