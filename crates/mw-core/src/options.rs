@@ -35,6 +35,10 @@ pub enum ResetScope {
     /// The preferences of these kinds (`reset=1&resetkinds=...`):
     /// `registered`, `registered-multiselect`, `registered-checkmatrix`,
     /// `userjs`, `special`, `unused`, `all`.
+    ///
+    /// On MediaWiki 1.39 resetting the `userjs` kind leaves `userjs-`
+    /// options in place, though the answer is `success` (seen on the test
+    /// wiki): reset those by name, or with [`ResetScope::All`].
     Kinds(Vec<String>),
 }
 

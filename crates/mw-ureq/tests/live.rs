@@ -1,0 +1,548 @@
+//! mw-ureq against the real test wiki: each test checks the effect where it
+//! lands (the mail in the sink, the option read back, the request count in
+//! the access log).
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod support;
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use mw_ureq::{
+    EmailResult, EmailUser, Emailability, Error, ErrorKind, OptionsChange, Password, ResetPassword,
+    Token,
+};
+use support::{Wiki, nonce, temporary_password};
+
+const AWKWARD: &str =
+    "ünï©ødé ✓ | pipe = equals & amp + plus % percent\nsecond line\n\nafter a blank line";
+
+fn kind(err: &Error) -> ErrorKind {
+    err.api_kind()
+        .unwrap_or_else(|| panic!("expected an api error, got {err:?}"))
+}
+
+#[test]
+fn email_user_delivers_exactly_one_mail_with_subject_and_body_intact() {
+    let wiki = Wiki::get();
+    let (client, ua) = wiki.logged_in("sender", "email-one");
+    let subject = format!("mwkit {} {}", nonce(), "Grüße | a=b & c+d % ✓");
+    let sent = client
+        .email_user(&EmailUser::new(
+            wiki.name("recipient"),
+            subject.as_str(),
+            AWKWARD,
+        ))
+        .unwrap();
+    assert_eq!(sent.result, EmailResult::Success);
+    assert!(sent.warnings.is_empty(), "{:?}", sent.warnings);
+
+    let mails = wiki.wait_for_mails(&subject, 1);
+    assert_eq!(mails.len(), 1, "cc off: exactly one mail");
+    assert_eq!(mails[0]["subject"], subject.as_str());
+    assert_eq!(mails[0]["text"], AWKWARD);
+    assert_eq!(
+        mails[0]["rcpt_to"],
+        serde_json::json!([wiki.email("recipient")])
+    );
+    // login (3 requests: token, login, confirming read with the csrf token), then one POST.
+    assert_eq!(wiki.requests(&ua).len(), 4, "{:#?}", wiki.requests(&ua));
+}
+
+#[test]
+fn cc_me_sends_a_copy_to_the_sender() {
+    let wiki = Wiki::get();
+    let (client, _) = wiki.logged_in("sender", "email-cc");
+    let subject = format!("mwkit cc {}", nonce());
+    client
+        .email_user(
+            &EmailUser::new(wiki.name("recipient"), subject.as_str(), "with a copy").cc_me(true),
+        )
+        .unwrap();
+    let mails = wiki.wait_for_mails_where(|s| s.ends_with(&subject), 2);
+    assert_eq!(mails.len(), 2, "{mails:#?}");
+    let to: HashSet<&str> = mails
+        .iter()
+        .map(|m| m["rcpt_to"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        to,
+        HashSet::from([wiki.email("recipient"), wiki.email("sender")])
+    );
+    assert!(mails.iter().any(|m| {
+        m["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Copy of your message to")
+    }));
+}
+
+#[test]
+fn refused_emails_map_to_their_kind_and_deliver_nothing() {
+    let wiki = Wiki::get();
+    let (sender, _) = wiki.logged_in("sender", "email-refused");
+    let cases = [
+        (format!("NoSuchUser{}", nonce()), ErrorKind::NoTarget),
+        (wiki.name("no_address").to_owned(), ErrorKind::NoEmail),
+        (wiki.name("no_mail").to_owned(), ErrorKind::NoWikiEmail),
+    ];
+    let mut subjects = Vec::new();
+    for (target, expected) in cases {
+        let subject = format!("mwkit refused {}", nonce());
+        let err = sender
+            .email_user(&EmailUser::new(
+                target.as_str(),
+                subject.as_str(),
+                "must not arrive",
+            ))
+            .unwrap_err();
+        assert_eq!(kind(&err), expected, "{target}: {err}");
+        subjects.push(subject);
+    }
+
+    let (blocked, _) = wiki.logged_in("blocked", "email-blocked");
+    let subject = format!("mwkit blocked {}", nonce());
+    let err = blocked
+        .email_user(&EmailUser::new(
+            wiki.name("recipient"),
+            subject.as_str(),
+            "blocked",
+        ))
+        .unwrap_err();
+    assert_eq!(kind(&err), ErrorKind::BlockedFromEmail, "{err}");
+    subjects.push(subject);
+
+    let (anonymous, _) = wiki.client("email-anonymous");
+    let subject = format!("mwkit anonymous {}", nonce());
+    let err = anonymous
+        .email_user(&EmailUser::new(
+            wiki.name("recipient"),
+            subject.as_str(),
+            "anon",
+        ))
+        .unwrap_err();
+    assert_eq!(kind(&err), ErrorKind::CantSend, "{err}");
+    subjects.push(subject);
+
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    for subject in &subjects {
+        assert!(
+            wiki.mails(|s| s == subject).is_empty(),
+            "a refused email arrived: {subject}"
+        );
+    }
+}
+
+#[test]
+fn the_rate_limited_user_is_told_so_and_nothing_more_is_delivered() {
+    let wiki = Wiki::get();
+    let (limited, _) = wiki.logged_in("limited", "email-limited");
+    // The limit is one a day: the first email may pass (if no other suite
+    // used it yet); the second is refused.
+    let mut refused = None;
+    for attempt in 0..2 {
+        let subject = format!("mwkit limited {attempt} {}", nonce());
+        match limited.email_user(&EmailUser::new(
+            wiki.name("recipient"),
+            subject.as_str(),
+            "limited",
+        )) {
+            Ok(_) => assert_eq!(wiki.wait_for_mails(&subject, 1).len(), 1),
+            Err(e) => {
+                refused = Some((e, subject));
+                break;
+            }
+        }
+    }
+    let (err, subject) = refused.expect("the second email is refused");
+    assert_eq!(kind(&err), ErrorKind::RateLimited);
+    assert!(!err.outcome_unknown());
+    assert!(wiki.wait_for_mails(&subject, 0).is_empty());
+}
+
+#[test]
+fn emailable_answers_for_emailable_unemailable_and_missing_names() {
+    let wiki = Wiki::get();
+    let (client, _) = wiki.logged_in("sender", "emailable");
+    let missing = format!("NoSuchUser{}", nonce());
+    let names = [
+        wiki.name("recipient"),
+        wiki.name("no_address"),
+        wiki.name("no_mail"),
+        missing.as_str(),
+        "mwkitRecipient",
+    ];
+    let report = client.emailable(&names).unwrap();
+    let got: Vec<_> = report.entries.iter().map(|e| e.status).collect();
+    assert_eq!(
+        got,
+        [
+            Emailability::Emailable,
+            Emailability::NotEmailable,
+            Emailability::NotEmailable,
+            Emailability::Missing,
+            Emailability::Emailable
+        ]
+    );
+}
+
+#[test]
+fn one_hundred_twenty_names_take_three_requests() {
+    let wiki = Wiki::get();
+    let (client, ua) = wiki.client("emailable-120");
+    let mut names: Vec<String> = (0..117)
+        .map(|i| format!("Nobody {i} {}", nonce()))
+        .collect();
+    names.extend(
+        [
+            wiki.name("recipient"),
+            wiki.name("no_address"),
+            wiki.name("no_mail"),
+        ]
+        .map(str::to_owned),
+    );
+    let report = client.emailable(&names).unwrap();
+    assert_eq!(report.entries.len(), 120);
+    assert_eq!(
+        report
+            .entries
+            .iter()
+            .filter(|e| e.status == Emailability::Missing)
+            .count(),
+        117
+    );
+    assert_eq!(report.entries[117].status, Emailability::Emailable);
+    let lists: Vec<_> = wiki
+        .requests(&ua)
+        .into_iter()
+        .filter(|l| l.contains("list=users"))
+        .collect();
+    assert_eq!(lists.len(), 3, "{lists:#?}");
+}
+
+#[test]
+fn sixty_option_changes_read_back_right_in_two_posts() {
+    let wiki = Wiki::get();
+    let (client, ua) = wiki.logged_in("sender", "options-60");
+    let run = nonce();
+    let mut change = OptionsChange::new();
+    let mut expected = BTreeMap::new();
+    for i in 0..60 {
+        let (name, value) = (format!("userjs-mwkit-{i}"), format!("{run}|{i}=ü&+%\n|end"));
+        change = change.set(name.as_str(), value.as_str());
+        expected.insert(name, value);
+    }
+    // A name holding `=` can only travel in optionname; no preference may
+    // hold `=`, so the server drops it, and says so.
+    change = change.set("mwkit=name", "through optionname");
+    let before = wiki.requests(&ua).len();
+    let done = client.change_options(&change).unwrap();
+    let posts = wiki.requests(&ua)[before..]
+        .iter()
+        .filter(|l| l.contains("\"POST "))
+        .count();
+    assert_eq!(posts, 2);
+    assert_eq!(done.rejected.len(), 1, "{:?}", done.rejected);
+    assert_eq!(done.rejected[0].name.as_deref(), Some("mwkit=name"));
+
+    let read = client.options().unwrap();
+    for (name, value) in &expected {
+        assert_eq!(read.options.get(name), Some(value), "{name}");
+    }
+}
+
+#[test]
+fn an_unknown_option_name_comes_back_as_a_warning_not_silence() {
+    let wiki = Wiki::get();
+    let (client, _) = wiki.logged_in("sender", "options-unknown");
+    let unknown = format!("mwkit-unknown-{}", nonce());
+    let done = client
+        .change_options(
+            &OptionsChange::new()
+                .set(unknown.as_str(), "1")
+                .set("gender", "female"),
+        )
+        .unwrap();
+    assert_eq!(done.rejected.len(), 1);
+    assert_eq!(done.rejected[0].name.as_deref(), Some(unknown.as_str()));
+    assert_eq!(done.rejected[0].message.code, "validationfailed");
+    assert_eq!(client.options().unwrap().options["gender"], "female");
+}
+
+#[test]
+fn options_can_be_reset_to_their_defaults() {
+    let wiki = Wiki::get();
+    let (client, _) = wiki.logged_in("sessions", "options-reset");
+    client
+        .change_options(
+            &OptionsChange::new()
+                .set("gender", "male")
+                .set("userjs-mwkit-keep", "x"),
+        )
+        .unwrap();
+    client
+        .change_options(&OptionsChange::new().reset("gender"))
+        .unwrap();
+    let read = client.options().unwrap();
+    assert_eq!(
+        read.options["gender"], "unknown",
+        "gender back to its default"
+    );
+    assert_eq!(read.options["userjs-mwkit-keep"], "x");
+    client
+        .change_options(&OptionsChange::new().set("gender", "male"))
+        .unwrap();
+    client
+        .reset_options(mw_ureq::ResetScope::Kinds(vec!["registered".into()]))
+        .unwrap();
+    let read = client.options().unwrap();
+    assert_eq!(
+        read.options["gender"], "unknown",
+        "a registered option, reset by kind"
+    );
+    assert_eq!(
+        read.options["userjs-mwkit-keep"], "x",
+        "another kind is kept"
+    );
+    client.reset_options(mw_ureq::ResetScope::All).unwrap();
+    assert!(
+        !client
+            .options()
+            .unwrap()
+            .options
+            .contains_key("userjs-mwkit-keep")
+    );
+}
+
+#[test]
+fn a_password_reset_mail_logs_in_and_the_new_password_works() {
+    let wiki = Wiki::get();
+    let (user, address) = (wiki.name("reset1"), wiki.email("reset1"));
+    let (anonymous, _) = wiki.client("reset");
+
+    let before = wiki.max_seq();
+    anonymous
+        .reset_password(&ResetPassword::new(Some(user), None).unwrap())
+        .unwrap();
+    let by_user = wiki.wait_for_mail_to(address, before);
+    let before = by_user["seq"].as_u64().unwrap();
+    anonymous
+        .reset_password(&ResetPassword::new(None, Some(address)).unwrap())
+        .unwrap();
+    let by_email = wiki.wait_for_mail_to(address, before);
+    let temporary = temporary_password(&by_email);
+
+    // Without a new password, the temporary one is not enough.
+    let (first, _) = wiki.client("reset-login");
+    let err = first
+        .client_login(user, temporary.as_str(), None)
+        .unwrap_err();
+    match &err {
+        Error::Core(mw_ureq::mw_core::Error::Login(e)) => assert!(e.needs_new_password(), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+    let new_password = format!("New-{}-pw", nonce());
+    let (second, _) = wiki.client("reset-login");
+    let info = second
+        .client_login(
+            user,
+            temporary.as_str(),
+            Some(Password::new(new_password.as_str())),
+        )
+        .unwrap();
+    assert_eq!(info.account.name, user);
+
+    let (third, _) = wiki.client("reset-login");
+    assert_eq!(
+        third
+            .client_login(user, new_password.as_str(), None)
+            .unwrap()
+            .account
+            .name,
+        user
+    );
+    // The main account can itself start a reset (a bot password cannot).
+    third
+        .reset_password(&ResetPassword::new(Some(user), None).unwrap())
+        .unwrap();
+}
+
+#[test]
+fn a_bot_password_cannot_reset_passwords() {
+    let wiki = Wiki::get();
+    let (client, _) = wiki.logged_in("sender", "reset-bot");
+    let err = client
+        .reset_password(&ResetPassword::new(Some(wiki.name("reset2")), None).unwrap())
+        .unwrap_err();
+    assert_eq!(kind(&err), ErrorKind::PermissionDenied);
+}
+
+#[test]
+fn a_wrong_bot_password_is_a_login_error_with_the_servers_reason() {
+    let wiki = Wiki::get();
+    let (client, _) = wiki.client("wrong-password");
+    let err = client
+        .login(
+            wiki.user("sender")["bot_name"].as_str().unwrap(),
+            "wrong-password",
+        )
+        .unwrap_err();
+    match err {
+        Error::Core(mw_ureq::mw_core::Error::Login(e)) => {
+            assert_eq!(e.result, "Failed");
+            assert_eq!(e.code.as_deref(), Some("wrongpassword"));
+            assert!(
+                e.reason.contains("Incorrect username or password"),
+                "{}",
+                e.reason
+            );
+            assert!(!format!("{e:?}").contains("wrong-password"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(client.account().is_none());
+}
+
+#[test]
+fn a_session_killed_on_the_server_is_recovered_with_one_login_and_one_mail() {
+    let wiki = Wiki::get();
+    let (client, ua) = wiki.logged_in("sessions", "session-killed");
+    wiki.maint(&[
+        "invalidateUserSessions.php",
+        "--user",
+        wiki.name("sessions"),
+    ]);
+    let before = wiki.requests(&ua).len();
+    let subject = format!("mwkit after session loss {}", nonce());
+    client
+        .email_user(&EmailUser::new(
+            wiki.name("recipient"),
+            subject.as_str(),
+            "once",
+        ))
+        .unwrap();
+    assert_eq!(wiki.wait_for_mails(&subject, 1).len(), 1);
+    let after = wiki.requests(&ua)[before..].to_vec();
+    // refused POST, then token, login, confirming read, then the POST again.
+    assert_eq!(after.len(), 5, "{after:#?}");
+    assert_eq!(
+        after
+            .iter()
+            .filter(|l| l.contains("meta=tokens&type=login"))
+            .count(),
+        1,
+        "one login"
+    );
+}
+
+#[test]
+fn a_stale_csrf_token_costs_one_badtoken_one_refetch_and_one_mail() {
+    let wiki = Wiki::get();
+    let (client, ua) = wiki.logged_in("sender", "stale-token");
+    client.__set_cached_csrf_for_tests(Some(Token::new("0123456789abcdef0123456789abcdef+\\")));
+    let before = wiki.requests(&ua).len();
+    let subject = format!("mwkit stale token {}", nonce());
+    client
+        .email_user(&EmailUser::new(
+            wiki.name("recipient"),
+            subject.as_str(),
+            "once",
+        ))
+        .unwrap();
+    assert_eq!(wiki.wait_for_mails(&subject, 1).len(), 1);
+    let after = wiki.requests(&ua)[before..].to_vec();
+    assert_eq!(
+        after.len(),
+        3,
+        "POST (badtoken), token GET, POST: {after:#?}"
+    );
+    assert!(after[1].contains("meta=tokens&type=csrf"));
+}
+
+#[test]
+fn one_client_shared_by_eight_threads_sends_eighty_mails_without_duplicates() {
+    let wiki = Wiki::get();
+    let (client, ua) = wiki.logged_in("sender", "threads");
+    let client = Arc::new(client);
+    // Every thread needs the token at once: one fetch serves them all.
+    client.__set_cached_csrf_for_tests(None);
+    let run = nonce();
+    let before = wiki.requests(&ua).len();
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let (client, run) = (Arc::clone(&client), run.clone());
+            let target = wiki.name("recipient").to_owned();
+            std::thread::spawn(move || {
+                for i in 0..10 {
+                    let subject = format!("mwkit threads {run} {t}-{i}");
+                    client
+                        .email_user(&EmailUser::new(
+                            target.as_str(),
+                            subject.as_str(),
+                            "threads",
+                        ))
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let prefix = format!("mwkit threads {run} ");
+    let mails = wiki.wait_for_mails_where(|s| s.starts_with(&prefix), 80);
+    assert_eq!(mails.len(), 80);
+    let distinct: HashSet<&str> = mails
+        .iter()
+        .map(|m| m["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(distinct.len(), 80, "no duplicates");
+    let token_fetches = wiki.requests(&ua)[before..]
+        .iter()
+        .filter(|l| l.contains("meta=tokens"))
+        .count();
+    assert_eq!(
+        token_fetches, 1,
+        "concurrent token fetches became one request"
+    );
+}
+
+#[test]
+fn logout_ends_the_session_on_the_server() {
+    let wiki = Wiki::get();
+    let (client, _) = wiki.logged_in("sender", "logout");
+    client.logout().unwrap();
+    assert!(client.account().is_none());
+    let err = client
+        .email_user(&EmailUser::new(
+            wiki.name("recipient"),
+            "after logout",
+            "no",
+        ))
+        .unwrap_err();
+    assert_eq!(kind(&err), ErrorKind::CantSend);
+    let read = client.options().unwrap();
+    assert!(read.anonymous);
+}
+
+#[test]
+fn raw_requests_reach_any_action() {
+    let wiki = Wiki::get();
+    let (client, _) = wiki.logged_in("sender", "raw");
+    let reply = client
+        .raw(
+            &[("action", "query"), ("meta", "userinfo")],
+            mw_ureq::Method::Get,
+            false,
+        )
+        .unwrap();
+    assert_eq!(reply.json["query"]["userinfo"]["name"], wiki.name("sender"));
+    let err = client
+        .raw(
+            &[("action", "emailuser"), ("target", "x")],
+            mw_ureq::Method::Post,
+            true,
+        )
+        .unwrap_err();
+    assert_eq!(kind(&err), ErrorKind::MissingParam);
+}

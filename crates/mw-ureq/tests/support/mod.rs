@@ -1,0 +1,215 @@
+//! Helpers for tests against the real test wiki (`tests/wiki/testwiki up`):
+//! its accounts, its mail sink and its access log.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use mw_ureq::Client;
+use serde_json::Value;
+
+/// The wiki `testwiki up` made, from `MWKIT_WIKI_JSON`.
+pub struct Wiki {
+    pub state: Value,
+}
+
+impl Wiki {
+    /// Reads wiki.json; fails the test with instructions when there is none.
+    pub fn get() -> Wiki {
+        let path = std::env::var("MWKIT_WIKI_JSON").unwrap_or_else(|_| {
+            panic!(
+                "MWKIT_WIKI_JSON is not set: these tests need the test wiki. Run scripts/test, or \
+                 `tests/wiki/testwiki up && eval \"$(tests/wiki/testwiki env)\"` first"
+            )
+        });
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+        Wiki {
+            state: serde_json::from_str(&text).unwrap(),
+        }
+    }
+
+    pub fn api_url(&self) -> &str {
+        self.state["api_url"].as_str().unwrap()
+    }
+
+    pub fn user(&self, role: &str) -> &Value {
+        let user = &self.state["users"][role];
+        assert!(user.is_object(), "no user with role {role} in wiki.json");
+        user
+    }
+
+    pub fn name(&self, role: &str) -> &str {
+        self.user(role)["name"].as_str().unwrap()
+    }
+
+    pub fn email(&self, role: &str) -> &str {
+        self.user(role)["email"].as_str().unwrap()
+    }
+
+    /// A client with a User-Agent of its own, so its requests can be counted
+    /// in the access log.
+    pub fn client(&self, tag: &str) -> (Client, String) {
+        let ua = format!("mwkit-tests/{tag}-{} (tests@mwkit.test)", nonce());
+        (Client::new(self.api_url(), &ua).unwrap(), ua)
+    }
+
+    /// A client logged in with the bot password of `role`.
+    pub fn logged_in(&self, role: &str, tag: &str) -> (Client, String) {
+        let (client, ua) = self.client(tag);
+        let user = self.user(role);
+        client
+            .login(
+                user["bot_name"].as_str().unwrap(),
+                user["bot_password"].as_str().unwrap(),
+            )
+            .unwrap();
+        (client, ua)
+    }
+
+    pub fn mail_dir(&self) -> PathBuf {
+        PathBuf::from(self.state["mail_dir"].as_str().unwrap())
+    }
+
+    /// Every mail in the sink whose subject satisfies `pred`.
+    pub fn mails(&self, pred: impl Fn(&str) -> bool) -> Vec<Value> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(self.mail_dir()).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let mail: Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                if pred(mail["subject"].as_str().unwrap_or_default()) {
+                    found.push(mail);
+                }
+            }
+        }
+        found.sort_by_key(|m| m["seq"].as_u64());
+        found
+    }
+
+    /// Waits until `count` mails with `subject` have arrived (or 20 s), then a
+    /// little longer so that a surplus one would show, and returns them all.
+    pub fn wait_for_mails(&self, subject: &str, count: usize) -> Vec<Value> {
+        self.wait_for_mails_where(|s| s == subject, count)
+    }
+
+    pub fn wait_for_mails_where(&self, pred: impl Fn(&str) -> bool, count: usize) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline && self.mails(&pred).len() < count {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(700));
+        self.mails(&pred)
+    }
+
+    /// Lines of the access log written by clients with User-Agent `ua`.
+    /// Apache logs a request after answering it, so this reads until the
+    /// count has stayed the same for 300 ms (5 s at most).
+    pub fn requests(&self, ua: &str) -> Vec<String> {
+        let needle = format!("\"{ua}\"");
+        let read = || -> Vec<String> {
+            let log = std::fs::read_to_string(self.state["access_log"].as_str().unwrap()).unwrap();
+            log.lines()
+                .filter(|l| l.ends_with(&needle))
+                .map(str::to_owned)
+                .collect()
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut lines = read();
+        loop {
+            std::thread::sleep(Duration::from_millis(300));
+            let again = read();
+            if again.len() == lines.len() || Instant::now() > deadline {
+                return again;
+            }
+            lines = again;
+        }
+    }
+
+    /// Runs a MediaWiki maintenance script against the test wiki.
+    pub fn maint(&self, args: &[&str]) -> String {
+        let script = repo_root().join("tests/wiki/testwiki");
+        let out = Command::new(script)
+            .arg("maint")
+            .args(args)
+            .env("MWKIT_WIKI_DIR", self.state["wiki_dir"].as_str().unwrap())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "maint {args:?} failed: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    }
+
+    /// The highest sequence number in the sink (0 when empty).
+    pub fn max_seq(&self) -> u64 {
+        self.mails(|_| true)
+            .iter()
+            .filter_map(|m| m["seq"].as_u64())
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The first mail to `address` after sequence number `after` (waits up
+    /// to 20 s).
+    pub fn wait_for_mail_to(&self, address: &str, after: u64) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let found = self.mails(|_| true).into_iter().find(|m| {
+                m["seq"].as_u64().unwrap_or(0) > after
+                    && m["rcpt_to"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|r| r == address)
+            });
+            if let Some(mail) = found {
+                return mail;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no mail to {address} after #{after}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// The temporary password in a password-reset mail.
+pub fn temporary_password(mail: &Value) -> String {
+    let text = mail["text"].as_str().unwrap();
+    let after = text
+        .split("Temporary password:")
+        .nth(1)
+        .expect("a temporary password in the mail");
+    after.split_whitespace().next().unwrap().to_owned()
+}
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .unwrap()
+        .to_path_buf()
+}
+
+/// A string no other test run or test will produce.
+pub fn nonce() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "{:x}{:x}{}",
+        nanos,
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
