@@ -205,6 +205,37 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// The kind's name in snake case (`"bad_token"`, `"blocked_from_email"`,
+    /// `"maxlag"`, `"internal"`, `"other"`, ...), for bindings and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ErrorKind::BadToken => "bad_token",
+            ErrorKind::NotLoggedIn => "not_logged_in",
+            ErrorKind::AssertUserFailed => "assert_user_failed",
+            ErrorKind::AssertBotFailed => "assert_bot_failed",
+            ErrorKind::PermissionDenied => "permission_denied",
+            ErrorKind::MustPostParams => "must_post_params",
+            ErrorKind::MissingParam => "missing_param",
+            ErrorKind::InvalidParamMix => "invalid_param_mix",
+            ErrorKind::CantSend => "cant_send",
+            ErrorKind::BlockedFromEmail => "blocked_from_email",
+            ErrorKind::Blocked => "blocked",
+            ErrorKind::UserMailDisabled => "user_mail_disabled",
+            ErrorKind::NoTarget => "no_target",
+            ErrorKind::NoEmail => "no_email",
+            ErrorKind::NoWikiEmail => "no_wiki_email",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Maxlag { .. } => "maxlag",
+            ErrorKind::ReadOnly => "readonly",
+            ErrorKind::NoChanges => "no_changes",
+            ErrorKind::PasswordResetNoData => "password_reset_no_data",
+            ErrorKind::PasswordResetInvalidEmail => "password_reset_invalid_email",
+            ErrorKind::ModuleDisabled => "module_disabled",
+            ErrorKind::Internal(_) => "internal",
+            ErrorKind::Other(_) => "other",
+        }
+    }
+
     /// The kind for an error code; `data` is the error's extra data, where
     /// `maxlag` keeps its `lag`.
     pub fn from_code(code: &str, data: Option<&Value>) -> ErrorKind {

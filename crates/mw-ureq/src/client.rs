@@ -152,6 +152,9 @@ impl ClientBuilder {
             .timeout_recv_body(Some(self.read_timeout))
             .timeout_global(Some(self.timeout))
             .user_agent(self.user_agent.as_str())
+            // One host only: keep a connection for each thread sharing the
+            // client (ureq's default keeps 3).
+            .max_idle_connections_per_host(16)
             .build();
         let credentials_safe =
             self.api_url.starts_with("https://") || host_is_loopback(&self.api_url);
