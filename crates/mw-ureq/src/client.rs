@@ -636,6 +636,10 @@ impl Client {
         build: impl Fn(&Api, Option<&Token>) -> Result<Request, mw_core::Error>,
         parse: impl Fn(&Response) -> Result<T, mw_core::Error>,
     ) -> Result<T, Error> {
+        // Build once with a stand-in token first, so that input the core
+        // refuses fails before anything (even a token fetch) is sent.
+        let stand_in = (token_use != TokenUse::None).then(Token::anonymous);
+        build(&self.api(), stand_in.as_ref())?;
         let (mut refreshed, mut relogged, mut waits) = (false, false, 0);
         loop {
             let (api, generation) = {

@@ -356,3 +356,18 @@ fn a_ratelimited_answer_is_not_retried() {
     assert_eq!(err.api_kind(), Some(ErrorKind::RateLimited));
     assert_eq!(server.requests.load(Ordering::SeqCst), 2);
 }
+
+#[test]
+fn bad_input_is_refused_before_anything_is_sent_not_even_a_token_fetch() {
+    let server = stand_in(vec![ok(TOKENS), ok(SUCCESS)]);
+    let c = client(&server.url);
+    for email in [EmailUser::new("", "s", "t"), EmailUser::new("Bob", "s", "")] {
+        let err = c.email_user(&email).unwrap_err();
+        assert!(matches!(err, Error::Core(mw_ureq::mw_core::Error::InvalidInput(_))), "{err:?}");
+    }
+    let err = c.raw(&[("action", "purge"), ("token", "x")], mw_ureq::Method::Post, true).unwrap_err();
+    assert!(matches!(err, Error::Core(mw_ureq::mw_core::Error::InvalidInput(_))), "{err:?}");
+    let err = c.change_options(&mw_ureq::OptionsChange::new().set("a", "x\u{1f}")).unwrap_err();
+    assert!(matches!(err, Error::Core(mw_ureq::mw_core::Error::InvalidInput(_))), "{err:?}");
+    assert_eq!(server.requests.load(Ordering::SeqCst), 0);
+}
