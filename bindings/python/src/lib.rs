@@ -1,14 +1,478 @@
 //! Native module `mwkit._native`, re-exported by the pure-Python `mwkit`
-//! package. A translation layer over `mw-ureq`; the session type arrives with
-//! the `[python]` work item.
+//! package: a translation layer over `mw-ureq`. Arguments become Rust values,
+//! the GIL is released around every network call, and Rust errors become
+//! the exceptions of `mwkit._exceptions`.
 #![forbid(unsafe_code)]
 
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use mw_ureq::mw_core::{self, Message};
+use mw_ureq::{Client, EmailResult as RustEmailResult, EmailUser, Error, Method, OptionsChange, ResetPassword, ResetScope};
+use pyo3::exceptions::PyTypeError;
+use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyDict, PyList, PyString, PyType};
+
+/// A warning or error message from the wiki: ``code``, ``text`` and
+/// ``module`` (``None`` when the server did not say).
+#[pyclass(frozen, get_all, module = "mwkit")]
+#[derive(Clone)]
+struct ApiWarning {
+    code: String,
+    text: String,
+    module: Option<String>,
+}
+
+#[pymethods]
+impl ApiWarning {
+    fn __repr__(&self) -> String {
+        format!("ApiWarning(code={:?}, text={:?}, module={:?})", self.code, self.text, self.module)
+    }
+}
+
+impl From<&Message> for ApiWarning {
+    fn from(m: &Message) -> Self {
+        ApiWarning { code: m.code.clone(), text: m.text.clone(), module: m.module.clone() }
+    }
+}
+
+fn warnings(messages: &[Message]) -> Vec<ApiWarning> {
+    messages.iter().map(ApiWarning::from).collect()
+}
+
+/// The outcome of :meth:`Session.email_user`: ``result`` is ``"Success"`` or
+/// ``"Warnings"``; ``warnings`` lists every warning.
+#[pyclass(frozen, get_all, module = "mwkit")]
+struct EmailResult {
+    result: String,
+    warnings: Vec<ApiWarning>,
+}
+
+#[pymethods]
+impl EmailResult {
+    fn __repr__(&self) -> String {
+        format!("EmailResult(result={:?}, warnings={})", self.result, self.warnings.len())
+    }
+}
+
+/// The outcome of :meth:`Session.set_options`: ``warnings`` lists every
+/// warning; ``rejected`` maps each option the wiki dropped (unknown name,
+/// invalid value) to its warning. The wiki answers "success" even then.
+#[pyclass(frozen, get_all, module = "mwkit")]
+struct OptionsResult {
+    warnings: Vec<ApiWarning>,
+    rejected: BTreeMap<String, ApiWarning>,
+}
+
+#[pymethods]
+impl OptionsResult {
+    fn __repr__(&self) -> String {
+        format!("OptionsResult(warnings={}, rejected={:?})", self.warnings.len(), self.rejected.keys().collect::<Vec<_>>())
+    }
+}
+
+// ---- errors ------------------------------------------------------------------
+
+fn exception<'py>(py: Python<'py>, name: &'static str) -> PyResult<&'py Bound<'py, PyType>> {
+    static CELLS: [PyOnceLock<Py<PyType>>; 7] = [const { PyOnceLock::new() }; 7];
+    let index = ["MwError", "ApiError", "LoginError", "TransportError", "DecodeError", "InvalidInputError", "MediaWikiWarning"]
+        .iter()
+        .position(|n| *n == name)
+        .unwrap_or(0);
+    CELLS[index].import(py, "mwkit._exceptions", name)
+}
+
+fn raise(py: Python<'_>, name: &'static str, message: String, fields: Vec<(&str, Py<PyAny>)>) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let kwargs = PyDict::new(py);
+        for (k, v) in fields {
+            kwargs.set_item(k, v)?;
+        }
+        let instance = exception(py, name)?.call((message,), Some(&kwargs))?;
+        Ok(PyErr::from_value(instance))
+    };
+    build().unwrap_or_else(|e| e)
+}
+
+fn any<'py, T: IntoPyObject<'py>>(py: Python<'py>, v: T) -> Py<PyAny> {
+    v.into_py_any(py).unwrap_or_else(|_| py.None())
+}
+
+/// Every Rust error becomes an exception of `mwkit._exceptions`.
+fn to_py(py: Python<'_>, err: Error) -> PyErr {
+    let message = err.to_string();
+    match err {
+        Error::Core(core) => core_to_py(py, core, message),
+        Error::Connect { .. } => transport(py, message, "connect", false, None),
+        Error::Timeout { .. } => transport(py, message, "timeout", false, None),
+        Error::OutcomeUnknown { cause, .. } => {
+            let status = cause.as_deref().and_then(|c| match c {
+                mw_core::Error::Http { status, .. } | mw_core::Error::Decode { status, .. } => Some(*status),
+                _ => None,
+            });
+            transport(py, message, "outcome_unknown", true, status)
+        }
+        Error::BodyTooLarge { outcome_unknown, .. } => transport(py, message, "body_too_large", outcome_unknown, None),
+        Error::Redirected { status, .. } => transport(py, message, "redirected", false, Some(status)),
+        Error::Transport { .. } => transport(py, message, "transport", false, None),
+        _ => raise(py, "MwError", message, Vec::new()),
+    }
+}
+
+fn transport(py: Python<'_>, message: String, stage: &str, outcome_unknown: bool, status: Option<u16>) -> PyErr {
+    raise(
+        py,
+        "TransportError",
+        message,
+        vec![("stage", any(py, stage)), ("outcome_unknown", any(py, outcome_unknown)), ("http_status", any(py, status))],
+    )
+}
+
+fn core_to_py(py: Python<'_>, err: mw_core::Error, message: String) -> PyErr {
+    match err {
+        mw_core::Error::InvalidInput(e) => raise(py, "InvalidInputError", message, vec![("field", any(py, e.field))]),
+        mw_core::Error::Api(e) => raise(
+            py,
+            "ApiError",
+            message,
+            vec![
+                ("code", any(py, &e.code)),
+                ("info", any(py, &e.text)),
+                ("kind", any(py, e.kind().name())),
+                ("module", any(py, &e.module)),
+                ("http_status", any(py, e.http_status)),
+                ("errors", any(py, warnings(&e.errors))),
+                ("warnings", any(py, warnings(&e.warnings))),
+            ],
+        ),
+        mw_core::Error::Login(e) => raise(
+            py,
+            "LoginError",
+            message,
+            vec![
+                ("needs_new_password", any(py, e.needs_new_password())),
+                ("result", any(py, e.result)),
+                ("reason", any(py, e.reason)),
+                ("code", any(py, e.code)),
+            ],
+        ),
+        mw_core::Error::Http { status, .. } => transport(py, message, "http_status", false, Some(status)),
+        mw_core::Error::Decode { status, snippet, .. } => {
+            raise(py, "DecodeError", message, vec![("snippet", any(py, snippet)), ("http_status", any(py, status))])
+        }
+        _ => raise(py, "MwError", message, Vec::new()),
+    }
+}
+
+/// Issues each server warning with `warnings.warn(..., MediaWikiWarning)`,
+/// for calls whose result has no place for them.
+fn warn_all(py: Python<'_>, messages: &[Message]) -> PyResult<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let category = exception(py, "MediaWikiWarning")?;
+    let warn = py.import("warnings")?.getattr("warn")?;
+    for m in messages {
+        let text = match &m.module {
+            Some(module) => format!("{} ({module}): {}", m.code, m.text),
+            None => format!("{}: {}", m.code, m.text),
+        };
+        warn.call1((text, category, 2))?;
+    }
+    Ok(())
+}
+
+// ---- conversions -------------------------------------------------------------
+
+fn json_to_py(py: Python<'_>, value: &serde_json::Value) -> PyResult<Py<PyAny>> {
+    use serde_json::Value;
+    Ok(match value {
+        Value::Null => py.None(),
+        Value::Bool(b) => any(py, *b),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => any(py, i),
+            (_, Some(u), _) => any(py, u),
+            (_, _, f) => any(py, f.unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => any(py, s),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(json_to_py(py, item)?)?;
+            }
+            list.into_any().unbind()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (k, v) in map {
+                dict.set_item(k, json_to_py(py, v)?)?;
+            }
+            dict.into_any().unbind()
+        }
+    })
+}
+
+/// `(name, value-or-None)` pairs from any mapping with `items()`.
+fn mapping_items(changes: &Bound<'_, PyAny>) -> PyResult<Vec<(String, Option<String>)>> {
+    let items = changes
+        .call_method0("items")
+        .map_err(|_| PyTypeError::new_err("changes must be a mapping of option names to str or None"))?;
+    let mut out = Vec::new();
+    for item in items.try_iter()? {
+        let (name, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
+        let name: String = name
+            .extract()
+            .map_err(|_| PyTypeError::new_err(format!("option names must be str, not {}", type_name(&name))))?;
+        let value: Option<String> = if value.is_none() {
+            None
+        } else {
+            Some(value.extract().map_err(|_| {
+                PyTypeError::new_err(format!("the value of {name:?} must be str or None, not {}", type_name(&value)))
+            })?)
+        };
+        out.push((name, value));
+    }
+    Ok(out)
+}
+
+/// Request parameters: str keys; str or int values.
+fn request_params(params: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+    let items = params
+        .call_method0("items")
+        .map_err(|_| PyTypeError::new_err("params must be a mapping of str to str or int"))?;
+    let mut out = Vec::new();
+    for item in items.try_iter()? {
+        let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
+        let key: String =
+            key.extract().map_err(|_| PyTypeError::new_err(format!("parameter names must be str, not {}", type_name(&key))))?;
+        let value = if value.is_instance_of::<PyBool>() {
+            return Err(PyTypeError::new_err(format!(
+                "parameter {key:?}: MediaWiki reads any value of a flag as true; pass \"1\" or leave it out"
+            )));
+        } else if value.is_instance_of::<PyString>() {
+            value.extract::<String>()?
+        } else if let Ok(i) = value.extract::<i64>() {
+            i.to_string()
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "parameter {key:?} must be str or int, not {}",
+                type_name(&value)
+            )));
+        };
+        out.push((key, value));
+    }
+    Ok(out)
+}
+
+fn type_name(v: &Bound<'_, PyAny>) -> String {
+    v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".to_owned())
+}
+
+// ---- the session ---------------------------------------------------------------
+
+/// A session with one wiki: its cookies, its csrf token, its login. Safe to
+/// share between threads; every network call releases the GIL.
+///
+/// ``Session(api_url, user_agent, *, timeout=30.0, maxlag=5, retries=3,
+/// allow_insecure_credentials=False)``: ``timeout`` bounds each request in
+/// seconds; ``maxlag`` (seconds, or None) goes with every request;
+/// ``retries`` is how often one call may wait and send again when the wiki
+/// says it did not act (maxlag, readonly, 429, 503). Used as a context
+/// manager, it logs out on exit.
+#[pyclass(frozen, module = "mwkit")]
+struct Session {
+    client: Client,
+}
+
+#[pymethods]
+impl Session {
+    #[new]
+    #[pyo3(
+        signature = (api_url, user_agent, *, timeout = 30.0, maxlag = Some(5), retries = 3, allow_insecure_credentials = false),
+        text_signature = "(api_url, user_agent, *, timeout=30.0, maxlag=5, retries=3, allow_insecure_credentials=False)"
+    )]
+    fn new(
+        py: Python<'_>,
+        api_url: &str,
+        user_agent: &str,
+        timeout: f64,
+        maxlag: Option<u32>,
+        retries: u32,
+        allow_insecure_credentials: bool,
+    ) -> PyResult<Self> {
+        let timeout = Duration::try_from_secs_f64(timeout)
+            .ok()
+            .filter(|t| !t.is_zero())
+            .ok_or_else(|| invalid(py, "timeout", "must be a positive number of seconds"))?;
+        let client = Client::builder(api_url, user_agent)
+            .timeout(timeout)
+            .read_timeout(timeout)
+            .connect_timeout(timeout.min(mw_ureq::DEFAULT_CONNECT_TIMEOUT))
+            .maxlag(maxlag)
+            .retries(retries)
+            .allow_insecure_credentials(allow_insecure_credentials)
+            .build()
+            .map_err(|e| to_py(py, e))?;
+        Ok(Session { client })
+    }
+
+    /// The logged-in user's name, or None.
+    #[getter]
+    fn user(&self) -> Option<String> {
+        self.client.account().map(|a| a.name)
+    }
+
+    /// The API URL.
+    #[getter]
+    fn api_url(&self) -> String {
+        self.client.api_url()
+    }
+
+    /// Logs in with a bot password (``User@appid``); returns the user name.
+    fn login(&self, py: Python<'_>, username: &str, password: &str) -> PyResult<String> {
+        let password = mw_core::Password::new(password);
+        let info = py.detach(|| self.client.login(username, password)).map_err(|e| to_py(py, e))?;
+        warn_all(py, &info.warnings)?;
+        Ok(info.account.name)
+    }
+
+    /// Logs in with a main account's password (``action=clientlogin``);
+    /// ``new_password`` completes a login with a temporary password from a
+    /// reset. Returns the user name.
+    #[pyo3(signature = (username, password, *, new_password = None))]
+    fn client_login(&self, py: Python<'_>, username: &str, password: &str, new_password: Option<&str>) -> PyResult<String> {
+        let password = mw_core::Password::new(password);
+        let new_password = new_password.map(mw_core::Password::new);
+        let info =
+            py.detach(|| self.client.client_login(username, password, new_password)).map_err(|e| to_py(py, e))?;
+        warn_all(py, &info.warnings)?;
+        Ok(info.account.name)
+    }
+
+    /// Logs out and forgets the session.
+    fn logout(&self, py: Python<'_>) -> PyResult<()> {
+        let messages = py.detach(|| self.client.logout()).map_err(|e| to_py(py, e))?;
+        warn_all(py, &messages)
+    }
+
+    /// Emails a user. Never sent twice by mwkit.
+    #[pyo3(signature = (target, subject, text, *, cc_me = false))]
+    fn email_user(&self, py: Python<'_>, target: &str, subject: &str, text: &str, cc_me: bool) -> PyResult<EmailResult> {
+        let email = EmailUser::new(target, subject, text).cc_me(cc_me);
+        let sent = py.detach(|| self.client.email_user(&email)).map_err(|e| to_py(py, e))?;
+        let result = match sent.result {
+            RustEmailResult::Success => "Success",
+            RustEmailResult::Warnings => "Warnings",
+        };
+        Ok(EmailResult { result: result.to_owned(), warnings: warnings(&sent.warnings) })
+    }
+
+    /// Which users can be emailed: a dict from each name given to a bool
+    /// (missing and invalid names map to False).
+    fn emailable(&self, py: Python<'_>, names: Vec<String>) -> PyResult<BTreeMap<String, bool>> {
+        let report = py.detach(|| self.client.emailable(&names)).map_err(|e| to_py(py, e))?;
+        warn_all(py, &report.warnings)?;
+        Ok(report.entries.into_iter().map(|e| (e.requested, e.status.is_emailable())).collect())
+    }
+
+    /// Starts a password reset by user name, by email address, or both.
+    /// Success means the wiki accepted the request, not that a mail went out.
+    #[pyo3(signature = (*, user = None, email = None))]
+    fn reset_password(&self, py: Python<'_>, user: Option<&str>, email: Option<&str>) -> PyResult<()> {
+        let reset = ResetPassword::new(user, email).map_err(|e| to_py(py, e.into()))?;
+        let messages = py.detach(|| self.client.reset_password(&reset)).map_err(|e| to_py(py, e))?;
+        warn_all(py, &messages)
+    }
+
+    /// The logged-in user's preferences, every value as str.
+    fn get_options(&self, py: Python<'_>) -> PyResult<BTreeMap<String, String>> {
+        let read = py.detach(|| self.client.options()).map_err(|e| to_py(py, e))?;
+        warn_all(py, &read.warnings)?;
+        Ok(read.options)
+    }
+
+    /// Changes preferences: a mapping of names to str values, None resetting
+    /// that option to its default.
+    fn set_options(&self, py: Python<'_>, changes: &Bound<'_, PyAny>) -> PyResult<OptionsResult> {
+        let mut change = OptionsChange::new();
+        for (name, value) in mapping_items(changes)? {
+            change = change.change(name, value);
+        }
+        let done = py.detach(|| self.client.change_options(&change)).map_err(|e| to_py(py, e))?;
+        let rejected = done.rejected.iter().filter_map(|r| Some((r.name.clone()?, ApiWarning::from(&r.message)))).collect();
+        Ok(OptionsResult { warnings: warnings(&done.warnings), rejected })
+    }
+
+    /// Resets preferences to their defaults: ``("all",)`` or some kinds
+    /// (``"registered"``, ``"userjs"``, ...).
+    #[pyo3(signature = (kinds = vec!["all".to_owned()]))]
+    fn reset_options(&self, py: Python<'_>, kinds: Vec<String>) -> PyResult<()> {
+        let scope = if kinds.iter().any(|k| k == "all") { ResetScope::All } else { ResetScope::Kinds(kinds) };
+        let done = py.detach(|| self.client.reset_options(scope)).map_err(|e| to_py(py, e))?;
+        warn_all(py, &done.warnings)
+    }
+
+    /// Any action: ``params`` maps names to str or int values; ``post=True``
+    /// sends a POST (a write, never sent twice blindly); ``token="csrf"``
+    /// adds the session's csrf token. Returns the answer as a dict.
+    #[pyo3(signature = (params, *, post = false, token = None))]
+    fn request(&self, py: Python<'_>, params: &Bound<'_, PyAny>, post: bool, token: Option<&str>) -> PyResult<Py<PyAny>> {
+        let params = request_params(params)?;
+        let with_token = match token {
+            None => false,
+            Some("csrf") => true,
+            Some(other) => return Err(invalid(py, "token", &format!("{other:?}: only \"csrf\" is supported"))),
+        };
+        let method = if post { Method::Post } else { Method::Get };
+        let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let reply = py.detach(|| self.client.raw(&pairs, method, with_token)).map_err(|e| to_py(py, e))?;
+        warn_all(py, &reply.warnings)?;
+        json_to_py(py, &reply.json)
+    }
+
+    /// Logs out if logged in.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        if self.client.account().is_some() { self.logout(py) } else { Ok(()) }
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Logs out; a logout error is raised only when the block itself raised
+    /// nothing.
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        exc_type: Option<&Bound<'_, PyAny>>,
+        _exc: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let closed = self.close(py);
+        if exc_type.is_none() {
+            closed?;
+        }
+        Ok(false)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Session(api_url={:?}, user={:?})", self.client.api_url(), self.user())
+    }
+}
+
+fn invalid(py: Python<'_>, field: &str, reason: &str) -> PyErr {
+    to_py(py, Error::Core(mw_core::Error::InvalidInput(mw_core::InvalidInput::new(field, reason))))
+}
 
 /// Native part of mwkit; import `mwkit`, not this module.
 #[pymodule]
 mod _native {
-    use super::*;
+    #[pymodule_export]
+    use super::{ApiWarning, EmailResult, OptionsResult, Session};
+
+    use pyo3::prelude::*;
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

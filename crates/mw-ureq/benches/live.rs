@@ -159,6 +159,20 @@ fn main() {
     let recipient = wiki.recipient();
     let (name, password) = wiki.sender();
 
+    // `MWKIT_BENCH_ONLY=client-emails`: only the client's sequential emails,
+    // for the Python bench (bindings/python/benches/bench_email.py) to
+    // compare with in the same run.
+    if std::env::var("MWKIT_BENCH_ONLY").as_deref() == Ok("client-emails") {
+        let client = Client::new(wiki.api_url(), &format!("mwkit-bench/{run_id}-rust")).unwrap();
+        client.login(name, password).unwrap();
+        let started = Instant::now();
+        for i in 0..n {
+            client.email_user(&EmailUser::new(recipient.as_str(), format!("bench {run_id} rust {i}"), "bench")).unwrap();
+        }
+        println!("client-emails: {:.3}/s", n as f64 / started.elapsed().as_secs_f64());
+        return;
+    }
+
     // Requests per action, counted by the wiki.
     let ua = format!("mwkit-bench/{run_id}-count");
     let client = Client::new(wiki.api_url(), &ua).unwrap();

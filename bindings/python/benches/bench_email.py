@@ -1,0 +1,77 @@
+"""Email throughput: mwkit beside the Rust client and mwclient, same wiki,
+same run.
+
+Run through scripts/bench, which brings up a test wiki and makes a venv with
+mwkit (pip install ./bindings/python) and mwclient from PyPI. Each round
+sends MWKIT_BENCH_EMAILS (default 200) sequential emails with the Rust
+client (`cargo bench -p mw-ureq --bench live`, MWKIT_BENCH_ONLY=client-emails),
+then with mwkit, then with mwclient; two rounds, the better rate of each is
+kept. Every email is checked: an error stops the bench.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import mwclient
+
+import mwkit
+
+ROOT = Path(__file__).resolve().parents[3]
+STATE = json.loads(Path(os.environ["MWKIT_WIKI_JSON"]).read_text())
+N = int(os.environ.get("MWKIT_BENCH_EMAILS", "200"))
+SENDER = STATE["users"]["sender"]
+TARGET = STATE["users"]["recipient"]["name"]
+RUN = uuid.uuid4().hex[:8]
+
+
+def rust() -> float:
+    env = dict(os.environ, MWKIT_BENCH_ONLY="client-emails", MWKIT_BENCH_EMAILS=str(N))
+    out = subprocess.run(["cargo", "bench", "-q", "-p", "mw-ureq", "--bench", "live"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True).stdout
+    return float(re.search(r"client-emails: ([\d.]+)/s", out).group(1))
+
+
+def with_mwkit() -> float:
+    s = mwkit.Session(STATE["api_url"], user_agent=f"mwkit-bench/{RUN}-py (bench@mwkit.test)")
+    s.login(SENDER["bot_name"], SENDER["bot_password"])
+    started = time.perf_counter()
+    for i in range(N):
+        assert s.email_user(TARGET, f"bench {RUN} mwkit {i}", "bench").result == "Success"
+    return N / (time.perf_counter() - started)
+
+
+def with_mwclient() -> float:
+    host = STATE["api_url"].split("://", 1)[1].split("/", 1)[0]
+    site = mwclient.Site(host, path="/", scheme="http", clients_useragent=f"mwkit-bench/{RUN}-mwclient")
+    site.login(SENDER["bot_name"], SENDER["bot_password"])
+    token = site.get_token("csrf")
+    started = time.perf_counter()
+    for i in range(N):
+        answer = site.post("emailuser", target=TARGET, subject=f"bench {RUN} mwclient {i}", text="bench", token=token)
+        assert answer["emailuser"]["result"] == "Success", answer
+    return N / (time.perf_counter() - started)
+
+
+def main() -> int:
+    best = {"rust": 0.0, "mwkit": 0.0, "mwclient": 0.0}
+    for _ in range(2):
+        for name, fn in (("rust", rust), ("mwkit", with_mwkit), ("mwclient", with_mwclient)):
+            best[name] = max(best[name], fn())
+    print(f"emails per phase: {N}; mwclient {mwclient.__version__}, mwkit {mwkit.__version__}")
+    for name, value in best.items():
+        print(f"{name:9s}: {value:.2f} emails/s")
+    print(f"mwkit / rust client: {best['mwkit'] / best['rust']:.3f}")
+    print(f"mwkit / mwclient   : {best['mwkit'] / best['mwclient']:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,260 @@
+"""mwkit against the real test wiki: every operation, with its effect read
+back where it lands (the mail in the sink, the option read back, the
+temporary password that logs in), and every exception where it belongs."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+
+import pytest
+
+import mwkit
+from conftest import nonce, temporary_password
+
+AWKWARD = "ünï©ødé ✓ | pipe = equals & amp + plus % percent\nsecond line"
+
+
+def test_email_user_delivers_exactly_one_mail_with_cc_off(wiki):
+    s, ua = wiki.logged_in("sender", "email")
+    subject = f"mwkit py {nonce()} Grüße | a=b & c+d %"
+    result = s.email_user(wiki.user("recipient")["name"], subject, AWKWARD)
+    assert isinstance(result, mwkit.EmailResult)
+    assert result.result == "Success"
+    assert result.warnings == []
+    mails = wiki.wait_for_mails(lambda x: x == subject, 1)
+    assert len(mails) == 1
+    assert mails[0]["text"] == AWKWARD
+    assert mails[0]["rcpt_to"] == [wiki.user("recipient")["email"]]
+    assert len(wiki.requests(ua)) == 4  # login: 3, email: 1
+
+
+def test_cc_me_delivers_a_copy(wiki):
+    s, _ = wiki.logged_in("sender", "cc")
+    subject = f"mwkit py cc {nonce()}"
+    s.email_user(wiki.user("recipient")["name"], subject, "copy please", cc_me=True)
+    mails = wiki.wait_for_mails(lambda x: x.endswith(subject), 2)
+    assert {m["rcpt_to"][0] for m in mails} == {wiki.user("recipient")["email"], wiki.user("sender")["email"]}
+
+
+@pytest.mark.parametrize("role,kind,code", [
+    ("no_address", "no_email", "noemail"),
+    ("no_mail", "no_wiki_email", "nowikiemail"),
+    (None, "no_target", "notarget"),
+])
+def test_refused_emails_raise_api_error_and_deliver_nothing(wiki, role, kind, code):
+    s, _ = wiki.logged_in("sender", "refused")
+    target = wiki.user(role)["name"] if role else f"NoSuchUser{nonce()}"
+    subject = f"mwkit py refused {nonce()}"
+    with pytest.raises(mwkit.ApiError) as caught:
+        s.email_user(target, subject, "must not arrive")
+    err = caught.value
+    assert (err.kind, err.code, err.http_status) == (kind, code, 200)
+    assert err.info and err.module == "emailuser"
+    assert isinstance(err, mwkit.MwError)
+    assert wiki.wait_for_mails(lambda x: x == subject, 0) == []
+
+
+def test_a_blocked_sender_and_a_logged_out_session_cannot_send(wiki):
+    blocked, _ = wiki.logged_in("blocked", "blocked")
+    with pytest.raises(mwkit.ApiError) as caught:
+        blocked.email_user(wiki.user("recipient")["name"], f"blocked {nonce()}", "no")
+    assert caught.value.kind == "blocked_from_email"
+    anonymous, _ = wiki.session("anon")
+    with pytest.raises(mwkit.ApiError) as caught:
+        anonymous.email_user(wiki.user("recipient")["name"], f"anon {nonce()}", "no")
+    assert caught.value.kind == "cant_send"
+
+
+def test_emailable_maps_every_name_to_a_bool(wiki):
+    s, _ = wiki.logged_in("sender", "emailable")
+    missing = f"NoSuchUser{nonce()}"
+    names = [wiki.user("recipient")["name"], wiki.user("no_address")["name"], wiki.user("no_mail")["name"], missing]
+    assert s.emailable(names) == {names[0]: True, names[1]: False, names[2]: False, missing: False}
+
+
+def test_set_options_reads_back_and_reports_dropped_options(wiki):
+    s, _ = wiki.logged_in("sender", "options")
+    run = nonce()
+    changes = {f"userjs-py-{i}": f"{run}|{i}=ü&\n" for i in range(55)}
+    changes["gender"] = "female"
+    changes[f"py-unknown-{run}"] = "1"
+    result = s.set_options(changes)
+    assert isinstance(result, mwkit.OptionsResult)
+    assert list(result.rejected) == [f"py-unknown-{run}"]
+    assert result.rejected[f"py-unknown-{run}"].code == "validationfailed"
+    options = s.get_options()
+    for name, value in changes.items():
+        if not name.startswith("py-unknown"):
+            assert options[name] == value
+    s.set_options({"gender": None})  # None resets to the default
+    assert s.get_options()["gender"] == "unknown"
+
+
+def test_reset_options_resets_everything(wiki):
+    s, _ = wiki.logged_in("sessions", "reset-options")
+    s.set_options({"userjs-py-reset": "x", "gender": "male"})
+    s.reset_options()
+    options = s.get_options()
+    assert "userjs-py-reset" not in options and options["gender"] == "unknown"
+
+
+def test_a_reset_mail_logs_in_with_a_new_password(wiki):
+    user, address = wiki.user("reset2")["name"], wiki.user("reset2")["email"]
+    anonymous, _ = wiki.session("reset")
+    before = wiki.max_seq()
+    anonymous.reset_password(user=user)
+    first = wiki.wait_for_mail_to(address, before)
+    anonymous.reset_password(email=address)
+    mail = wiki.wait_for_mail_to(address, first["seq"])
+    temp = temporary_password(mail)
+
+    s, _ = wiki.session("reset-login")
+    with pytest.raises(mwkit.LoginError) as caught:
+        s.client_login(user, temp)
+    assert caught.value.needs_new_password and caught.value.result == "UI"
+    new = f"New-{nonce()}-pw"
+    s2, _ = wiki.session("reset-login")
+    assert s2.client_login(user, temp, new_password=new) == user
+    s3, _ = wiki.session("reset-login")
+    assert s3.client_login(user, new) == user
+    assert s3.user == user
+
+
+def test_reset_password_needs_user_or_email_before_sending(wiki):
+    s, ua = wiki.session("reset-invalid")
+    with pytest.raises(mwkit.InvalidInputError) as caught:
+        s.reset_password()
+    assert isinstance(caught.value, ValueError)
+    assert wiki.requests(ua) == []
+
+
+def test_a_wrong_bot_password_raises_login_error_with_the_reason(wiki):
+    s, _ = wiki.session("wrong")
+    with pytest.raises(mwkit.LoginError) as caught:
+        s.login(wiki.user("sender")["bot_name"], "not-the-password")
+    err = caught.value
+    assert (err.result, err.code) == ("Failed", "wrongpassword")
+    assert "Incorrect username or password" in err.reason
+    assert "not-the-password" not in repr(err) + str(err)
+
+
+def test_transport_errors_say_whether_the_outcome_is_unknown():
+    import socket
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    s = mwkit.Session(f"http://127.0.0.1:{port}/api.php", user_agent="mwkit-pytest/0")
+    with pytest.raises(mwkit.TransportError) as caught:
+        s.email_user("Bob", "s", "t")
+    assert caught.value.stage == "connect" and caught.value.outcome_unknown is False
+
+
+def test_an_answer_that_is_not_json_raises_decode_error(wiki):
+    # load.php answers any query with JavaScript and a 200.
+    s = mwkit.Session(wiki.api_url.replace("api.php", "load.php"), user_agent="mwkit-pytest/0")
+    with pytest.raises(mwkit.DecodeError) as caught:
+        s.get_options()
+    assert caught.value.snippet and caught.value.http_status == 200
+
+
+def test_request_reaches_any_action_and_warnings_are_not_hidden(wiki):
+    s, _ = wiki.logged_in("sender", "raw")
+    answer = s.request({"action": "query", "meta": "userinfo", "uiprop": "options"})
+    assert answer["query"]["userinfo"]["name"] == wiki.user("sender")["name"]
+    with pytest.warns(mwkit.MediaWikiWarning, match="unrecognized"):
+        s.request({"action": "query", "meta": "userinfo", "nosuchparam": 1})
+    with pytest.raises(mwkit.ApiError) as caught:
+        s.request({"action": "emailuser", "target": "x"}, post=True, token="csrf")
+    assert caught.value.kind == "missing_param"
+
+
+def test_wrong_types_raise_type_error_never_a_crash(wiki):
+    s, ua = wiki.session("types")
+    bad_calls = [
+        lambda: s.email_user(1, "s", "t"),
+        lambda: s.email_user("a", "s", "t", cc_me="yes"),
+        lambda: s.emailable("just-a-string"),
+        lambda: s.emailable([1, 2]),
+        lambda: s.set_options(["not", "a", "mapping"]),
+        lambda: s.set_options({"gender": 5}),
+        lambda: s.set_options({1: "x"}),
+        lambda: s.request({"action": "query", "flag": True}),
+        lambda: s.request({"action": "query", "x": 1.5}),
+        lambda: mwkit.Session(None, user_agent="x"),
+    ]
+    for call in bad_calls:
+        with pytest.raises(TypeError):
+            call()
+    with pytest.raises(mwkit.InvalidInputError):
+        mwkit.Session(wiki.api_url, user_agent="bad\r\nua")
+    with pytest.raises(mwkit.InvalidInputError):
+        mwkit.Session(wiki.api_url, user_agent="ua", timeout=-1)
+    with pytest.raises(mwkit.InvalidInputError):
+        s.email_user("", "s", "t")
+    with pytest.raises(mwkit.InvalidInputError):
+        s.set_options({"a": "x\x1fy"})
+    assert wiki.requests(ua) == []
+
+
+def test_one_session_shared_by_threads(wiki):
+    s, ua = wiki.logged_in("sender", "threads")
+    run = nonce()
+    errors = []
+
+    def send(t: int) -> None:
+        try:
+            for i in range(5):
+                s.email_user(wiki.user("recipient")["name"], f"mwkit py threads {run} {t}-{i}", "threads")
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=send, args=(t,)) for t in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    mails = wiki.wait_for_mails(lambda x: x.startswith(f"mwkit py threads {run} "), 30)
+    assert len(mails) == 30
+    assert len({m["subject"] for m in mails}) == 30
+
+
+def test_the_gil_is_released_during_network_calls(wiki):
+    s, _ = wiki.logged_in("sender", "gil")
+    ticks = 0
+    done = threading.Event()
+
+    def count() -> None:
+        nonlocal ticks
+        while not done.is_set():
+            ticks += 1
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    try:
+        for _ in range(10):
+            s.get_options()
+    finally:
+        done.set()
+        counter.join()
+    assert ticks > 1000, "a Python thread ran while the session waited on the network"
+
+
+def test_a_session_is_a_context_manager_that_logs_out(wiki):
+    u = wiki.user("sender")
+    with mwkit.Session(wiki.api_url, user_agent="mwkit-pytest/ctx") as s:
+        s.login(u["bot_name"], u["bot_password"])
+        assert s.user == u["name"]
+    assert s.user is None
+    assert "Session(api_url=" in repr(s)
+
+
+def test_login_warnings_are_issued_as_python_warnings(wiki):
+    s, _ = wiki.session("main-login")
+    u = wiki.user("reset4")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        s.login(u["name"], u["password"])  # main-account action=login: deprecated
+    assert any(issubclass(w.category, mwkit.MediaWikiWarning) and "deprecation" in str(w.message) for w in caught)
