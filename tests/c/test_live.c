@@ -1,0 +1,292 @@
+/*
+ * libmw against the real test wiki: an email delivered (found in the sink),
+ * options set and read back, an API error's code and text, NULL arguments,
+ * invalid UTF-8 and a too-small buffer giving their codes, and no crash.
+ *
+ * Run by tests/c/run, which exports the wiki's details from wiki.json:
+ * MWKIT_API_URL, MWKIT_BOT_NAME, MWKIT_BOT_PASSWORD, MWKIT_TARGET,
+ * MWKIT_NO_ADDRESS, MWKIT_RESET_USER, MWKIT_RESET_EMAIL, MWKIT_MAIL_DIR.
+ * Prints a line per check and `c-tests: N passed, N failed`.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mw.h"
+
+static int passed = 0;
+static int failed = 0;
+
+#define CHECK(name, cond)                                                          \
+  do {                                                                             \
+    if (cond) {                                                                    \
+      passed++;                                                                    \
+      printf("ok   %s\n", name);                                                   \
+    } else {                                                                       \
+      failed++;                                                                    \
+      printf("FAIL %s (%s:%d)\n", name, __FILE__, __LINE__);                       \
+    }                                                                              \
+  } while (0)
+
+static const char *env(const char *name) {
+  const char *value = getenv(name);
+  if (value == NULL || value[0] == '\0') {
+    fprintf(stderr, "test_live: %s is not set (run tests/c/run)\n", name);
+    exit(2);
+  }
+  return value;
+}
+
+static void sleep_ms(long ms) {
+  struct timespec ts;
+  ts.tv_sec = ms / 1000;
+  ts.tv_nsec = (ms % 1000) * 1000000L;
+  nanosleep(&ts, NULL);
+}
+
+/* Whether the file at `path` holds `needle`. */
+static int file_holds(const char *path, const char *needle) {
+  FILE *f = fopen(path, "rb");
+  char *data;
+  long size;
+  int found;
+  if (f == NULL) {
+    return 0;
+  }
+  fseek(f, 0, SEEK_END);
+  size = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  data = malloc((size_t)size + 1);
+  if (data == NULL || fread(data, 1, (size_t)size, f) != (size_t)size) {
+    free(data);
+    fclose(f);
+    return 0;
+  }
+  data[size] = '\0';
+  found = strstr(data, needle) != NULL;
+  free(data);
+  fclose(f);
+  return found;
+}
+
+/* How many stored mails hold `needle`, waiting up to 20 s for `want`, then
+ * a little longer so that a surplus one would show. */
+static int count_mails(const char *needle, int want) {
+  const char *dir_path = env("MWKIT_MAIL_DIR");
+  int count = 0;
+  int waited;
+  for (waited = 0; waited < 20000; waited += 100) {
+    DIR *dir = opendir(dir_path);
+    struct dirent *entry;
+    count = 0;
+    if (dir == NULL) {
+      return -1;
+    }
+    while ((entry = readdir(dir)) != NULL) {
+      char path[4096];
+      size_t n = strlen(entry->d_name);
+      if (n < 5 || strcmp(entry->d_name + n - 5, ".json") != 0 || entry->d_name[0] == '.') {
+        continue;
+      }
+      snprintf(path, sizeof path, "%s/%s", dir_path, entry->d_name);
+      count += file_holds(path, needle);
+    }
+    closedir(dir);
+    if (count >= want) {
+      break;
+    }
+    sleep_ms(100);
+  }
+  sleep_ms(700);
+  return count;
+}
+
+static mw_client *new_client(void) {
+  mw_client *client = NULL;
+  if (mw_client_new(env("MWKIT_API_URL"), "mwkit-c-tests/0 (tests@mwkit.test)", &client) != MW_OK) {
+    fprintf(stderr, "test_live: mw_client_new failed\n");
+    exit(2);
+  }
+  return client;
+}
+
+static void test_null_and_bad_arguments(void) {
+  mw_client *client = NULL;
+  char buf[64];
+  size_t n = 0;
+  const char bad_utf8[] = {'a', (char)0xff, 'b', '\0'};
+  const char *names[] = {"x"};
+  mw_emailability answers[1];
+
+  CHECK("mw_client_new with a NULL url gives MW_ERR_NULL_PARAMETER",
+        mw_client_new(NULL, "ua", &client) == MW_ERR_NULL_PARAMETER && client == NULL);
+  CHECK("mw_client_new with a NULL out gives MW_ERR_NULL_PARAMETER",
+        mw_client_new(env("MWKIT_API_URL"), "ua", NULL) == MW_ERR_NULL_PARAMETER);
+  CHECK("mw_client_new with invalid UTF-8 gives MW_ERR_INVALID_UTF8",
+        mw_client_new(env("MWKIT_API_URL"), bad_utf8, &client) == MW_ERR_INVALID_UTF8 && client == NULL);
+  CHECK("an empty user agent is invalid input",
+        mw_client_new(env("MWKIT_API_URL"), "", &client) == MW_ERR_INVALID_INPUT && client == NULL);
+  CHECK("a NULL client gives MW_ERR_NULL_PARAMETER",
+        mw_client_login(NULL, "a", "b") == MW_ERR_NULL_PARAMETER &&
+            mw_client_email_user(NULL, "a", "b", "c", false) == MW_ERR_NULL_PARAMETER &&
+            mw_client_logout(NULL) == MW_ERR_NULL_PARAMETER &&
+            mw_client_last_error_text(NULL, buf, sizeof buf, &n) == MW_ERR_NULL_PARAMETER &&
+            mw_client_last_warning_count(NULL) == 0);
+  mw_client_free(NULL);
+  mw_options_free(NULL);
+  mw_string_free(NULL);
+  CHECK("the free functions accept NULL", 1);
+
+  client = new_client();
+  CHECK("a NULL text gives MW_ERR_NULL_PARAMETER",
+        mw_client_email_user(client, "a", "b", NULL, false) == MW_ERR_NULL_PARAMETER);
+  CHECK("an invalid UTF-8 subject gives MW_ERR_INVALID_UTF8",
+        mw_client_email_user(client, "a", bad_utf8, "c", false) == MW_ERR_INVALID_UTF8);
+  CHECK("a NULL names array with a count gives MW_ERR_NULL_PARAMETER",
+        mw_client_emailable(client, NULL, 1, answers) == MW_ERR_NULL_PARAMETER);
+  CHECK("a NULL answers array gives MW_ERR_NULL_PARAMETER",
+        mw_client_emailable(client, names, 1, NULL) == MW_ERR_NULL_PARAMETER);
+  CHECK("a reset with neither user nor email is invalid input",
+        mw_client_reset_password(client, NULL, NULL) == MW_ERR_INVALID_INPUT);
+  CHECK("an empty target is invalid input", mw_client_email_user(client, "", "s", "t", false) == MW_ERR_INVALID_INPUT);
+  CHECK("mw_result_name names codes",
+        strcmp(mw_result_name(MW_ERR_API_NO_EMAIL), "MW_ERR_API_NO_EMAIL") == 0 &&
+            strcmp(mw_result_name(12345), "MW_ERR_UNKNOWN") == 0);
+  mw_client_free(client);
+}
+
+static void test_email_and_errors(void) {
+  mw_client *client = new_client();
+  char subject[128];
+  char needle[160];
+  char code[64];
+  char text[512];
+  char tiny[4];
+  size_t n = 0;
+  mw_result r;
+
+  snprintf(subject, sizeof subject, "mwkit c test %ld-%d", (long)time(NULL), rand());
+  CHECK("a bot password logs in", mw_client_login(client, env("MWKIT_BOT_NAME"), env("MWKIT_BOT_PASSWORD")) == MW_OK);
+  r = mw_client_email_user(client, env("MWKIT_TARGET"), subject, "Hello from C.\nLine two | = & + %", false);
+  CHECK("mw_client_email_user succeeds", r == MW_OK);
+  snprintf(needle, sizeof needle, "\"subject\": \"%s\"", subject);
+  CHECK("exactly one mail arrives in the sink", count_mails(needle, 1) == 1);
+
+  r = mw_client_email_user(client, env("MWKIT_NO_ADDRESS"), subject, "no address", false);
+  CHECK("a target without an address gives MW_ERR_API_NO_EMAIL", r == MW_ERR_API_NO_EMAIL);
+  CHECK("the last error code is readable",
+        mw_client_last_error_code(client, code, sizeof code, &n) == MW_OK && strcmp(code, "noemail") == 0 &&
+            n == strlen("noemail"));
+  CHECK("the last error text is MediaWiki's own",
+        mw_client_last_error_text(client, text, sizeof text, &n) == MW_OK &&
+            strstr(text, "no email address") != NULL);
+  n = 0;
+  CHECK("a too-small buffer gives MW_ERR_BUFFER_TOO_SMALL and the size needed",
+        mw_client_last_error_code(client, tiny, sizeof tiny, &n) == MW_ERR_BUFFER_TOO_SMALL &&
+            n == strlen("noemail") + 1);
+  CHECK("the refused email did not arrive", count_mails(needle, 2) == 1);
+  mw_client_free(client);
+}
+
+static void test_options(void) {
+  mw_client *client = new_client();
+  mw_options *options = NULL;
+  char value[256];
+  char name[256];
+  char warning_option[128];
+  size_t n = 0;
+  size_t m = 0;
+  size_t i;
+  size_t count;
+  int saw_rejected = 0;
+  const char *names[] = {"userjs-mwkit-c", "gender", "mwkit-c-no-such-option"};
+  const char *values[] = {"c|value=1 & more", "female", "1"};
+  const char *reset_names[] = {"gender"};
+  const char *reset_values[] = {NULL};
+
+  mw_client_login(client, env("MWKIT_BOT_NAME"), env("MWKIT_BOT_PASSWORD"));
+  CHECK("mw_client_set_options succeeds", mw_client_set_options(client, names, values, 3) == MW_OK);
+  count = mw_client_last_warning_count(client);
+  for (i = 0; i < count; i++) {
+    if (mw_client_last_warning(client, i, MW_WARNING_OPTION, name, sizeof name, &n) == MW_OK &&
+        strcmp(name, "mwkit-c-no-such-option") == 0 &&
+        mw_client_last_warning(client, i, MW_WARNING_CODE, warning_option, sizeof warning_option, &m) == MW_OK &&
+        strcmp(warning_option, "validationfailed") == 0) {
+      saw_rejected = 1;
+    }
+  }
+  CHECK("the dropped option comes back as a warning naming it", saw_rejected);
+  CHECK("an unknown warning part is invalid input",
+        count == 0 || mw_client_last_warning(client, 0, 99, name, sizeof name, &n) == MW_ERR_INVALID_INPUT);
+  CHECK("a warning index out of range is MW_ERR_NOT_FOUND",
+        mw_client_last_warning(client, count, MW_WARNING_TEXT, name, sizeof name, &n) == MW_ERR_NOT_FOUND);
+
+  CHECK("mw_client_get_options succeeds", mw_client_get_options(client, &options) == MW_OK && options != NULL);
+  CHECK("the value holding | = & reads back",
+        mw_options_find(options, "userjs-mwkit-c", value, sizeof value, &n) == MW_OK &&
+            strcmp(value, "c|value=1 & more") == 0);
+  CHECK("gender reads back", mw_options_find(options, "gender", value, sizeof value, &n) == MW_OK &&
+                                 strcmp(value, "female") == 0);
+  CHECK("an option the user lacks is MW_ERR_NOT_FOUND",
+        mw_options_find(options, "mwkit-c-no-such-option", value, sizeof value, &n) == MW_ERR_NOT_FOUND);
+  count = mw_options_len(options);
+  CHECK("options can be iterated", count > 10 && mw_options_get(options, 0, name, sizeof name, &n, value,
+                                                                sizeof value, &m) == MW_OK);
+  CHECK("iterating past the end is MW_ERR_NOT_FOUND",
+        mw_options_get(options, count, name, sizeof name, &n, value, sizeof value, &m) == MW_ERR_NOT_FOUND);
+  mw_options_free(options);
+
+  CHECK("a NULL value resets an option", mw_client_set_options(client, reset_names, reset_values, 1) == MW_OK);
+  options = NULL;
+  mw_client_get_options(client, &options);
+  CHECK("the reset option is back at its default",
+        mw_options_find(options, "gender", value, sizeof value, &n) == MW_OK && strcmp(value, "unknown") == 0);
+  mw_options_free(options);
+  mw_client_free(client);
+}
+
+static void test_emailable_reset_and_request(void) {
+  mw_client *client = new_client();
+  const char *names[] = {env("MWKIT_TARGET"), env("MWKIT_NO_ADDRESS"), "Mwkit C no such user"};
+  mw_emailability answers[3] = {99, 99, 99};
+  const char *keys[] = {"action", "meta"};
+  const char *values[] = {"query", "siteinfo"};
+  char *json = NULL;
+  char needle[256];
+  int before;
+
+  CHECK("mw_client_emailable answers every name",
+        mw_client_emailable(client, names, 3, answers) == MW_OK && answers[0] == MW_EMAILABLE &&
+            answers[1] == MW_NOT_EMAILABLE && answers[2] == MW_MISSING);
+  snprintf(needle, sizeof needle, "\"%s\"", env("MWKIT_RESET_EMAIL"));
+  before = count_mails(needle, 0);
+  CHECK("a logged-out password reset succeeds", mw_client_reset_password(client, env("MWKIT_RESET_USER"), NULL) == MW_OK);
+  CHECK("the reset mail arrives", count_mails(needle, before + 1) == before + 1);
+  CHECK("mw_client_request returns the JSON answer",
+        mw_client_request(client, keys, values, 2, false, false, &json) == MW_OK && json != NULL &&
+            strstr(json, "\"sitename\"") != NULL);
+  mw_string_free(json);
+  json = NULL;
+  CHECK("mw_client_request refuses a reserved parameter",
+        mw_client_request(client, (const char *[]){"action", "format"}, (const char *[]){"query", "xml"}, 2, false,
+                          false, &json) == MW_ERR_INVALID_INPUT &&
+            json == NULL);
+  CHECK("a wrong bot password gives MW_ERR_LOGIN_FAILED",
+        mw_client_login(client, env("MWKIT_BOT_NAME"), "wrong-password") == MW_ERR_LOGIN_FAILED);
+  mw_client_free(client);
+}
+
+int main(void) {
+  srand((unsigned)time(NULL));
+  printf("libmw %s\n", mw_version());
+  test_null_and_bad_arguments();
+  test_email_and_errors();
+  test_options();
+  test_emailable_reset_and_request();
+  printf("c-tests: %d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}
