@@ -167,9 +167,18 @@ fn main() {
         client.login(name, password).unwrap();
         let started = Instant::now();
         for i in 0..n {
-            client.email_user(&EmailUser::new(recipient.as_str(), format!("bench {run_id} rust {i}"), "bench")).unwrap();
+            client
+                .email_user(&EmailUser::new(
+                    recipient.as_str(),
+                    format!("bench {run_id} rust {i}"),
+                    "bench",
+                ))
+                .unwrap();
         }
-        println!("client-emails: {:.3}/s", n as f64 / started.elapsed().as_secs_f64());
+        println!(
+            "client-emails: {:.3}/s",
+            n as f64 / started.elapsed().as_secs_f64()
+        );
         return;
     }
 

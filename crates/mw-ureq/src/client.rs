@@ -13,6 +13,7 @@ use mw_core::{
     parse_reset_password, parse_tokens,
 };
 
+use crate::cookies::Jar;
 use crate::error::{Error, classify};
 
 /// Default time to connect.
@@ -172,6 +173,8 @@ impl ClientBuilder {
             csrf: Mutex::new(None),
             csrf_fetch: Mutex::new(()),
             relogin: Mutex::new(()),
+            jar: Mutex::new(Jar::default()),
+            https: self.api_url.starts_with("https://"),
         })
     }
 }
@@ -233,7 +236,9 @@ pub struct LoginInfo {
 ///
 /// `Client` is `Send + Sync`: share one between threads (in an `Arc`). It
 /// keeps one cookie jar and one csrf token for its session; concurrent
-/// fetches of the token become one request.
+/// fetches of the token become one request. Cookies are only ever sent to
+/// the API URL (so only to the wiki's host), and `Secure` ones only over
+/// https.
 ///
 /// What it retries, and what it never does:
 ///
@@ -256,6 +261,9 @@ pub struct Client {
     csrf: Mutex<Option<Token>>,
     csrf_fetch: Mutex<()>,
     relogin: Mutex<()>,
+    /// The session's cookies: sent only to the API URL, never logged.
+    jar: Mutex<Jar>,
+    https: bool,
 }
 
 impl fmt::Debug for Client {
@@ -501,7 +509,7 @@ impl Client {
         session.credentials = None;
         session.generation += 1;
         *lock(&self.csrf) = None;
-        self.agent.cookie_jar_lock().clear();
+        lock(&self.jar).clear();
     }
 
     // ---- actions -----------------------------------------------------------
@@ -761,11 +769,15 @@ impl Client {
     /// request may have reached the server.
     fn send(&self, req: &Request) -> Result<Response, Error> {
         let started = Instant::now();
+        let cookie = lock(&self.jar).header(SystemTime::now(), self.https);
         let result = match req.method {
             Method::Get => {
                 let mut b = self.agent.get(&req.url);
                 for (k, v) in &req.headers {
                     b = b.header(k.as_str(), v.as_str());
+                }
+                if let Some(cookie) = &cookie {
+                    b = b.header("Cookie", cookie.as_str());
                 }
                 b.call()
             }
@@ -773,6 +785,9 @@ impl Client {
                 let mut b = self.agent.post(&req.url);
                 for (k, v) in &req.headers {
                     b = b.header(k.as_str(), v.as_str());
+                }
+                if let Some(cookie) = &cookie {
+                    b = b.header("Cookie", cookie.as_str());
                 }
                 b.send(&req.body[..])
             }
@@ -792,6 +807,16 @@ impl Client {
                 )
             })
             .collect();
+        {
+            let mut jar = lock(&self.jar);
+            let now = SystemTime::now();
+            for (_, v) in headers
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            {
+                jar.store(v, now);
+            }
+        }
         if (300..400).contains(&status) {
             let location = headers
                 .iter()

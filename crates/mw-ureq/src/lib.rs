@@ -34,10 +34,16 @@
 //!
 //! Through the `log` crate: one `debug` line per request (method, URL of a
 //! GET, status, size, time; never a body, a token or a cookie), `info` for
-//! retries and logins.
+//! retries and logins. The client keeps its own cookie jar, which logs
+//! nothing. One dependency does log secrets, at `trace` level only:
+//! `ureq_proto` writes the raw bytes of every request and answer (passwords,
+//! tokens and cookies included) to the `ureq_proto::util` target. Keep that
+//! target below `trace` wherever logs are kept; at `debug` and above no log
+//! line holds a secret (tested).
 #![forbid(unsafe_code)]
 
 mod client;
+mod cookies;
 mod error;
 
 pub use client::{

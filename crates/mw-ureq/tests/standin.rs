@@ -3,121 +3,14 @@
 //! huge body, a redirect), counting the requests it gets.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+mod support;
+
+use std::net::TcpListener;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use mw_ureq::{Client, EmailUser, Error, ErrorKind};
-
-/// What the stand-in does with one request.
-#[derive(Clone)]
-enum Answer {
-    /// Status, extra headers, body.
-    Http(u16, Vec<(&'static str, String)>, String),
-    /// Read the request, then close without answering.
-    Drop,
-    /// Read the request, then answer after this long.
-    Delay(Duration, String),
-}
-
-struct StandIn {
-    url: String,
-    requests: Arc<AtomicUsize>,
-    bodies: Arc<Mutex<Vec<String>>>,
-}
-
-const TOKENS: &str = r#"{"query":{"tokens":{"csrftoken":"abc+\\"}}}"#;
-const SUCCESS: &str = r#"{"emailuser":{"result":"Success"}}"#;
-
-fn ok(body: &str) -> Answer {
-    Answer::Http(200, Vec::new(), body.to_owned())
-}
-
-/// Serves `answers` in order, one per request, on loopback.
-fn stand_in(answers: Vec<Answer>) -> StandIn {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/api.php", listener.local_addr().unwrap());
-    let requests = Arc::new(AtomicUsize::new(0));
-    let bodies = Arc::new(Mutex::new(Vec::new()));
-    let (count, seen) = (Arc::clone(&requests), Arc::clone(&bodies));
-    std::thread::spawn(move || {
-        let mut answers = answers.into_iter();
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { return };
-            // One connection may carry several requests (keep-alive).
-            if !serve(stream, &mut answers, &count, &seen) {
-                return;
-            }
-        }
-    });
-    StandIn {
-        url,
-        requests,
-        bodies,
-    }
-}
-
-/// Serves requests on one connection; false when the answers ran out.
-fn serve(
-    stream: TcpStream,
-    answers: &mut impl Iterator<Item = Answer>,
-    count: &AtomicUsize,
-    seen: &Mutex<Vec<String>>,
-) -> bool {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut out = stream;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return true; // the client closed the connection
-        }
-        let mut length = 0;
-        loop {
-            let mut header = String::new();
-            reader.read_line(&mut header).unwrap();
-            if header.trim().is_empty() {
-                break;
-            }
-            if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
-                length = v.trim().parse().unwrap();
-            }
-        }
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body).unwrap();
-        count.fetch_add(1, Ordering::SeqCst);
-        seen.lock()
-            .unwrap()
-            .push(format!("{}{}", line.trim(), String::from_utf8_lossy(&body)));
-        let Some(answer) = answers.next() else {
-            return false;
-        };
-        let (status, headers, body) = match answer {
-            Answer::Drop => return true,
-            Answer::Delay(d, body) => {
-                std::thread::sleep(d);
-                (200, Vec::new(), body)
-            }
-            Answer::Http(s, h, b) => (s, h, b),
-        };
-        let mut head = format!(
-            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
-            body.len()
-        );
-        for (k, v) in headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
-        }
-        head.push_str("\r\n");
-        if out
-            .write_all(head.as_bytes())
-            .and_then(|()| out.write_all(body.as_bytes()))
-            .is_err()
-        {
-            return true;
-        }
-    }
-}
+use support::standin::{Answer, SUCCESS, TOKENS, ok, stand_in};
 
 fn client(url: &str) -> Client {
     Client::builder(url, "mwkit-standin-tests/0")
@@ -340,7 +233,15 @@ fn a_token_with_plus_and_backslash_arrives_encoded_and_last() {
         bodies[0]
     );
     assert!(bodies[1].starts_with("POST /api.php"), "{}", bodies[1]);
-    assert!(bodies[1].ends_with("&token=abc%2B%5C"), "{}", bodies[1]);
+    assert!(
+        bodies[1]
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with("&token=abc%2B%5C"),
+        "{}",
+        bodies[1]
+    );
     assert!(
         bodies[1].contains("&maxlag=5&"),
         "maxlag 5 by default: {}",
@@ -363,11 +264,28 @@ fn bad_input_is_refused_before_anything_is_sent_not_even_a_token_fetch() {
     let c = client(&server.url);
     for email in [EmailUser::new("", "s", "t"), EmailUser::new("Bob", "s", "")] {
         let err = c.email_user(&email).unwrap_err();
-        assert!(matches!(err, Error::Core(mw_ureq::mw_core::Error::InvalidInput(_))), "{err:?}");
+        assert!(
+            matches!(err, Error::Core(mw_ureq::mw_core::Error::InvalidInput(_))),
+            "{err:?}"
+        );
     }
-    let err = c.raw(&[("action", "purge"), ("token", "x")], mw_ureq::Method::Post, true).unwrap_err();
-    assert!(matches!(err, Error::Core(mw_ureq::mw_core::Error::InvalidInput(_))), "{err:?}");
-    let err = c.change_options(&mw_ureq::OptionsChange::new().set("a", "x\u{1f}")).unwrap_err();
-    assert!(matches!(err, Error::Core(mw_ureq::mw_core::Error::InvalidInput(_))), "{err:?}");
+    let err = c
+        .raw(
+            &[("action", "purge"), ("token", "x")],
+            mw_ureq::Method::Post,
+            true,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Core(mw_ureq::mw_core::Error::InvalidInput(_))),
+        "{err:?}"
+    );
+    let err = c
+        .change_options(&mw_ureq::OptionsChange::new().set("a", "x\u{1f}"))
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Core(mw_ureq::mw_core::Error::InvalidInput(_))),
+        "{err:?}"
+    );
     assert_eq!(server.requests.load(Ordering::SeqCst), 0);
 }

@@ -8,6 +8,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use mw_ureq::Client;
+
+pub mod proxy;
+pub mod standin;
 use serde_json::Value;
 
 /// The wiki `testwiki up` made, from `MWKIT_WIKI_JSON`.

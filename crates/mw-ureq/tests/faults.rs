@@ -1,0 +1,226 @@
+//! Faults between the client and the real test wiki, injected by a loopback
+//! proxy: each test counts the requests at the proxy and the mails at the
+//! sink, so "never sent twice" is checked where it lands.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod support;
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use mw_ureq::{Client, EmailUser, Error};
+use support::proxy::{Fault, Proxy};
+use support::{Wiki, nonce};
+
+const TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// A client of the wiki through a fresh proxy, logged in as `sessions`'
+/// neighbour role `sender`, with a short read timeout.
+fn through_proxy(wiki: &Wiki) -> (Client, Proxy) {
+    let proxy = Proxy::start(wiki.api_url());
+    let client = Client::builder(
+        &proxy.url,
+        &format!("mwkit-faults/{} (tests@mwkit.test)", nonce()),
+    )
+    .read_timeout(TIMEOUT)
+    .max_response_bytes(1024 * 1024)
+    .build()
+    .unwrap();
+    let user = wiki.user("sender");
+    client
+        .login(
+            user["bot_name"].as_str().unwrap(),
+            user["bot_password"].as_str().unwrap(),
+        )
+        .unwrap();
+    (client, proxy)
+}
+
+fn email(wiki: &Wiki, subject: &str) -> EmailUser {
+    EmailUser::new(wiki.name("recipient"), subject, "fault injection")
+}
+
+#[test]
+fn a_refused_connection_sends_nothing_and_the_callers_retry_sends_one_mail() {
+    let wiki = Wiki::get();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let refused = Client::new(
+        &format!("http://127.0.0.1:{port}/api.php"),
+        "mwkit-faults/0",
+    )
+    .unwrap();
+    let subject = format!("mwkit fault refused {}", nonce());
+    let err = refused.email_user(&email(&wiki, &subject)).unwrap_err();
+    assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+    assert!(!err.outcome_unknown(), "nothing was sent");
+    assert!(wiki.wait_for_mails(&subject, 0).is_empty());
+
+    let (client, _proxy) = through_proxy(&wiki);
+    client.email_user(&email(&wiki, &subject)).unwrap();
+    assert_eq!(wiki.wait_for_mails(&subject, 1).len(), 1);
+}
+
+#[test]
+fn a_reset_before_the_request_is_read_sends_no_mail_and_the_retry_sends_one() {
+    let wiki = Wiki::get();
+    let (client, proxy) = through_proxy(&wiki);
+    let before = proxy.requests();
+    proxy.push([Fault::ResetBeforeRead]);
+    let subject = format!("mwkit fault reset {}", nonce());
+    let err = client.email_user(&email(&wiki, &subject)).unwrap_err();
+    assert!(
+        matches!(err, Error::OutcomeUnknown { .. } | Error::Transport { .. }),
+        "{err:?}"
+    );
+    assert_eq!(proxy.requests() - before, 1, "not retried");
+    assert!(wiki.wait_for_mails(&subject, 0).is_empty());
+    client.email_user(&email(&wiki, &subject)).unwrap();
+    assert_eq!(wiki.wait_for_mails(&subject, 1).len(), 1);
+}
+
+#[test]
+fn forwarded_then_dropped_is_outcome_unknown_with_one_request_and_at_most_one_mail() {
+    let wiki = Wiki::get();
+    let (client, proxy) = through_proxy(&wiki);
+    let before = proxy.requests();
+    proxy.push([Fault::ForwardThenDrop]);
+    let subject = format!("mwkit fault dropped {}", nonce());
+    let err = client.email_user(&email(&wiki, &subject)).unwrap_err();
+    assert!(err.outcome_unknown(), "{err:?}");
+    assert_eq!(proxy.requests() - before, 1, "no automatic retry");
+    assert!(wiki.wait_for_mails(&subject, 1).len() <= 1);
+}
+
+#[test]
+fn a_truncated_or_garbage_answer_is_a_decode_error_with_a_snippet_and_no_retry() {
+    let wiki = Wiki::get();
+    let (client, proxy) = through_proxy(&wiki);
+    for fault in [
+        Fault::Truncate,
+        Fault::ForwardThenReplace("<html><body>Gateway oops</body></html>".into()),
+    ] {
+        let before = proxy.requests();
+        proxy.push([fault.clone()]);
+        let subject = format!("mwkit fault garbage {}", nonce());
+        let err = client.email_user(&email(&wiki, &subject)).unwrap_err();
+        // The wiki got the write: its outcome is unknown to the client, and
+        // the undecodable answer is kept as the cause.
+        let Error::OutcomeUnknown {
+            cause: Some(cause), ..
+        } = &err
+        else {
+            panic!("{fault:?}: {err:?}")
+        };
+        let mw_ureq::mw_core::Error::Decode { snippet, .. } = cause.as_ref() else {
+            panic!("{cause:?}")
+        };
+        assert!(
+            !snippet.is_empty() && snippet.chars().count() <= 201,
+            "{snippet}"
+        );
+        assert_eq!(proxy.requests() - before, 1, "{fault:?}: no retry");
+        assert_eq!(wiki.wait_for_mails(&subject, 1).len(), 1, "{fault:?}");
+    }
+    // The same on a read is a plain decode error.
+    proxy.push([Fault::ForwardThenReplace("not json at all".into())]);
+    let err = client.options().unwrap_err();
+    assert!(
+        matches!(err, Error::Core(mw_ureq::mw_core::Error::Decode { .. })),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_delayed_answer_times_out_within_the_timeout_plus_a_fifth() {
+    let wiki = Wiki::get();
+    let (client, proxy) = through_proxy(&wiki);
+    proxy.push([Fault::Delay(TIMEOUT * 3)]);
+    let subject = format!("mwkit fault delayed {}", nonce());
+    let started = Instant::now();
+    let err = client.email_user(&email(&wiki, &subject)).unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        matches!(
+            err,
+            Error::OutcomeUnknown {
+                timed_out: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(took <= TIMEOUT * 6 / 5, "took {took:?}");
+    assert!(wiki.wait_for_mails(&subject, 1).len() <= 1);
+}
+
+#[test]
+fn a_503_with_retry_after_is_waited_for_and_gives_exactly_one_mail() {
+    let wiki = Wiki::get();
+    let (client, proxy) = through_proxy(&wiki);
+    let before = proxy.requests();
+    proxy.push([Fault::Respond {
+        status: 503,
+        headers: vec![("Retry-After".into(), "1".into())],
+        body: "<html>down for a moment</html>".into(),
+    }]);
+    let subject = format!("mwkit fault 503 {}", nonce());
+    let started = Instant::now();
+    client.email_user(&email(&wiki, &subject)).unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited as asked"
+    );
+    assert_eq!(proxy.requests() - before, 2);
+    assert_eq!(wiki.wait_for_mails(&subject, 1).len(), 1);
+}
+
+#[test]
+fn a_recorded_maxlag_answer_is_waited_for_and_gives_exactly_one_mail() {
+    let wiki = Wiki::get();
+    let (client, proxy) = through_proxy(&wiki);
+    let path = support::repo_root().join("crates/mw-core/tests/fixtures/documented/maxlag.json");
+    let fixture: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let before = proxy.requests();
+    proxy.push([Fault::Respond {
+        status: 200,
+        headers: vec![
+            ("Retry-After".into(), "1".into()),
+            ("Content-Type".into(), "application/json".into()),
+        ],
+        body: fixture["body"].as_str().unwrap().to_owned(),
+    }]);
+    let subject = format!("mwkit fault maxlag {}", nonce());
+    client.email_user(&email(&wiki, &subject)).unwrap();
+    assert_eq!(proxy.requests() - before, 2);
+    assert_eq!(wiki.wait_for_mails(&subject, 1).len(), 1);
+}
+
+#[test]
+fn an_oversized_answer_is_an_error_and_is_not_read_whole() {
+    let wiki = Wiki::get();
+    let (client, proxy) = through_proxy(&wiki);
+    let size = 256 * 1024 * 1024;
+    proxy.push([Fault::Oversize(size)]);
+    let err = client.options().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::BodyTooLarge {
+                limit: 1_048_576,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let written = proxy.written();
+    assert!(
+        written < 16 * 1024 * 1024,
+        "the client read {written} of {size} bytes"
+    );
+}

@@ -1,0 +1,265 @@
+//! A loopback fault-injection proxy between a client and the test wiki.
+//!
+//! Each request the proxy reads takes the next fault from its queue (none
+//! left: it forwards as a plain proxy). It counts the requests it read and
+//! the answer bytes it managed to write.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the proxy does with one request.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Close the connection as soon as a request starts arriving: it is
+    /// neither read to its end nor forwarded.
+    ResetBeforeRead,
+    /// Forward the request, wait for the wiki's answer, then close the
+    /// connection without answering.
+    ForwardThenDrop,
+    /// Forward, then answer with only the first half of the wiki's body.
+    Truncate,
+    /// Forward, then answer 200 with this body instead of the wiki's.
+    ForwardThenReplace(String),
+    /// Forward, then hold the answer this long before sending it.
+    Delay(Duration),
+    /// Answer this, without forwarding.
+    Respond {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
+    /// Answer 200 with a JSON body of this many bytes, without forwarding.
+    Oversize(usize),
+}
+
+pub struct Proxy {
+    pub url: String,
+    requests: Arc<AtomicUsize>,
+    written: Arc<AtomicU64>,
+    faults: Arc<Mutex<VecDeque<Fault>>>,
+}
+
+impl Proxy {
+    /// A proxy to the wiki whose API URL is `api_url` (`http://host:port/...`).
+    pub fn start(api_url: &str) -> Proxy {
+        let rest = api_url.strip_prefix("http://").expect("an http:// api url");
+        let (upstream, path) = rest.split_once('/').unwrap();
+        let upstream = upstream.to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/{path}", listener.local_addr().unwrap());
+        let proxy = Proxy {
+            url,
+            requests: Arc::new(AtomicUsize::new(0)),
+            written: Arc::new(AtomicU64::new(0)),
+            faults: Arc::new(Mutex::new(VecDeque::new())),
+        };
+        let (requests, written, faults) = (
+            Arc::clone(&proxy.requests),
+            Arc::clone(&proxy.written),
+            Arc::clone(&proxy.faults),
+        );
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let (requests, written, faults, upstream) = (
+                    Arc::clone(&requests),
+                    Arc::clone(&written),
+                    Arc::clone(&faults),
+                    upstream.clone(),
+                );
+                std::thread::spawn(move || serve(stream, &upstream, &requests, &written, &faults));
+            }
+        });
+        proxy
+    }
+
+    /// Queues faults for the next requests.
+    pub fn push(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.faults.lock().unwrap().extend(faults);
+    }
+
+    /// Requests read so far (a reset before reading counts as one).
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+
+    /// Answer bytes written to clients so far.
+    pub fn written(&self) -> u64 {
+        self.written.load(Ordering::SeqCst)
+    }
+}
+
+fn serve(
+    client: TcpStream,
+    upstream: &str,
+    requests: &AtomicUsize,
+    written: &AtomicU64,
+    faults: &Mutex<VecDeque<Fault>>,
+) {
+    client.set_nodelay(true).unwrap();
+    let mut reader = BufReader::new(client.try_clone().unwrap());
+    let mut out = client;
+    loop {
+        // Look at the next fault before reading, for a reset before reading.
+        if let Ok(0) | Err(_) = reader.fill_buf().map(|b| b.len()) {
+            return;
+        }
+        let fault = faults.lock().unwrap().pop_front();
+        if let Some(Fault::ResetBeforeRead) = fault {
+            requests.fetch_add(1, Ordering::SeqCst);
+            drop(reader);
+            drop(out);
+            return;
+        }
+        let Some(request) = read_request(&mut reader) else {
+            return;
+        };
+        requests.fetch_add(1, Ordering::SeqCst);
+        let answer = match fault {
+            None => forward(upstream, &request),
+            Some(Fault::ForwardThenDrop) => {
+                forward(upstream, &request);
+                let _ = out.shutdown(Shutdown::Both);
+                return;
+            }
+            Some(Fault::Truncate) => {
+                let (status, headers, body) = forward(upstream, &request);
+                (status, headers, body[..body.len() / 2].to_vec())
+            }
+            Some(Fault::ForwardThenReplace(body)) => {
+                forward(upstream, &request);
+                (
+                    200,
+                    vec![("Content-Type".into(), "text/html".into())],
+                    body.into_bytes(),
+                )
+            }
+            Some(Fault::Delay(d)) => {
+                let answer = forward(upstream, &request);
+                std::thread::sleep(d);
+                answer
+            }
+            Some(Fault::Respond {
+                status,
+                headers,
+                body,
+            }) => (status, headers, body.into_bytes()),
+            Some(Fault::Oversize(n)) => {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {n}\r\n\r\n"
+                );
+                if out.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let chunk = vec![b' '; 64 * 1024];
+                let mut sent = 0;
+                while sent < n {
+                    let k = chunk.len().min(n - sent);
+                    if out.write_all(&chunk[..k]).is_err() {
+                        return; // the client stopped reading
+                    }
+                    sent += k;
+                    written.fetch_add(k as u64, Ordering::SeqCst);
+                }
+                continue;
+            }
+            Some(Fault::ResetBeforeRead) => unreachable!("handled above"),
+        };
+        let (status, headers, body) = answer;
+        let mut head = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\n", body.len());
+        for (k, v) in &headers {
+            if !["content-length", "transfer-encoding", "connection"]
+                .contains(&k.to_ascii_lowercase().as_str())
+            {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+        }
+        head.push_str("\r\n");
+        if out
+            .write_all(head.as_bytes())
+            .and_then(|()| out.write_all(&body))
+            .is_err()
+        {
+            return;
+        }
+        written.fetch_add(body.len() as u64, Ordering::SeqCst);
+    }
+}
+
+/// One request as bytes: the request line, headers and body.
+struct RawRequest {
+    line: String,
+    headers: Vec<String>,
+    body: Vec<u8>,
+}
+
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<RawRequest> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut headers = Vec::new();
+    let mut length = 0;
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        let trimmed = h.trim_end().to_owned();
+        if trimmed.is_empty() {
+            break;
+        }
+        if let Some(v) = trimmed.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().ok()?;
+        }
+        headers.push(trimmed);
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(RawRequest {
+        line: line.trim_end().to_owned(),
+        headers,
+        body,
+    })
+}
+
+/// Sends the request to the wiki as HTTP/1.0 (so the answer is framed by
+/// the connection's end, never chunked) and returns its status, headers and
+/// body.
+fn forward(upstream: &str, req: &RawRequest) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let mut conn = TcpStream::connect(upstream).unwrap();
+    let line = req.line.replace("HTTP/1.1", "HTTP/1.0");
+    let mut head = format!("{line}\r\n");
+    for h in &req.headers {
+        let lower = h.to_ascii_lowercase();
+        if !lower.starts_with("connection:") && !lower.starts_with("accept-encoding:") {
+            head.push_str(h);
+            head.push_str("\r\n");
+        }
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    conn.write_all(head.as_bytes()).unwrap();
+    conn.write_all(&req.body).unwrap();
+    let mut raw = Vec::new();
+    conn.read_to_end(&mut raw).unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an http answer");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let body = raw[split + 4..].to_vec();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(502);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    (status, headers, body)
+}
