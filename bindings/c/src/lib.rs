@@ -25,7 +25,9 @@ use std::sync::{Mutex, PoisonError};
 use std::thread::ThreadId;
 
 use mw_ureq::mw_core::{self, ErrorKind, Message};
-use mw_ureq::{Client, EmailUser, Emailability, Error, Method, OptionsChange, ResetPassword, ResetScope};
+use mw_ureq::{
+    Client, EmailUser, Emailability, Error, Method, OptionsChange, ResetPassword, ResetScope,
+};
 
 /// The outcome of every fallible function. Values never change once
 /// released; new ones are only added.
@@ -194,7 +196,9 @@ unsafe fn arg_str<'a>(p: *const c_char) -> Result<&'a str, mw_result> {
         return Err(mw_result::MW_ERR_NULL_PARAMETER);
     }
     // SAFETY: non-NULL and NUL-terminated, per the caller's contract.
-    unsafe { CStr::from_ptr(p) }.to_str().map_err(|_| mw_result::MW_ERR_INVALID_UTF8)
+    unsafe { CStr::from_ptr(p) }
+        .to_str()
+        .map_err(|_| mw_result::MW_ERR_INVALID_UTF8)
 }
 
 /// An optional string argument: NULL is `None`.
@@ -202,7 +206,11 @@ unsafe fn arg_str<'a>(p: *const c_char) -> Result<&'a str, mw_result> {
 /// # Safety
 /// As [`arg_str`].
 unsafe fn optional_text<'a>(p: *const c_char) -> Result<Option<&'a str>, mw_result> {
-    if p.is_null() { Ok(None) } else { unsafe { arg_str(p) }.map(Some) }
+    if p.is_null() {
+        Ok(None)
+    } else {
+        unsafe { arg_str(p) }.map(Some)
+    }
 }
 
 /// An array of `count` strings; a NULL entry is `None` when `nulls_allowed`.
@@ -225,7 +233,13 @@ unsafe fn text_array<'a>(
     let pointers = unsafe { std::slice::from_raw_parts(array, count) };
     pointers
         .iter()
-        .map(|&p| if p.is_null() && nulls_allowed { Ok(None) } else { unsafe { arg_str(p) }.map(Some) })
+        .map(|&p| {
+            if p.is_null() && nulls_allowed {
+                Ok(None)
+            } else {
+                unsafe { arg_str(p) }.map(Some)
+            }
+        })
         .collect()
 }
 
@@ -266,7 +280,11 @@ unsafe fn handle<'a>(client: *const mw_client) -> Result<&'a mw_client, mw_resul
 impl mw_client {
     /// Records this thread's last call: success (with its warnings) or the
     /// error, and returns the matching code.
-    fn finish<T>(&self, result: Result<T, Error>, warnings: impl FnOnce(&T) -> Vec<(Message, Option<String>)>) -> (mw_result, Option<T>) {
+    fn finish<T>(
+        &self,
+        result: Result<T, Error>,
+        warnings: impl FnOnce(&T) -> Vec<(Message, Option<String>)>,
+    ) -> (mw_result, Option<T>) {
         let mut last = LastCall::default();
         let (code, value) = match result {
             Ok(v) => {
@@ -290,7 +308,10 @@ impl mw_client {
                 (code, None)
             }
         };
-        self.last.lock().unwrap_or_else(PoisonError::into_inner).insert(std::thread::current().id(), last);
+        self.last
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(std::thread::current().id(), last);
         (code, value)
     }
 
@@ -340,7 +361,10 @@ fn code_of(e: &Error) -> mw_result {
         Error::Connect { .. } => MW_ERR_CONNECT,
         Error::Timeout { .. } => MW_ERR_TIMEOUT,
         Error::OutcomeUnknown { .. } => MW_ERR_OUTCOME_UNKNOWN,
-        Error::BodyTooLarge { outcome_unknown: true, .. } => MW_ERR_OUTCOME_UNKNOWN,
+        Error::BodyTooLarge {
+            outcome_unknown: true,
+            ..
+        } => MW_ERR_OUTCOME_UNKNOWN,
         Error::BodyTooLarge { .. } => MW_ERR_BODY_TOO_LARGE,
         Error::Redirected { .. } => MW_ERR_REDIRECTED,
         Error::Transport { .. } => MW_ERR_TRANSPORT,
@@ -369,16 +393,47 @@ pub extern "C" fn mw_result_name(result: u32) -> *const c_char {
         };
     }
     let name: &'static str = names!(
-        MW_OK, MW_ERR_NULL_PARAMETER, MW_ERR_INVALID_UTF8, MW_ERR_BUFFER_TOO_SMALL, MW_ERR_PANIC,
-        MW_ERR_INVALID_INPUT, MW_ERR_OUTCOME_UNKNOWN, MW_ERR_CONNECT, MW_ERR_TIMEOUT, MW_ERR_BODY_TOO_LARGE,
-        MW_ERR_REDIRECTED, MW_ERR_TRANSPORT, MW_ERR_HTTP_STATUS, MW_ERR_DECODE, MW_ERR_LOGIN_FAILED,
-        MW_ERR_NOT_FOUND, MW_ERR_OTHER, MW_ERR_API_OTHER, MW_ERR_API_BAD_TOKEN, MW_ERR_API_NOT_LOGGED_IN,
-        MW_ERR_API_ASSERT_USER_FAILED, MW_ERR_API_ASSERT_BOT_FAILED, MW_ERR_API_PERMISSION_DENIED,
-        MW_ERR_API_MUST_POST_PARAMS, MW_ERR_API_MISSING_PARAM, MW_ERR_API_INVALID_PARAM_MIX,
-        MW_ERR_API_CANT_SEND, MW_ERR_API_BLOCKED_FROM_EMAIL, MW_ERR_API_BLOCKED, MW_ERR_API_USER_MAIL_DISABLED,
-        MW_ERR_API_NO_TARGET, MW_ERR_API_NO_EMAIL, MW_ERR_API_NO_WIKI_EMAIL, MW_ERR_API_RATE_LIMITED,
-        MW_ERR_API_MAXLAG, MW_ERR_API_READONLY, MW_ERR_API_NO_CHANGES, MW_ERR_API_PASSWORD_RESET_NO_DATA,
-        MW_ERR_API_PASSWORD_RESET_INVALID_EMAIL, MW_ERR_API_MODULE_DISABLED, MW_ERR_API_INTERNAL,
+        MW_OK,
+        MW_ERR_NULL_PARAMETER,
+        MW_ERR_INVALID_UTF8,
+        MW_ERR_BUFFER_TOO_SMALL,
+        MW_ERR_PANIC,
+        MW_ERR_INVALID_INPUT,
+        MW_ERR_OUTCOME_UNKNOWN,
+        MW_ERR_CONNECT,
+        MW_ERR_TIMEOUT,
+        MW_ERR_BODY_TOO_LARGE,
+        MW_ERR_REDIRECTED,
+        MW_ERR_TRANSPORT,
+        MW_ERR_HTTP_STATUS,
+        MW_ERR_DECODE,
+        MW_ERR_LOGIN_FAILED,
+        MW_ERR_NOT_FOUND,
+        MW_ERR_OTHER,
+        MW_ERR_API_OTHER,
+        MW_ERR_API_BAD_TOKEN,
+        MW_ERR_API_NOT_LOGGED_IN,
+        MW_ERR_API_ASSERT_USER_FAILED,
+        MW_ERR_API_ASSERT_BOT_FAILED,
+        MW_ERR_API_PERMISSION_DENIED,
+        MW_ERR_API_MUST_POST_PARAMS,
+        MW_ERR_API_MISSING_PARAM,
+        MW_ERR_API_INVALID_PARAM_MIX,
+        MW_ERR_API_CANT_SEND,
+        MW_ERR_API_BLOCKED_FROM_EMAIL,
+        MW_ERR_API_BLOCKED,
+        MW_ERR_API_USER_MAIL_DISABLED,
+        MW_ERR_API_NO_TARGET,
+        MW_ERR_API_NO_EMAIL,
+        MW_ERR_API_NO_WIKI_EMAIL,
+        MW_ERR_API_RATE_LIMITED,
+        MW_ERR_API_MAXLAG,
+        MW_ERR_API_READONLY,
+        MW_ERR_API_NO_CHANGES,
+        MW_ERR_API_PASSWORD_RESET_NO_DATA,
+        MW_ERR_API_PASSWORD_RESET_INVALID_EMAIL,
+        MW_ERR_API_MODULE_DISABLED,
+        MW_ERR_API_INTERNAL,
     );
     name.as_ptr().cast()
 }
@@ -407,7 +462,10 @@ pub unsafe extern "C" fn mw_client_new(
         }
         match Client::new(api_url, user_agent) {
             Ok(client) => {
-                let handle = Box::new(mw_client { client, last: Mutex::new(HashMap::new()) });
+                let handle = Box::new(mw_client {
+                    client,
+                    last: Mutex::new(HashMap::new()),
+                });
                 // SAFETY: `out` is non-NULL and writable.
                 unsafe { *out = Box::into_raw(handle) };
                 mw_result::MW_OK
@@ -445,7 +503,8 @@ pub unsafe extern "C" fn mw_client_login(
         let c = try_ffi!(unsafe { handle(client) });
         let name = try_ffi!(unsafe { arg_str(name) });
         let password = try_ffi!(unsafe { arg_str(password) });
-        c.finish(c.client.login(name, password), |info| plain(&info.warnings)).0
+        c.finish(c.client.login(name, password), |info| plain(&info.warnings))
+            .0
     })
 }
 
@@ -467,8 +526,13 @@ pub unsafe extern "C" fn mw_client_client_login(
         let c = try_ffi!(unsafe { handle(client) });
         let name = try_ffi!(unsafe { arg_str(name) });
         let password = try_ffi!(unsafe { arg_str(password) });
-        let new_password = try_ffi!(unsafe { optional_text(new_password) }).map(mw_core::Password::new);
-        c.finish(c.client.client_login(name, password, new_password), |info| plain(&info.warnings)).0
+        let new_password =
+            try_ffi!(unsafe { optional_text(new_password) }).map(mw_core::Password::new);
+        c.finish(
+            c.client.client_login(name, password, new_password),
+            |info| plain(&info.warnings),
+        )
+        .0
     })
 }
 
@@ -504,7 +568,8 @@ pub unsafe extern "C" fn mw_client_email_user(
         let subject = try_ffi!(unsafe { arg_str(subject) });
         let body = try_ffi!(unsafe { arg_str(text) });
         let email = EmailUser::new(target, subject, body).cc_me(cc_me);
-        c.finish(c.client.email_user(&email), |sent| plain(&sent.warnings)).0
+        c.finish(c.client.email_user(&email), |sent| plain(&sent.warnings))
+            .0
     })
 }
 
@@ -523,7 +588,10 @@ pub unsafe extern "C" fn mw_client_emailable(
 ) -> mw_result {
     guard(|| {
         let c = try_ffi!(unsafe { handle(client) });
-        let names: Vec<&str> = try_ffi!(unsafe { text_array(names, count, false) }).into_iter().flatten().collect();
+        let names: Vec<&str> = try_ffi!(unsafe { text_array(names, count, false) })
+            .into_iter()
+            .flatten()
+            .collect();
         if out.is_null() {
             return mw_result::MW_ERR_NULL_PARAMETER;
         }
@@ -559,7 +627,9 @@ pub unsafe extern "C" fn mw_client_reset_password(
         let c = try_ffi!(unsafe { handle(client) });
         let user = try_ffi!(unsafe { optional_text(user) });
         let email = try_ffi!(unsafe { optional_text(email) });
-        let result = ResetPassword::new(user, email).map_err(Error::from).and_then(|r| c.client.reset_password(&r));
+        let result = ResetPassword::new(user, email)
+            .map_err(Error::from)
+            .and_then(|r| c.client.reset_password(&r));
         c.finish(result, |w| plain(w)).0
     })
 }
@@ -570,7 +640,10 @@ pub unsafe extern "C" fn mw_client_reset_password(
 /// # Safety
 /// `client` is a live handle; `out` is writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn mw_client_get_options(client: *const mw_client, out: *mut *mut mw_options) -> mw_result {
+pub unsafe extern "C" fn mw_client_get_options(
+    client: *const mw_client,
+    out: *mut *mut mw_options,
+) -> mw_result {
     guard(|| {
         let c = try_ffi!(unsafe { handle(client) });
         if out.is_null() {
@@ -578,7 +651,9 @@ pub unsafe extern "C" fn mw_client_get_options(client: *const mw_client, out: *m
         }
         let (code, read) = c.finish(c.client.options(), |r| plain(&r.warnings));
         if let Some(read) = read {
-            let options = Box::new(mw_options { pairs: read.options.into_iter().collect() });
+            let options = Box::new(mw_options {
+                pairs: read.options.into_iter().collect(),
+            });
             // SAFETY: `out` is non-NULL and writable.
             unsafe { *out = Box::into_raw(options) };
         }
@@ -613,7 +688,10 @@ pub unsafe extern "C" fn mw_client_set_options(
         c.finish(result, |done| {
             let mut out = plain(&done.warnings);
             for rejected in &done.rejected {
-                if let Some(slot) = out.iter_mut().find(|(m, name)| name.is_none() && *m == rejected.message) {
+                if let Some(slot) = out
+                    .iter_mut()
+                    .find(|(m, name)| name.is_none() && *m == rejected.message)
+                {
                     slot.1 = rejected.name.clone();
                 }
             }
@@ -637,14 +715,18 @@ pub unsafe extern "C" fn mw_client_reset_options(
 ) -> mw_result {
     guard(|| {
         let c = try_ffi!(unsafe { handle(client) });
-        let kinds: Vec<String> =
-            try_ffi!(unsafe { text_array(kinds, count, false) }).into_iter().flatten().map(str::to_owned).collect();
+        let kinds: Vec<String> = try_ffi!(unsafe { text_array(kinds, count, false) })
+            .into_iter()
+            .flatten()
+            .map(str::to_owned)
+            .collect();
         let scope = if kinds.is_empty() || kinds.iter().any(|k| k == "all") {
             ResetScope::All
         } else {
             ResetScope::Kinds(kinds)
         };
-        c.finish(c.client.reset_options(scope), |done| plain(&done.warnings)).0
+        c.finish(c.client.reset_options(scope), |done| plain(&done.warnings))
+            .0
     })
 }
 
@@ -673,9 +755,15 @@ pub unsafe extern "C" fn mw_client_request(
         if out_json.is_null() {
             return mw_result::MW_ERR_NULL_PARAMETER;
         }
-        let pairs: Vec<(&str, &str)> = keys.into_iter().flatten().zip(values.into_iter().flatten()).collect();
+        let pairs: Vec<(&str, &str)> = keys
+            .into_iter()
+            .flatten()
+            .zip(values.into_iter().flatten())
+            .collect();
         let method = if post { Method::Post } else { Method::Get };
-        let (code, reply) = c.finish(c.client.raw(&pairs, method, with_token), |r| plain(&r.warnings));
+        let (code, reply) = c.finish(c.client.raw(&pairs, method, with_token), |r| {
+            plain(&r.warnings)
+        });
         if let Some(reply) = reply {
             // JSON text holds no NUL byte: serde_json escapes it.
             let Ok(json) = std::ffi::CString::new(reply.json.to_string()) else {
@@ -777,13 +865,18 @@ pub unsafe extern "C" fn mw_client_last_warning(
     guard(|| {
         let c = try_ffi!(unsafe { handle(client) });
         let value = c.with_last(|l| {
-            l.and_then(|l| l.warnings.get(index)).map(|(m, option)| match part {
-                p if p == mw_warning_part::MW_WARNING_CODE as u32 => Some(m.code.clone()),
-                p if p == mw_warning_part::MW_WARNING_TEXT as u32 => Some(m.text.clone()),
-                p if p == mw_warning_part::MW_WARNING_MODULE as u32 => Some(m.module.clone().unwrap_or_default()),
-                p if p == mw_warning_part::MW_WARNING_OPTION as u32 => Some(option.clone().unwrap_or_default()),
-                _ => None,
-            })
+            l.and_then(|l| l.warnings.get(index))
+                .map(|(m, option)| match part {
+                    p if p == mw_warning_part::MW_WARNING_CODE as u32 => Some(m.code.clone()),
+                    p if p == mw_warning_part::MW_WARNING_TEXT as u32 => Some(m.text.clone()),
+                    p if p == mw_warning_part::MW_WARNING_MODULE as u32 => {
+                        Some(m.module.clone().unwrap_or_default())
+                    }
+                    p if p == mw_warning_part::MW_WARNING_OPTION as u32 => {
+                        Some(option.clone().unwrap_or_default())
+                    }
+                    _ => None,
+                })
         });
         match value {
             Some(Some(v)) => unsafe { write_out(&v, buf, len, out_n) },
@@ -824,8 +917,12 @@ pub unsafe extern "C" fn mw_options_get(
 ) -> mw_result {
     guard(|| {
         // SAFETY: per the caller's contract.
-        let Some(options) = (unsafe { options.as_ref() }) else { return mw_result::MW_ERR_NULL_PARAMETER };
-        let Some((k, v)) = options.pairs.get(index) else { return mw_result::MW_ERR_NOT_FOUND };
+        let Some(options) = (unsafe { options.as_ref() }) else {
+            return mw_result::MW_ERR_NULL_PARAMETER;
+        };
+        let Some((k, v)) = options.pairs.get(index) else {
+            return mw_result::MW_ERR_NOT_FOUND;
+        };
         if name_n.is_null() || value_n.is_null() {
             return mw_result::MW_ERR_NULL_PARAMETER;
         }
@@ -861,9 +958,14 @@ pub unsafe extern "C" fn mw_options_find(
 ) -> mw_result {
     guard(|| {
         // SAFETY: per the caller's contract.
-        let Some(options) = (unsafe { options.as_ref() }) else { return mw_result::MW_ERR_NULL_PARAMETER };
+        let Some(options) = (unsafe { options.as_ref() }) else {
+            return mw_result::MW_ERR_NULL_PARAMETER;
+        };
         let name = try_ffi!(unsafe { arg_str(name) });
-        match options.pairs.binary_search_by(|(k, _)| k.as_str().cmp(name)) {
+        match options
+            .pairs
+            .binary_search_by(|(k, _)| k.as_str().cmp(name))
+        {
             Ok(i) => unsafe { write_out(&options.pairs[i].1, buf, len, out_n) },
             Err(_) => mw_result::MW_ERR_NOT_FOUND,
         }
@@ -898,7 +1000,12 @@ mod tests {
     #[test]
     fn result_names_match_their_values() {
         // SAFETY: static NUL-terminated strings.
-        let name = |r: u32| unsafe { CStr::from_ptr(mw_result_name(r)) }.to_str().unwrap_or_default().to_owned();
+        let name = |r: u32| {
+            unsafe { CStr::from_ptr(mw_result_name(r)) }
+                .to_str()
+                .unwrap_or_default()
+                .to_owned()
+        };
         assert_eq!(name(0), "MW_OK");
         assert_eq!(name(114), "MW_ERR_API_NO_EMAIL");
         assert_eq!(name(9999), "MW_ERR_UNKNOWN");

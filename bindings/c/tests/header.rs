@@ -7,7 +7,11 @@ use std::path::Path;
 fn the_committed_header_is_what_cbindgen_generates() {
     let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).unwrap();
-    let bindings = cbindgen::Builder::new().with_crate(crate_dir).with_config(config).generate().unwrap();
+    let bindings = cbindgen::Builder::new()
+        .with_crate(crate_dir)
+        .with_config(config)
+        .generate()
+        .unwrap();
     let mut generated = Vec::new();
     bindings.write(&mut generated);
     let path = crate_dir.join("include/mw.h");

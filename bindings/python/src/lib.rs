@@ -8,9 +8,12 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use mw_ureq::mw_core::{self, Message};
-use mw_ureq::{Client, EmailResult as RustEmailResult, EmailUser, Error, Method, OptionsChange, ResetPassword, ResetScope};
-use pyo3::exceptions::PyTypeError;
+use mw_ureq::{
+    Client, EmailResult as RustEmailResult, EmailUser, Error, Method, OptionsChange, ResetPassword,
+    ResetScope,
+};
 use pyo3::IntoPyObjectExt;
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyList, PyString, PyType};
@@ -28,13 +31,20 @@ struct ApiWarning {
 #[pymethods]
 impl ApiWarning {
     fn __repr__(&self) -> String {
-        format!("ApiWarning(code={:?}, text={:?}, module={:?})", self.code, self.text, self.module)
+        format!(
+            "ApiWarning(code={:?}, text={:?}, module={:?})",
+            self.code, self.text, self.module
+        )
     }
 }
 
 impl From<&Message> for ApiWarning {
     fn from(m: &Message) -> Self {
-        ApiWarning { code: m.code.clone(), text: m.text.clone(), module: m.module.clone() }
+        ApiWarning {
+            code: m.code.clone(),
+            text: m.text.clone(),
+            module: m.module.clone(),
+        }
     }
 }
 
@@ -53,7 +63,11 @@ struct EmailResult {
 #[pymethods]
 impl EmailResult {
     fn __repr__(&self) -> String {
-        format!("EmailResult(result={:?}, warnings={})", self.result, self.warnings.len())
+        format!(
+            "EmailResult(result={:?}, warnings={})",
+            self.result,
+            self.warnings.len()
+        )
     }
 }
 
@@ -69,7 +83,11 @@ struct OptionsResult {
 #[pymethods]
 impl OptionsResult {
     fn __repr__(&self) -> String {
-        format!("OptionsResult(warnings={}, rejected={:?})", self.warnings.len(), self.rejected.keys().collect::<Vec<_>>())
+        format!(
+            "OptionsResult(warnings={}, rejected={:?})",
+            self.warnings.len(),
+            self.rejected.keys().collect::<Vec<_>>()
+        )
     }
 }
 
@@ -77,14 +95,27 @@ impl OptionsResult {
 
 fn exception<'py>(py: Python<'py>, name: &'static str) -> PyResult<&'py Bound<'py, PyType>> {
     static CELLS: [PyOnceLock<Py<PyType>>; 7] = [const { PyOnceLock::new() }; 7];
-    let index = ["MwError", "ApiError", "LoginError", "TransportError", "DecodeError", "InvalidInputError", "MediaWikiWarning"]
-        .iter()
-        .position(|n| *n == name)
-        .unwrap_or(0);
+    let index = [
+        "MwError",
+        "ApiError",
+        "LoginError",
+        "TransportError",
+        "DecodeError",
+        "InvalidInputError",
+        "MediaWikiWarning",
+    ]
+    .iter()
+    .position(|n| *n == name)
+    .unwrap_or(0);
     CELLS[index].import(py, "mwkit._exceptions", name)
 }
 
-fn raise(py: Python<'_>, name: &'static str, message: String, fields: Vec<(&str, Py<PyAny>)>) -> PyErr {
+fn raise(
+    py: Python<'_>,
+    name: &'static str,
+    message: String,
+    fields: Vec<(&str, Py<PyAny>)>,
+) -> PyErr {
     let build = || -> PyResult<PyErr> {
         let kwargs = PyDict::new(py);
         for (k, v) in fields {
@@ -109,30 +140,51 @@ fn to_py(py: Python<'_>, err: Error) -> PyErr {
         Error::Timeout { .. } => transport(py, message, "timeout", false, None),
         Error::OutcomeUnknown { cause, .. } => {
             let status = cause.as_deref().and_then(|c| match c {
-                mw_core::Error::Http { status, .. } | mw_core::Error::Decode { status, .. } => Some(*status),
+                mw_core::Error::Http { status, .. } | mw_core::Error::Decode { status, .. } => {
+                    Some(*status)
+                }
                 _ => None,
             });
             transport(py, message, "outcome_unknown", true, status)
         }
-        Error::BodyTooLarge { outcome_unknown, .. } => transport(py, message, "body_too_large", outcome_unknown, None),
-        Error::Redirected { status, .. } => transport(py, message, "redirected", false, Some(status)),
+        Error::BodyTooLarge {
+            outcome_unknown, ..
+        } => transport(py, message, "body_too_large", outcome_unknown, None),
+        Error::Redirected { status, .. } => {
+            transport(py, message, "redirected", false, Some(status))
+        }
         Error::Transport { .. } => transport(py, message, "transport", false, None),
         _ => raise(py, "MwError", message, Vec::new()),
     }
 }
 
-fn transport(py: Python<'_>, message: String, stage: &str, outcome_unknown: bool, status: Option<u16>) -> PyErr {
+fn transport(
+    py: Python<'_>,
+    message: String,
+    stage: &str,
+    outcome_unknown: bool,
+    status: Option<u16>,
+) -> PyErr {
     raise(
         py,
         "TransportError",
         message,
-        vec![("stage", any(py, stage)), ("outcome_unknown", any(py, outcome_unknown)), ("http_status", any(py, status))],
+        vec![
+            ("stage", any(py, stage)),
+            ("outcome_unknown", any(py, outcome_unknown)),
+            ("http_status", any(py, status)),
+        ],
     )
 }
 
 fn core_to_py(py: Python<'_>, err: mw_core::Error, message: String) -> PyErr {
     match err {
-        mw_core::Error::InvalidInput(e) => raise(py, "InvalidInputError", message, vec![("field", any(py, e.field))]),
+        mw_core::Error::InvalidInput(e) => raise(
+            py,
+            "InvalidInputError",
+            message,
+            vec![("field", any(py, e.field))],
+        ),
         mw_core::Error::Api(e) => raise(
             py,
             "ApiError",
@@ -158,10 +210,20 @@ fn core_to_py(py: Python<'_>, err: mw_core::Error, message: String) -> PyErr {
                 ("code", any(py, e.code)),
             ],
         ),
-        mw_core::Error::Http { status, .. } => transport(py, message, "http_status", false, Some(status)),
-        mw_core::Error::Decode { status, snippet, .. } => {
-            raise(py, "DecodeError", message, vec![("snippet", any(py, snippet)), ("http_status", any(py, status))])
+        mw_core::Error::Http { status, .. } => {
+            transport(py, message, "http_status", false, Some(status))
         }
+        mw_core::Error::Decode {
+            status, snippet, ..
+        } => raise(
+            py,
+            "DecodeError",
+            message,
+            vec![
+                ("snippet", any(py, snippet)),
+                ("http_status", any(py, status)),
+            ],
+        ),
         _ => raise(py, "MwError", message, Vec::new()),
     }
 }
@@ -216,20 +278,26 @@ fn json_to_py(py: Python<'_>, value: &serde_json::Value) -> PyResult<Py<PyAny>> 
 
 /// `(name, value-or-None)` pairs from any mapping with `items()`.
 fn mapping_items(changes: &Bound<'_, PyAny>) -> PyResult<Vec<(String, Option<String>)>> {
-    let items = changes
-        .call_method0("items")
-        .map_err(|_| PyTypeError::new_err("changes must be a mapping of option names to str or None"))?;
+    let items = changes.call_method0("items").map_err(|_| {
+        PyTypeError::new_err("changes must be a mapping of option names to str or None")
+    })?;
     let mut out = Vec::new();
     for item in items.try_iter()? {
         let (name, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
-        let name: String = name
-            .extract()
-            .map_err(|_| PyTypeError::new_err(format!("option names must be str, not {}", type_name(&name))))?;
+        let name: String = name.extract().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "option names must be str, not {}",
+                type_name(&name)
+            ))
+        })?;
         let value: Option<String> = if value.is_none() {
             None
         } else {
             Some(value.extract().map_err(|_| {
-                PyTypeError::new_err(format!("the value of {name:?} must be str or None, not {}", type_name(&value)))
+                PyTypeError::new_err(format!(
+                    "the value of {name:?} must be str or None, not {}",
+                    type_name(&value)
+                ))
             })?)
         };
         out.push((name, value));
@@ -245,8 +313,12 @@ fn request_params(params: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> 
     let mut out = Vec::new();
     for item in items.try_iter()? {
         let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
-        let key: String =
-            key.extract().map_err(|_| PyTypeError::new_err(format!("parameter names must be str, not {}", type_name(&key))))?;
+        let key: String = key.extract().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "parameter names must be str, not {}",
+                type_name(&key)
+            ))
+        })?;
         let value = if value.is_instance_of::<PyBool>() {
             return Err(PyTypeError::new_err(format!(
                 "parameter {key:?}: MediaWiki reads any value of a flag as true; pass \"1\" or leave it out"
@@ -267,7 +339,10 @@ fn request_params(params: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> 
 }
 
 fn type_name(v: &Bound<'_, PyAny>) -> String {
-    v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".to_owned())
+    v.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".to_owned())
 }
 
 // ---- the session ---------------------------------------------------------------
@@ -333,7 +408,9 @@ impl Session {
     /// Logs in with a bot password (``User@appid``); returns the user name.
     fn login(&self, py: Python<'_>, username: &str, password: &str) -> PyResult<String> {
         let password = mw_core::Password::new(password);
-        let info = py.detach(|| self.client.login(username, password)).map_err(|e| to_py(py, e))?;
+        let info = py
+            .detach(|| self.client.login(username, password))
+            .map_err(|e| to_py(py, e))?;
         warn_all(py, &info.warnings)?;
         Ok(info.account.name)
     }
@@ -342,53 +419,89 @@ impl Session {
     /// ``new_password`` completes a login with a temporary password from a
     /// reset. Returns the user name.
     #[pyo3(signature = (username, password, *, new_password = None))]
-    fn client_login(&self, py: Python<'_>, username: &str, password: &str, new_password: Option<&str>) -> PyResult<String> {
+    fn client_login(
+        &self,
+        py: Python<'_>,
+        username: &str,
+        password: &str,
+        new_password: Option<&str>,
+    ) -> PyResult<String> {
         let password = mw_core::Password::new(password);
         let new_password = new_password.map(mw_core::Password::new);
-        let info =
-            py.detach(|| self.client.client_login(username, password, new_password)).map_err(|e| to_py(py, e))?;
+        let info = py
+            .detach(|| self.client.client_login(username, password, new_password))
+            .map_err(|e| to_py(py, e))?;
         warn_all(py, &info.warnings)?;
         Ok(info.account.name)
     }
 
     /// Logs out and forgets the session.
     fn logout(&self, py: Python<'_>) -> PyResult<()> {
-        let messages = py.detach(|| self.client.logout()).map_err(|e| to_py(py, e))?;
+        let messages = py
+            .detach(|| self.client.logout())
+            .map_err(|e| to_py(py, e))?;
         warn_all(py, &messages)
     }
 
     /// Emails a user. Never sent twice by mwkit.
     #[pyo3(signature = (target, subject, text, *, cc_me = false))]
-    fn email_user(&self, py: Python<'_>, target: &str, subject: &str, text: &str, cc_me: bool) -> PyResult<EmailResult> {
+    fn email_user(
+        &self,
+        py: Python<'_>,
+        target: &str,
+        subject: &str,
+        text: &str,
+        cc_me: bool,
+    ) -> PyResult<EmailResult> {
         let email = EmailUser::new(target, subject, text).cc_me(cc_me);
-        let sent = py.detach(|| self.client.email_user(&email)).map_err(|e| to_py(py, e))?;
+        let sent = py
+            .detach(|| self.client.email_user(&email))
+            .map_err(|e| to_py(py, e))?;
         let result = match sent.result {
             RustEmailResult::Success => "Success",
             RustEmailResult::Warnings => "Warnings",
         };
-        Ok(EmailResult { result: result.to_owned(), warnings: warnings(&sent.warnings) })
+        Ok(EmailResult {
+            result: result.to_owned(),
+            warnings: warnings(&sent.warnings),
+        })
     }
 
     /// Which users can be emailed: a dict from each name given to a bool
     /// (missing and invalid names map to False).
     fn emailable(&self, py: Python<'_>, names: Vec<String>) -> PyResult<BTreeMap<String, bool>> {
-        let report = py.detach(|| self.client.emailable(&names)).map_err(|e| to_py(py, e))?;
+        let report = py
+            .detach(|| self.client.emailable(&names))
+            .map_err(|e| to_py(py, e))?;
         warn_all(py, &report.warnings)?;
-        Ok(report.entries.into_iter().map(|e| (e.requested, e.status.is_emailable())).collect())
+        Ok(report
+            .entries
+            .into_iter()
+            .map(|e| (e.requested, e.status.is_emailable()))
+            .collect())
     }
 
     /// Starts a password reset by user name, by email address, or both.
     /// Success means the wiki accepted the request, not that a mail went out.
     #[pyo3(signature = (*, user = None, email = None))]
-    fn reset_password(&self, py: Python<'_>, user: Option<&str>, email: Option<&str>) -> PyResult<()> {
+    fn reset_password(
+        &self,
+        py: Python<'_>,
+        user: Option<&str>,
+        email: Option<&str>,
+    ) -> PyResult<()> {
         let reset = ResetPassword::new(user, email).map_err(|e| to_py(py, e.into()))?;
-        let messages = py.detach(|| self.client.reset_password(&reset)).map_err(|e| to_py(py, e))?;
+        let messages = py
+            .detach(|| self.client.reset_password(&reset))
+            .map_err(|e| to_py(py, e))?;
         warn_all(py, &messages)
     }
 
     /// The logged-in user's preferences, every value as str.
     fn get_options(&self, py: Python<'_>) -> PyResult<BTreeMap<String, String>> {
-        let read = py.detach(|| self.client.options()).map_err(|e| to_py(py, e))?;
+        let read = py
+            .detach(|| self.client.options())
+            .map_err(|e| to_py(py, e))?;
         warn_all(py, &read.warnings)?;
         Ok(read.options)
     }
@@ -400,17 +513,32 @@ impl Session {
         for (name, value) in mapping_items(changes)? {
             change = change.change(name, value);
         }
-        let done = py.detach(|| self.client.change_options(&change)).map_err(|e| to_py(py, e))?;
-        let rejected = done.rejected.iter().filter_map(|r| Some((r.name.clone()?, ApiWarning::from(&r.message)))).collect();
-        Ok(OptionsResult { warnings: warnings(&done.warnings), rejected })
+        let done = py
+            .detach(|| self.client.change_options(&change))
+            .map_err(|e| to_py(py, e))?;
+        let rejected = done
+            .rejected
+            .iter()
+            .filter_map(|r| Some((r.name.clone()?, ApiWarning::from(&r.message))))
+            .collect();
+        Ok(OptionsResult {
+            warnings: warnings(&done.warnings),
+            rejected,
+        })
     }
 
     /// Resets preferences to their defaults: ``("all",)`` or some kinds
     /// (``"registered"``, ``"userjs"``, ...).
     #[pyo3(signature = (kinds = vec!["all".to_owned()]))]
     fn reset_options(&self, py: Python<'_>, kinds: Vec<String>) -> PyResult<()> {
-        let scope = if kinds.iter().any(|k| k == "all") { ResetScope::All } else { ResetScope::Kinds(kinds) };
-        let done = py.detach(|| self.client.reset_options(scope)).map_err(|e| to_py(py, e))?;
+        let scope = if kinds.iter().any(|k| k == "all") {
+            ResetScope::All
+        } else {
+            ResetScope::Kinds(kinds)
+        };
+        let done = py
+            .detach(|| self.client.reset_options(scope))
+            .map_err(|e| to_py(py, e))?;
         warn_all(py, &done.warnings)
     }
 
@@ -418,23 +546,44 @@ impl Session {
     /// sends a POST (a write, never sent twice blindly); ``token="csrf"``
     /// adds the session's csrf token. Returns the answer as a dict.
     #[pyo3(signature = (params, *, post = false, token = None))]
-    fn request(&self, py: Python<'_>, params: &Bound<'_, PyAny>, post: bool, token: Option<&str>) -> PyResult<Py<PyAny>> {
+    fn request(
+        &self,
+        py: Python<'_>,
+        params: &Bound<'_, PyAny>,
+        post: bool,
+        token: Option<&str>,
+    ) -> PyResult<Py<PyAny>> {
         let params = request_params(params)?;
         let with_token = match token {
             None => false,
             Some("csrf") => true,
-            Some(other) => return Err(invalid(py, "token", &format!("{other:?}: only \"csrf\" is supported"))),
+            Some(other) => {
+                return Err(invalid(
+                    py,
+                    "token",
+                    &format!("{other:?}: only \"csrf\" is supported"),
+                ));
+            }
         };
         let method = if post { Method::Post } else { Method::Get };
-        let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let reply = py.detach(|| self.client.raw(&pairs, method, with_token)).map_err(|e| to_py(py, e))?;
+        let pairs: Vec<(&str, &str)> = params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let reply = py
+            .detach(|| self.client.raw(&pairs, method, with_token))
+            .map_err(|e| to_py(py, e))?;
         warn_all(py, &reply.warnings)?;
         json_to_py(py, &reply.json)
     }
 
     /// Logs out if logged in.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        if self.client.account().is_some() { self.logout(py) } else { Ok(()) }
+        if self.client.account().is_some() {
+            self.logout(py)
+        } else {
+            Ok(())
+        }
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -458,12 +607,21 @@ impl Session {
     }
 
     fn __repr__(&self) -> String {
-        format!("Session(api_url={:?}, user={:?})", self.client.api_url(), self.user())
+        format!(
+            "Session(api_url={:?}, user={:?})",
+            self.client.api_url(),
+            self.user()
+        )
     }
 }
 
 fn invalid(py: Python<'_>, field: &str, reason: &str) -> PyErr {
-    to_py(py, Error::Core(mw_core::Error::InvalidInput(mw_core::InvalidInput::new(field, reason))))
+    to_py(
+        py,
+        Error::Core(mw_core::Error::InvalidInput(mw_core::InvalidInput::new(
+            field, reason,
+        ))),
+    )
 }
 
 /// Native part of mwkit; import `mwkit`, not this module.
