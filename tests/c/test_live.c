@@ -257,6 +257,7 @@ static void test_emailable_reset_and_request(void) {
   const char *values[] = {"query", "siteinfo"};
   char *json = NULL;
   char needle[256];
+  size_t n = 0;
   int before;
 
   CHECK("mw_client_emailable answers every name",
@@ -276,7 +277,11 @@ static void test_emailable_reset_and_request(void) {
                           false, &json) == MW_ERR_INVALID_INPUT &&
             json == NULL);
   CHECK("a wrong bot password gives MW_ERR_LOGIN_FAILED",
-        mw_client_login(client, env("MWKIT_BOT_NAME"), "wrong-password") == MW_ERR_LOGIN_FAILED);
+        mw_client_login(client, env("MWKIT_BOT_NAME"), "wrong-S3CRET-password") == MW_ERR_LOGIN_FAILED);
+  CHECK("the login error's code and text are the server's, without the password",
+        mw_client_last_error_code(client, needle, sizeof needle, &n) == MW_OK && strcmp(needle, "wrongpassword") == 0 &&
+            mw_client_last_error_text(client, needle, sizeof needle, &n) == MW_OK &&
+            strstr(needle, "Incorrect") != NULL && strstr(needle, "S3CRET") == NULL);
   mw_client_free(client);
 }
 

@@ -258,3 +258,19 @@ def test_login_warnings_are_issued_as_python_warnings(wiki):
         warnings.simplefilter("always")
         s.login(u["name"], u["password"])  # main-account action=login: deprecated
     assert any(issubclass(w.category, mwkit.MediaWikiWarning) and "deprecation" in str(w.message) for w in caught)
+
+
+def test_no_password_or_token_shows_in_reprs_or_errors(wiki):
+    u = wiki.user("sender")
+    s, _ = wiki.logged_in("sender", "secrets")
+    token = s.request({"action": "query", "meta": "tokens"})["query"]["tokens"]["csrftoken"]
+    for shown in (repr(s), str(s)):
+        assert u["bot_password"] not in shown and token not in shown
+    bad, _ = wiki.session("secrets")
+    for call in (lambda: bad.login(u["bot_name"], "PW-S3CRET-py"),
+                 lambda: bad.client_login(u["name"], "PW-S3CRET-py", new_password="NEW-S3CRET-py")):
+        with pytest.raises(mwkit.LoginError) as caught:
+            call()
+        err = caught.value
+        for shown in (repr(err), str(err), repr(vars(err)), repr(err.args)):
+            assert "S3CRET" not in shown, shown
