@@ -224,3 +224,21 @@ fn an_oversized_answer_is_an_error_and_is_not_read_whole() {
         "the client read {written} of {size} bytes"
     );
 }
+
+#[test]
+fn a_dropped_options_write_is_outcome_unknown_not_resent_and_did_land() {
+    let wiki = Wiki::get();
+    let (client, proxy) = through_proxy(&wiki);
+    let value = format!("faults|{}", nonce());
+    let change = mw_ureq::OptionsChange::new().set("userjs-mwkit-faults", value.as_str());
+    let before = proxy.requests();
+    proxy.push([Fault::ForwardThenDrop]);
+    let err = client.change_options(&change).unwrap_err();
+    assert!(err.outcome_unknown(), "{err:?}");
+    assert_eq!(proxy.requests() - before, 1, "no automatic retry");
+    // The wiki did act: the caller finds the change there, and need not resend.
+    assert_eq!(
+        client.options().unwrap().options.get("userjs-mwkit-faults"),
+        Some(&value)
+    );
+}
