@@ -18,8 +18,9 @@
     clippy::print_stdout
 )]
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mw_core::{Api, BotLogin, EmailUser, Flow, Method, Request, Response, Token};
@@ -56,12 +57,26 @@ impl Wiki {
     }
 }
 
+/// The bare session's cookies: the least a bare loop must keep (name=value
+/// from each Set-Cookie), since ureq runs without its cookie store.
+static COOKIES: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
+
 fn send(agent: &ureq::Agent, req: &Request) -> Response {
+    let cookie: String = {
+        let jar = COOKIES.lock().unwrap();
+        jar.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
     let result = match req.method {
         Method::Get => {
             let mut b = agent.get(&req.url);
             for (k, v) in &req.headers {
                 b = b.header(k.as_str(), v.as_str());
+            }
+            if !cookie.is_empty() {
+                b = b.header("Cookie", cookie.as_str());
             }
             b.call()
         }
@@ -70,10 +85,23 @@ fn send(agent: &ureq::Agent, req: &Request) -> Response {
             for (k, v) in &req.headers {
                 b = b.header(k.as_str(), v.as_str());
             }
+            if !cookie.is_empty() {
+                b = b.header("Cookie", cookie.as_str());
+            }
             b.send(&req.body[..])
         }
     };
     let mut resp = result.unwrap();
+    for value in resp.headers().get_all("set-cookie") {
+        let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        if let Some((name, rest)) = text.split_once('=') {
+            let value = rest.split(';').next().unwrap_or_default().to_owned();
+            COOKIES
+                .lock()
+                .unwrap()
+                .insert(name.trim().to_owned(), value);
+        }
+    }
     let status = resp.status().as_u16();
     let body = resp.body_mut().read_to_vec().unwrap();
     Response::new(status, Vec::new(), body)
