@@ -3,10 +3,11 @@ same run.
 
 Run through scripts/bench, which brings up a test wiki and makes a venv with
 mwkit (pip install ./bindings/python) and mwclient from PyPI. Each round
-sends MWKIT_BENCH_EMAILS (default 200) sequential emails with the Rust
-client (`cargo bench -p mw-ureq --bench live`, MWKIT_BENCH_ONLY=client-emails),
-then with mwkit, then with mwclient; two rounds, the better rate of each is
-kept. Every email is checked: an error stops the bench.
+sends MWKIT_BENCH_EMAILS (default 200) sequential emails with each of the
+Rust client (`cargo bench -p mw-ureq --bench live`,
+MWKIT_BENCH_ONLY=client-emails), mwkit and mwclient, in an order rotated
+every round; MWKIT_BENCH_ROUNDS (default 3) rounds. The best and the median
+rate of each are printed. Every email is checked: an error stops the bench.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -61,15 +63,21 @@ def with_mwclient() -> float:
 
 
 def main() -> int:
-    best = {"rust": 0.0, "mwkit": 0.0, "mwclient": 0.0}
-    for _ in range(2):
-        for name, fn in (("rust", rust), ("mwkit", with_mwkit), ("mwclient", with_mwclient)):
-            best[name] = max(best[name], fn())
-    print(f"emails per phase: {N}; mwclient {mwclient.__version__}, mwkit {mwkit.__version__}")
-    for name, value in best.items():
-        print(f"{name:9s}: {value:.2f} emails/s")
-    print(f"mwkit / rust client: {best['mwkit'] / best['rust']:.3f}")
-    print(f"mwkit / mwclient   : {best['mwkit'] / best['mwclient']:.3f}")
+    rounds = int(os.environ.get("MWKIT_BENCH_ROUNDS", "3"))
+    runners = [("rust", rust), ("mwkit", with_mwkit), ("mwclient", with_mwclient)]
+    rates = {name: [] for name, _ in runners}
+    for r in range(rounds):
+        # Rotate the order each round, so that no client always goes first.
+        for name, fn in runners[r % 3:] + runners[:r % 3]:
+            rates[name].append(fn())
+    print(f"emails per phase: {N}, rounds: {rounds}; mwclient {mwclient.__version__}, mwkit {mwkit.__version__}")
+    best = {name: max(v) for name, v in rates.items()}
+    median = {name: statistics.median(v) for name, v in rates.items()}
+    for name, values in rates.items():
+        shown = ", ".join(f"{v:.2f}" for v in values)
+        print(f"{name:9s}: best {best[name]:.2f}/s, median {median[name]:.2f}/s  ({shown})")
+    for other in ("rust", "mwclient"):
+        print(f"mwkit / {other:8s}: best {best['mwkit'] / best[other]:.3f}, median {median['mwkit'] / median[other]:.3f}")
     return 0
 
 
