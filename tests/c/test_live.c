@@ -246,6 +246,17 @@ static void test_options(void) {
   CHECK("the reset option is back at its default",
         mw_options_find(options, "gender", value, sizeof value, &n) == MW_OK && strcmp(value, "unknown") == 0);
   mw_options_free(options);
+
+  values[1] = "male";
+  mw_client_set_options(client, names, values, 2);
+  CHECK("mw_client_reset_options resets a kind",
+        mw_client_reset_options(client, (const char *[]){"registered"}, 1) == MW_OK);
+  options = NULL;
+  mw_client_get_options(client, &options);
+  CHECK("the registered option is back at its default, the userjs one is kept",
+        mw_options_find(options, "gender", value, sizeof value, &n) == MW_OK && strcmp(value, "unknown") == 0 &&
+            mw_options_find(options, "userjs-mwkit-c", value, sizeof value, &n) == MW_OK);
+  mw_options_free(options);
   mw_client_free(client);
 }
 

@@ -720,10 +720,11 @@ pub unsafe extern "C" fn mw_client_reset_options(
             .flatten()
             .map(str::to_owned)
             .collect();
-        let scope = if kinds.is_empty() || kinds.iter().any(|k| k == "all") {
+        // No kinds (a NULL array, count 0) means every preference, as documented.
+        let scope = if kinds.is_empty() {
             ResetScope::All
         } else {
-            ResetScope::Kinds(kinds)
+            ResetScope::from_kinds(kinds)
         };
         c.finish(c.client.reset_options(scope), |done| plain(&done.warnings))
             .0

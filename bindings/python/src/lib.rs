@@ -531,11 +531,7 @@ impl Session {
     /// (``"registered"``, ``"userjs"``, ...).
     #[pyo3(signature = (kinds = vec!["all".to_owned()]))]
     fn reset_options(&self, py: Python<'_>, kinds: Vec<String>) -> PyResult<()> {
-        let scope = if kinds.iter().any(|k| k == "all") {
-            ResetScope::All
-        } else {
-            ResetScope::Kinds(kinds)
-        };
+        let scope = ResetScope::from_kinds(kinds);
         let done = py
             .detach(|| self.client.reset_options(scope))
             .map_err(|e| to_py(py, e))?;

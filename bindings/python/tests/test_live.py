@@ -274,3 +274,15 @@ def test_no_password_or_token_shows_in_reprs_or_errors(wiki):
         err = caught.value
         for shown in (repr(err), str(err), repr(vars(err)), repr(err.args)):
             assert "S3CRET" not in shown, shown
+
+
+def test_reset_options_by_kind_and_refusing_no_kinds(wiki):
+    s, ua = wiki.logged_in("sessions", "reset-kinds")
+    s.set_options({"gender": "male", "userjs-py-kind": "kept"})
+    s.reset_options(("registered",))
+    options = s.get_options()
+    assert options["gender"] == "unknown" and options["userjs-py-kind"] == "kept"
+    before = len(wiki.requests(ua))
+    with pytest.raises(mwkit.InvalidInputError):
+        s.reset_options(())
+    assert len(wiki.requests(ua)) == before

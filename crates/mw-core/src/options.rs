@@ -42,6 +42,30 @@ pub enum ResetScope {
     Kinds(Vec<String>),
 }
 
+impl ResetScope {
+    /// The scope for a list of kinds as users give it: every preference
+    /// when the list names `all`, else those kinds (an empty list is refused
+    /// when the change is validated).
+    ///
+    /// ```
+    /// use mw_core::ResetScope;
+    /// assert_eq!(ResetScope::from_kinds(["userjs", "all"]), ResetScope::All);
+    /// assert_eq!(ResetScope::from_kinds(["userjs"]), ResetScope::Kinds(vec!["userjs".into()]));
+    /// ```
+    pub fn from_kinds<I, S>(kinds: I) -> ResetScope
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let kinds: Vec<String> = kinds.into_iter().map(Into::into).collect();
+        if kinds.iter().any(|k| k == "all") {
+            ResetScope::All
+        } else {
+            ResetScope::Kinds(kinds)
+        }
+    }
+}
+
 /// A set of preference changes: values to set, options to reset to their
 /// default, and optionally a reset of all or some kinds first.
 ///
