@@ -98,9 +98,11 @@ impl Api {
         self.account.as_ref()
     }
 
-    /// Records a successful login: from now on, writes assert that they are
-    /// made as this account (`assert=user&assertuser=NAME`), so a lost
-    /// session fails instead of acting anonymously.
+    /// Records a successful login: from now on, every request but a login's
+    /// own asserts that it is made as this account
+    /// (`assert=user&assertuser=NAME`), so a lost session fails (MediaWiki
+    /// checks the assertion before anything else) instead of acting, or
+    /// reading, anonymously.
     pub fn set_account(&mut self, account: Option<Account>) {
         self.account = account;
     }
@@ -116,7 +118,8 @@ impl Api {
     }
 
     /// A read: GET with `params` in the query string, then `format=json`,
-    /// `formatversion=2`, `errorformat=plaintext` and `maxlag`.
+    /// `formatversion=2`, `errorformat=plaintext`, `maxlag`, and
+    /// `assert=user&assertuser=NAME` when logged in.
     pub fn get(&self, params: &[(&str, &str)]) -> Request {
         let params: Vec<(&str, Cow<'_, str>)> =
             params.iter().map(|&(k, v)| (k, Cow::Borrowed(v))).collect();
@@ -152,7 +155,7 @@ impl Api {
         if let Some(lag) = self.maxlag {
             form.append_pair("maxlag", &lag.to_string());
         }
-        if kind == Kind::Write {
+        if kind != Kind::Session {
             if let Some(account) = &self.account {
                 form.append_pair("assert", "user");
                 form.append_pair("assertuser", &account.name);
@@ -195,10 +198,10 @@ impl Api {
 /// How a request acts on the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
-    /// Changes nothing.
+    /// Changes nothing; asserted once logged in.
     Read,
-    /// Logs in or out: POST, but neither asserted nor a write whose repeat
-    /// would do harm.
+    /// A step of a login: never asserted (the session it builds is not yet
+    /// the account's).
     Session,
     /// An action on the account: asserted, never repeated blindly.
     Write,
@@ -300,7 +303,7 @@ mod tests {
     }
 
     #[test]
-    fn writes_assert_the_logged_in_user_and_maxlag_goes_everywhere() {
+    fn every_request_asserts_the_logged_in_user_and_maxlag_goes_everywhere() {
         let mut api = api();
         api.set_maxlag(Some(5));
         api.set_account(Some(Account {
@@ -317,8 +320,12 @@ mod tests {
             body.ends_with("&maxlag=5&assert=user&assertuser=Some+User&token=t%2B%5C"),
             "{body}"
         );
-        assert!(api.get(&[("action", "query")]).url.ends_with("&maxlag=5"));
-        assert!(!api.get(&[("action", "query")]).url.contains("assert"));
+        assert!(
+            api.get(&[("action", "query")])
+                .url
+                .ends_with("&maxlag=5&assert=user&assertuser=Some+User"),
+            "reads assert the user too"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 
 use crate::api::{Api, Kind};
-use crate::error::{ApiError, Error, Message};
+use crate::error::{ApiError, Error, Message, OutcomeUnknown};
 use crate::http::{Method, Request, Response};
 use crate::response::{RawMessage, decode, decode_error};
 use crate::secret::Token;
@@ -130,8 +130,10 @@ impl Api {
 ///
 /// # Errors
 /// An API error (`notarget`, `noemail`, `ratelimited`, ...). A `Failure`
-/// result, where the server tried and could not send, is an [`Error::Api`]
-/// with the module's first error (or `emailuser-failure`) and all of them.
+/// result is [`Error::OutcomeUnknown`], its cause an [`Error::Api`] with the
+/// module's first error (or `emailuser-failure`) and all of them: MediaWiki
+/// answers `Failure` also when the mail went out and only the copy to the
+/// sender (`ccme`) failed, so it does not prove that nothing was sent.
 pub fn parse_email_user(resp: &Response) -> Result<EmailSent, Error> {
     let decoded = decode(resp)?;
     let body = decoded
@@ -162,7 +164,10 @@ pub fn parse_email_user(resp: &Response) -> Result<EmailSent, Error> {
                 err.errors = errors;
             }
             err.warnings = warnings;
-            return Err(err.into());
+            return Err(Error::OutcomeUnknown(Box::new(OutcomeUnknown {
+                cause: err.into(),
+                retry_after: None,
+            })));
         }
         other => {
             return Err(decode_error(

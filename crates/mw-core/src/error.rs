@@ -11,8 +11,14 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-/// Any failure the core can report.
-#[derive(Debug, thiserror::Error)]
+/// Any failure of a call, by stage.
+///
+/// The first variants are what the wiki (or something in front of it)
+/// answered; the transport's stages (no connection, a timeout, a dropped
+/// answer) follow; [`Error::OutcomeUnknown`] wraps any failure after which a
+/// write may have been carried out, and [`Error::Incomplete`] a change of
+/// options that failed after part of it was applied.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The input was refused before anything was sent.
@@ -26,7 +32,8 @@ pub enum Error {
         status: u16,
         /// The `Retry-After` header, when present and readable.
         retry_after: Option<RetryAfter>,
-        /// The start of the body, for diagnosis (at most 200 characters).
+        /// The start of the body, for diagnosis (at most 200 characters,
+        /// token values removed).
         snippet: String,
     },
 
@@ -37,7 +44,8 @@ pub enum Error {
         status: u16,
         /// What was wrong (short, lowercase).
         reason: String,
-        /// The start of the body, for diagnosis (at most 200 characters).
+        /// The start of the body, for diagnosis (at most 200 characters,
+        /// token values removed).
         snippet: String,
     },
 
@@ -48,12 +56,109 @@ pub enum Error {
     /// A login or client login was refused.
     #[error(transparent)]
     Login(#[from] LoginError),
+
+    /// No connection could be made: the request was not sent, so sending
+    /// it again is safe.
+    #[error("could not connect: {detail}")]
+    Connect {
+        /// What failed (resolving, connecting, TLS).
+        detail: String,
+    },
+
+    /// A read timed out. (A write that times out is
+    /// [`Error::OutcomeUnknown`].)
+    #[error("timed out ({detail})")]
+    Timeout {
+        /// The phase that timed out.
+        detail: String,
+    },
+
+    /// The answer's body was larger than the client's limit; reading
+    /// stopped there.
+    #[error("response body larger than {limit} bytes")]
+    BodyTooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+
+    /// The API URL answered with a redirect, which is never followed: use
+    /// the final URL as the API URL.
+    #[error("the api url redirects ({status}) to {location:?}; use the final url")]
+    Redirected {
+        /// The HTTP status (301, 302, ...).
+        status: u16,
+        /// The `Location` header, if any.
+        location: Option<String>,
+    },
+
+    /// Any other failure of the connection while reading an answer.
+    #[error("transport error: {detail}")]
+    Transport {
+        /// What failed.
+        detail: String,
+    },
+
+    /// A write may have been carried out, and nothing MediaWiki said proves
+    /// otherwise: it was not sent again. Check its effect before repeating
+    /// it. The cause says what happened instead of an answer.
+    #[error(transparent)]
+    OutcomeUnknown(Box<OutcomeUnknown>),
+
+    /// A change of options that needed several requests failed after some
+    /// of them were applied; the names say which.
+    #[error(transparent)]
+    Incomplete(Box<Incomplete>),
 }
 
 impl From<ApiError> for Error {
     fn from(e: ApiError) -> Self {
         Error::Api(Box::new(e))
     }
+}
+
+/// A write whose outcome is unknown: see [`Error::OutcomeUnknown`].
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("outcome unknown: the request may have been carried out ({cause})")]
+pub struct OutcomeUnknown {
+    /// What came instead of an answer proving what the wiki did: an HTTP
+    /// status (any 5xx, 503 with `Retry-After` included), a timeout, a
+    /// dropped or truncated answer, HTML, `emailuser`'s `Failure`, an
+    /// `internal_api_error_*`.
+    #[source]
+    pub cause: Error,
+    /// The server's `Retry-After`, when it sent one: when to look again,
+    /// never a promise that sending again is safe.
+    pub retry_after: Option<RetryAfter>,
+}
+
+impl OutcomeUnknown {
+    /// Whether the cause is a timeout.
+    pub fn timed_out(&self) -> bool {
+        matches!(self.cause, Error::Timeout { .. })
+    }
+}
+
+/// A change of options that failed partway: see [`Error::Incomplete`].
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("options change incomplete: {} applied, {} not applied, {} unknown: {error}",
+    .applied.len(), .not_applied.len(), .unknown.len())]
+pub struct Incomplete {
+    /// Names whose request the wiki answered with success (those it
+    /// dropped are in `rejected` too).
+    pub applied: Vec<String>,
+    /// Options the wiki answered success for but dropped
+    /// (`validationfailed`), from the requests that were applied.
+    pub rejected: Vec<crate::RejectedOption>,
+    /// Names whose request may or may not have been carried out.
+    pub unknown: Vec<String>,
+    /// Names that were not applied: their request was refused, or never
+    /// sent.
+    pub not_applied: Vec<String>,
+    /// Warnings the applied requests carried.
+    pub warnings: Vec<Message>,
+    /// The failure that stopped the change.
+    #[source]
+    pub error: Error,
 }
 
 /// Input refused before anything was sent.
@@ -328,21 +433,21 @@ impl RetryAfter {
 /// What a transport may do after a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryAdvice {
-    /// The server answered; sending the same request again would get the
-    /// same answer, or is the caller's decision (`notarget`, `ratelimited`,
-    /// bad input, ...).
+    /// The server answered, or nothing was sent; sending the same request
+    /// again would get the same answer, or is the caller's decision
+    /// (`notarget`, `ratelimited`, bad input, no connection, ...).
     DoNotRetry,
     /// The server did not act: the token was refused. Fetch a new token,
     /// then send again.
     RefreshToken,
-    /// The server did not act: the session is gone. Log in again, then send
-    /// again.
+    /// The server did not act: the session is gone (`assertuserfailed`,
+    /// `assertnameduserfailed`). Log in again, then send again.
     Relogin,
-    /// The server did not act and asked to wait (`maxlag`, `readonly`,
-    /// HTTP 429 or 503). Wait, then send again.
+    /// The server did not act and asked to wait (`maxlag`, `readonly`; for
+    /// a read also HTTP 429 or 503). Wait, then send again.
     RetryAfter(RetryAfter),
-    /// A write may have been carried out (an HTTP 5xx or an unreadable
-    /// answer to a write). Never send it again automatically.
+    /// A write may have been carried out: nothing in the answer proves
+    /// MediaWiki did not act. Never send it again automatically.
     OutcomeUnknown,
 }
 
@@ -355,40 +460,94 @@ pub const DEFAULT_UNAVAILABLE_WAIT: Duration = Duration::from_secs(5);
 
 impl Error {
     /// Whether and how a request that failed with this error may be sent
-    /// again. `is_write` is the request's [`crate::Request::is_write`]: an
-    /// unreadable answer to a write leaves its outcome unknown.
+    /// again, by the evidence rule: only an answer in which MediaWiki itself
+    /// says it did not act (`badtoken`, `assertuserfailed`,
+    /// `assertnameduserfailed`, `maxlag`, `readonly`: `ApiMain` checks them
+    /// before the module runs) allows a write to be sent again. Any other
+    /// failure of a write that may have reached the server is
+    /// [`RetryAdvice::OutcomeUnknown`]: an HTTP status alone (even 503 with
+    /// `Retry-After`, or 429) proves nothing, since a proxy may have
+    /// answered after the wiki acted. A read may also be sent again after
+    /// HTTP 429 or 503.
+    ///
+    /// `is_write` is the request's [`crate::Request::is_write`].
     pub fn retry_advice(&self, is_write: bool) -> RetryAdvice {
         match self {
-            Error::InvalidInput(_) | Error::Login(_) => RetryAdvice::DoNotRetry,
             Error::Api(api) => match api.kind() {
                 ErrorKind::BadToken => RetryAdvice::RefreshToken,
-                ErrorKind::AssertUserFailed | ErrorKind::NotLoggedIn => RetryAdvice::Relogin,
+                ErrorKind::AssertUserFailed => RetryAdvice::Relogin,
                 ErrorKind::Maxlag { lag } => {
                     let fallback = lag
                         .filter(|l| l.is_finite() && *l > DEFAULT_MAXLAG_WAIT.as_secs_f64())
-                        .map_or(
-                            DEFAULT_MAXLAG_WAIT,
-                            |l| Duration::from_secs(l.ceil() as u64),
-                        );
+                        .map_or(DEFAULT_MAXLAG_WAIT, |l| {
+                            Duration::from_secs(l.min(86_400.0).ceil() as u64)
+                        });
                     RetryAdvice::RetryAfter(api.retry_after.unwrap_or(RetryAfter::Delay(fallback)))
                 }
                 ErrorKind::ReadOnly => RetryAdvice::RetryAfter(
                     api.retry_after
                         .unwrap_or(RetryAfter::Delay(DEFAULT_READONLY_WAIT)),
                 ),
+                ErrorKind::Internal(_) if is_write => RetryAdvice::OutcomeUnknown,
                 _ => RetryAdvice::DoNotRetry,
             },
+            Error::OutcomeUnknown(_) => RetryAdvice::OutcomeUnknown,
             Error::Http {
                 status: 429 | 503,
                 retry_after,
                 ..
-            } => RetryAdvice::RetryAfter(
+            } if !is_write => RetryAdvice::RetryAfter(
                 retry_after.unwrap_or(RetryAfter::Delay(DEFAULT_UNAVAILABLE_WAIT)),
             ),
-            Error::Http { status, .. } if is_write && *status >= 500 => RetryAdvice::OutcomeUnknown,
-            Error::Http { .. } => RetryAdvice::DoNotRetry,
-            Error::Decode { .. } if is_write => RetryAdvice::OutcomeUnknown,
-            Error::Decode { .. } => RetryAdvice::DoNotRetry,
+            Error::Http { .. }
+            | Error::Decode { .. }
+            | Error::Timeout { .. }
+            | Error::BodyTooLarge { .. }
+            | Error::Redirected { .. }
+            | Error::Transport { .. }
+                if is_write =>
+            {
+                RetryAdvice::OutcomeUnknown
+            }
+            _ => RetryAdvice::DoNotRetry,
+        }
+    }
+
+    /// This failure of a write, as [`Error::OutcomeUnknown`] when
+    /// [`Error::retry_advice`] says its outcome is unknown; otherwise
+    /// unchanged. The server's `Retry-After`, if any, is kept.
+    pub fn for_write(self) -> Error {
+        if matches!(self, Error::OutcomeUnknown(_))
+            || self.retry_advice(true) != RetryAdvice::OutcomeUnknown
+        {
+            return self;
+        }
+        let retry_after = self.retry_after();
+        Error::OutcomeUnknown(Box::new(OutcomeUnknown {
+            cause: self,
+            retry_after,
+        }))
+    }
+
+    /// Whether a write may have been carried out although the call failed:
+    /// an [`Error::OutcomeUnknown`], or an [`Error::Incomplete`] change
+    /// whose failing request's outcome is unknown.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            Error::OutcomeUnknown(_) => true,
+            Error::Incomplete(i) => i.error.outcome_unknown(),
+            _ => false,
+        }
+    }
+
+    /// The server's `Retry-After`, wherever this error carries one.
+    pub fn retry_after(&self) -> Option<RetryAfter> {
+        match self {
+            Error::Http { retry_after, .. } => *retry_after,
+            Error::Api(api) => api.retry_after,
+            Error::OutcomeUnknown(o) => o.retry_after,
+            Error::Incomplete(i) => i.error.retry_after(),
+            _ => None,
         }
     }
 

@@ -56,7 +56,7 @@ impl fmt::Debug for Request {
         f.debug_struct("Request")
             .field("method", &self.method)
             .field("url", &self.url)
-            .field("headers", &self.headers)
+            .field("headers", &RedactedHeaders(&self.headers))
             .field(
                 "body",
                 &format_args!("<{} bytes, not shown>", self.body.len()),
@@ -66,8 +66,24 @@ impl fmt::Debug for Request {
     }
 }
 
-/// A response to parse, as the transport received it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Headers with the values of `Cookie` and `Set-Cookie` left out.
+struct RedactedHeaders<'a>(&'a [(String, String)]);
+
+impl fmt::Debug for RedactedHeaders<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(k, v)| {
+                let secret =
+                    k.eq_ignore_ascii_case("cookie") || k.eq_ignore_ascii_case("set-cookie");
+                (k.as_str(), if secret { "<redacted>" } else { v.as_str() })
+            }))
+            .finish()
+    }
+}
+
+/// A response to parse, as the transport received it. `Debug` leaves the
+/// body and cookie values out.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Response {
     /// The HTTP status code.
     pub status: u16,
@@ -102,6 +118,19 @@ impl Response {
     /// The value of the first header called `name` (ASCII case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.headers, name)
+    }
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &RedactedHeaders(&self.headers))
+            .field(
+                "body",
+                &format_args!("<{} bytes, not shown>", self.body.len()),
+            )
+            .finish()
     }
 }
 

@@ -53,6 +53,7 @@
 #![forbid(unsafe_code)]
 
 mod api;
+mod cookies;
 mod email;
 mod error;
 mod http;
@@ -61,16 +62,19 @@ mod options;
 mod raw;
 mod response;
 mod secret;
+mod session;
 mod tokens;
 mod users;
 
 pub use api::{Account, Api, LIMIT_DEFAULT, LIMIT_HIGH};
+pub use cookies::CookieJar;
 pub use email::{
     EmailResult, EmailSent, EmailUser, ResetPassword, parse_email_user, parse_reset_password,
 };
 pub use error::{
     ApiError, DEFAULT_MAXLAG_WAIT, DEFAULT_READONLY_WAIT, DEFAULT_UNAVAILABLE_WAIT, Error,
-    ErrorKind, InvalidInput, LoginError, Message, RetryAdvice, RetryAfter,
+    ErrorKind, Incomplete, InvalidInput, LoginError, Message, OutcomeUnknown, RetryAdvice,
+    RetryAfter,
 };
 pub use http::{Method, Request, Response};
 pub use login::{BotLogin, ClientLogin, Flow, LoggedIn, parse_logout};
@@ -80,6 +84,11 @@ pub use options::{
 };
 pub use raw::{RawReply, parse_raw};
 pub use secret::{Password, Token};
+pub use session::{
+    Answer, Call, CallOutput, DEFAULT_MAX_WAIT, DEFAULT_RETRIES, FailureKind, LoginInfo,
+    MAX_RELOGINS_PER_CALL, MAX_SENDS_WITHOUT_PROGRESS, Session, SessionConfig, Step,
+    TransportFailure,
+};
 pub use tokens::{TokenType, Tokens, parse_tokens};
 pub use users::{
     Emailability, EmailableEntry, EmailableReport, UsersBatch, normalize_user_name, parse_emailable,

@@ -178,6 +178,7 @@ pub struct ClientLogin {
     new_password: Option<Password>,
     state: LoginState,
     continued: bool,
+    password_changed: bool,
     warnings: Vec<Message>,
 }
 
@@ -194,6 +195,7 @@ impl ClientLogin {
             new_password: None,
             state: LoginState::FetchToken,
             continued: false,
+            password_changed: false,
             warnings: Vec::new(),
         })
     }
@@ -208,6 +210,25 @@ impl ClientLogin {
         }
         self.new_password = Some(new_password);
         Ok(self)
+    }
+
+    /// The user name given.
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// Whether the step that sets the new password has been reached: from
+    /// then on the flow must never be started again from the old
+    /// (temporary) password, which the server may no longer accept.
+    pub fn password_change_sent(&self) -> bool {
+        self.continued
+    }
+
+    /// Whether the server accepted the new password (`PASS` to the
+    /// password-change step): from then on the new password is the
+    /// account's, whatever happens to the rest of the flow.
+    pub fn password_changed(&self) -> bool {
+        self.password_changed
     }
 }
 
@@ -231,7 +252,7 @@ impl Flow for ClientLogin {
             )),
             LoginState::Continue(token) => {
                 let new = self.new_password.as_ref().map_or("", Password::expose);
-                Some(api.build(
+                let mut req = api.build(
                     Method::Post,
                     &[
                         ("action", Cow::Borrowed("clientlogin")),
@@ -242,7 +263,10 @@ impl Flow for ClientLogin {
                     ],
                     None,
                     Kind::Session,
-                ))
+                );
+                // Setting a password acts on the account: never sent twice.
+                req.is_write = true;
+                Some(req)
             }
             LoginState::Verify => Some(verify_request(api)),
             LoginState::Finished => None,
@@ -260,6 +284,7 @@ impl Flow for ClientLogin {
             }
             LoginState::Login(token) | LoginState::Continue(token) => {
                 let decoded = decode(resp)?;
+                let continuing = self.continued;
                 self.warnings.extend(decoded.warnings);
                 let body = decoded
                     .body
@@ -272,6 +297,7 @@ impl Flow for ClientLogin {
                 };
                 match body.status.as_str() {
                     "PASS" => {
+                        self.password_changed = continuing;
                         self.state = LoginState::Verify;
                         Ok(None)
                     }

@@ -10,8 +10,20 @@ use crate::http::{Method, Request, Response};
 use crate::response::decode_value;
 use crate::secret::Token;
 
-/// Parameters the core sets itself on every request.
-const RESERVED: [&str; 4] = ["format", "formatversion", "errorformat", "token"];
+/// Parameters the core sets itself: given by a caller they would be sent
+/// twice, or undo the session's assertion.
+const RESERVED: [&str; 7] = [
+    "format",
+    "formatversion",
+    "errorformat",
+    "token",
+    "assert",
+    "assertuser",
+    "maxlag",
+];
+
+/// Actions that would change the session behind the client's back.
+const SESSION_ACTIONS: [&str; 3] = ["login", "clientlogin", "logout"];
 
 /// A raw answer: the whole JSON object, and the warnings it carried.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,7 +53,9 @@ impl Api {
     /// # Errors
     /// [`Error::InvalidInput`] when `action` is missing or empty, when
     /// `params` sets a parameter the core sets (`format`, `formatversion`,
-    /// `errorformat`, `token`: give the token as `token`), when a name is
+    /// `errorformat`, `assert`, `assertuser`, `maxlag`, `token`: give the
+    /// token as `token`), for `login`, `clientlogin` and `logout` (the
+    /// session is the client's), when a name is
     /// given twice, or for a token on a GET (MediaWiki refuses tokens in the
     /// query string).
     pub fn raw_request(
@@ -51,6 +65,12 @@ impl Api {
         token: Option<&Token>,
     ) -> Result<Request, Error> {
         match params.iter().find(|(k, _)| *k == "action") {
+            Some((_, action)) if SESSION_ACTIONS.contains(action) => {
+                return Err(Error::invalid(
+                    "action",
+                    format!("{action} changes the session; use the client's login and logout"),
+                ));
+            }
             Some((_, action)) if !action.trim().is_empty() => {}
             _ => return Err(Error::invalid("action", "give the action to call")),
         }
@@ -61,7 +81,8 @@ impl Api {
             if RESERVED.contains(k) {
                 return Err(Error::invalid(
                     *k,
-                    "is set by mwkit; pass a token as the token argument",
+                    "is set by mwkit (the session's assertion, maxlag, the format; \
+                     a token goes in the token argument)",
                 ));
             }
             if params[..i].iter().any(|(earlier, _)| earlier == k) {

@@ -12,11 +12,12 @@ use crate::http::Response;
 /// Longest body excerpt kept in an error, in characters.
 pub(crate) const SNIPPET_CHARS: usize = 200;
 
-/// The start of a body, for error messages: lossy UTF-8, at most
-/// [`SNIPPET_CHARS`] characters, control characters other than newline and
-/// tab shown as `\u{..}`.
+/// The start of a body, for error messages: lossy UTF-8, token values
+/// removed ([`scrub_tokens`]), at most [`SNIPPET_CHARS`] characters, control
+/// characters other than newline and tab shown as `\u{..}`.
 pub(crate) fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(SNIPPET_CHARS * 4)]);
+    let text = scrub_tokens(&text);
     let mut out = String::new();
     for (i, c) in text.chars().enumerate() {
         if i == SNIPPET_CHARS {
@@ -30,6 +31,97 @@ pub(crate) fn snippet(body: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Shown instead of a token's value.
+const REDACTED: &str = "<redacted>";
+
+/// `text` with every token value replaced by `<redacted>`, so that an
+/// excerpt of an answer can go into an error: the string value of any JSON
+/// key ending in `token` (`"csrftoken":"..."`, even cut short), and any
+/// run of hex digits ending in MediaWiki's `+\` suffix or long enough to
+/// be part of a token (24 or more).
+pub(crate) fn scrub_tokens(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        // "...token" : "value"
+        if let Some(end) = token_key_end(bytes, i) {
+            out.push_str(&text[i..end]);
+            let close = string_end(bytes, end);
+            out.push_str(REDACTED);
+            i = close;
+            continue;
+        }
+        if bytes[i].is_ascii_hexdigit() {
+            let start = i;
+            let mut j = i;
+            while j < bytes.len() && bytes[j].is_ascii_hexdigit() {
+                j += 1;
+            }
+            let suffix = token_suffix_len(&bytes[j..]);
+            if suffix > 0 || j - start >= 24 {
+                out.push_str(REDACTED);
+                i = j + suffix;
+            } else {
+                out.push_str(&text[start..j]);
+                i = j;
+            }
+            continue;
+        }
+        let c = text[i..].chars().next().unwrap_or('\u{fffd}');
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
+/// At `i`, a JSON key ending in `token` (any case) and its `:` and opening
+/// quote: the index just after that quote.
+fn token_key_end(bytes: &[u8], i: usize) -> Option<usize> {
+    let key_end = i + 6;
+    if bytes.get(i..key_end)?.eq_ignore_ascii_case(b"token\"") {
+        let mut j = key_end;
+        while bytes.get(j).is_some_and(|b| b.is_ascii_whitespace()) {
+            j += 1;
+        }
+        if bytes.get(j) != Some(&b':') {
+            return None;
+        }
+        j += 1;
+        while bytes.get(j).is_some_and(|b| b.is_ascii_whitespace()) {
+            j += 1;
+        }
+        if bytes.get(j) == Some(&b'"') {
+            return Some(j + 1);
+        }
+    }
+    None
+}
+
+/// The index of the closing quote of the JSON string starting at `i`, or
+/// the end of the text.
+fn string_end(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return i,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// The length of a token suffix (`+\`, or `+\\` as JSON escapes it, or
+/// `%2B%5C` form-encoded) at the start of `rest`, or 0.
+fn token_suffix_len(rest: &[u8]) -> usize {
+    for suffix in [&b"+\\\\"[..], b"+\\", b"%2B%5C", b"%2b%5c"] {
+        if rest.starts_with(suffix) {
+            return suffix.len();
+        }
+    }
+    0
 }
 
 /// One error or warning as the server wrote it.
@@ -273,5 +365,30 @@ mod tests {
         assert_eq!(s.chars().count(), SNIPPET_CHARS + 1);
         assert_eq!(snippet(b"a\x00b\nc"), "a\\u{0}b\nc");
         assert_eq!(snippet(&[0xff, b'a']), "\u{fffd}a");
+    }
+
+    #[test]
+    fn snippets_never_hold_token_values() {
+        let token = "0123456789abcdef0123456789abcdef01234567+\\";
+        for body in [
+            format!(
+                r#"{{"query":{{"tokens":{{"csrftoken":"{}"}}}}}}"#,
+                token.replace('\\', "\\\\")
+            ),
+            r#"{"query":{"tokens":{"csrftoken":"0123456789abcdef0123"#.to_owned(),
+            format!("<input name=\"wpEditToken\" value=\"{token}\">"),
+            "token=0123456789abcdef0123456789abcdef01234567%2B%5C&x=1".to_owned(),
+            r#"{"logintoken" : "abc+\\\\", "x": 1}"#.to_owned(),
+        ] {
+            let shown = snippet(body.as_bytes());
+            assert!(!shown.contains("0123456789abcdef0123"), "{shown}");
+            assert!(!shown.contains("abc+"), "{shown}");
+            assert!(shown.contains(REDACTED), "{shown}");
+        }
+        assert_eq!(
+            scrub_tokens("status 503 <b>busy</b>"),
+            "status 503 <b>busy</b>"
+        );
+        assert_eq!(scrub_tokens("café ☕ deadbeef"), "café ☕ deadbeef");
     }
 }

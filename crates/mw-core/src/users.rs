@@ -1,11 +1,13 @@
 //! Which users can be emailed (`list=users&usprop=emailable`), for many
 //! names at once.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 
-use crate::api::{Api, join_multi};
+use crate::api::{Api, Kind, join_multi};
 use crate::error::{Error, Message};
-use crate::http::{Request, Response};
+use crate::http::{Method, Request, Response};
 use crate::response::{decode, decode_error};
 
 /// Whether a user can be emailed.
@@ -108,15 +110,19 @@ impl Api {
             .collect())
     }
 
-    /// The `list=users&usprop=emailable` request for one batch.
+    /// The `list=users&usprop=emailable` request for one batch. It is a
+    /// POST (a read, never a write): 500 names in a query string overflow
+    /// the request-line limit of common servers (Apache's is 8190 bytes,
+    /// HTTP 414), while a body has room.
     pub fn emailable_request(&self, batch: &UsersBatch) -> Request {
         let joined = join_multi(&batch.names);
-        self.get(&[
-            ("action", "query"),
-            ("list", "users"),
-            ("usprop", "emailable"),
-            ("ususers", &joined),
-        ])
+        let params = [
+            ("action", Cow::Borrowed("query")),
+            ("list", Cow::Borrowed("users")),
+            ("usprop", Cow::Borrowed("emailable")),
+            ("ususers", Cow::Owned(joined)),
+        ];
+        self.build(Method::Post, &params, None, Kind::Read)
     }
 }
 

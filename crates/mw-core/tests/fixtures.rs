@@ -528,8 +528,16 @@ fn emailuser_warnings_result_keeps_the_modules_warnings() {
 }
 
 #[test]
-fn emailuser_failure_result_is_an_api_error_with_the_modules_errors() {
-    let err = api_error(parse_email_user(&fixture("emailuser_failure_result")).unwrap_err());
+fn emailuser_failure_result_is_outcome_unknown_with_the_modules_errors() {
+    // MediaWiki answers Failure also when the mail went out and only the
+    // ccme copy failed: it proves nothing about the main mail.
+    let err = parse_email_user(&fixture("emailuser_failure_result")).unwrap_err();
+    assert!(err.outcome_unknown(), "{err:?}");
+    assert_eq!(err.retry_advice(true), RetryAdvice::OutcomeUnknown);
+    let Error::OutcomeUnknown(unknown) = err else {
+        panic!("{err:?}")
+    };
+    let err = api_error(unknown.cause);
     assert_eq!(err.code, "mailerror");
     assert!(err.text.contains("SMTP"));
     assert_eq!(err.module.as_deref(), Some("emailuser"));
@@ -883,7 +891,10 @@ fn emailable_answers_every_name_in_the_order_given() {
 fn names_holding_a_pipe_travel_in_the_unit_separator_form() {
     let batches = api().emailable_batches(&["A|B", "C"]).unwrap();
     let req = api().emailable_request(&batches[0]);
-    assert!(req.url.contains("ususers=%1FA%7CB%1FC"), "{}", req.url);
+    let body = String::from_utf8(req.body.clone()).unwrap();
+    assert!(body.contains("ususers=%1FA%7CB%1FC"), "{body}");
+    assert_eq!(req.method, Method::Post, "names travel in the body");
+    assert!(!req.is_write, "a read, even as a POST");
     assert!(matches!(
         api().emailable_batches::<&str>(&[]),
         Err(Error::InvalidInput(_))
@@ -962,7 +973,7 @@ fn refusals_that_would_repeat_are_not_retried() {
 }
 
 #[test]
-fn http_503_with_retry_after_is_a_status_error_to_wait_on() {
+fn http_503_with_retry_after_is_outcome_unknown_for_a_write_and_a_wait_for_a_read() {
     let err = parse_email_user(&fixture("http_503_html_retry_after")).unwrap_err();
     match &err {
         Error::Http {
@@ -972,16 +983,26 @@ fn http_503_with_retry_after_is_a_status_error_to_wait_on() {
         } => assert!(snippet.contains("Service Unavailable")),
         other => panic!("{other:?}"),
     }
+    // A 503 can come from a proxy after the wiki acted: never proof.
+    assert_eq!(err.retry_advice(true), RetryAdvice::OutcomeUnknown);
     assert_eq!(
-        err.retry_advice(true),
+        err.retry_advice(false),
         RetryAdvice::RetryAfter(RetryAfter::Delay(Duration::from_secs(3)))
+    );
+    let unknown = err.for_write();
+    assert!(unknown.outcome_unknown());
+    assert_eq!(
+        unknown.retry_after(),
+        Some(RetryAfter::Delay(Duration::from_secs(3))),
+        "the server's Retry-After stays with the error"
     );
 }
 
 #[test]
 fn http_429_with_a_date_waits_until_that_date() {
     let err = parse_email_user(&fixture("http_429_retry_after_date")).unwrap_err();
-    let RetryAdvice::RetryAfter(at) = err.retry_advice(true) else {
+    assert_eq!(err.retry_advice(true), RetryAdvice::OutcomeUnknown);
+    let RetryAdvice::RetryAfter(at) = err.retry_advice(false) else {
         panic!("{err:?}")
     };
     let date = httpdate::parse_http_date("Wed, 21 Oct 2026 07:27:50 GMT").unwrap();

@@ -1,11 +1,14 @@
 //! Blocking MediaWiki client for account actions: emailing a user, starting
 //! a password reset, reading and changing preferences.
 //!
-//! A thin loop over [`mw_core`]: the core builds each request and reads each
-//! answer, this crate sends them with `ureq` and keeps the session (cookie
-//! jar, csrf token, credentials to log in again). It holds no protocol
-//! knowledge of its own. The core's types are re-exported, so one crate is
-//! enough to import.
+//! A thin loop over [`mw_core`]'s session engine: the engine builds each
+//! request, reads each answer and decides what comes next (a token, a new
+//! login, a wait, a second send, or the end); this crate moves the bytes
+//! with `ureq` (keep-alive connection pool, timeouts, body limit), sleeps
+//! when told, and lets threads sharing a client wait for each other. It
+//! holds no protocol knowledge of its own. The core's types are
+//! re-exported, so one crate is enough to import; its errors are the
+//! core's [`Error`].
 //!
 //! ```no_run
 //! use mw_ureq::{Client, EmailUser, OptionsChange};
@@ -21,21 +24,28 @@
 //! # Ok::<(), mw_ureq::Error>(())
 //! ```
 //!
-//! # What is retried
+//! # What is sent again: the evidence rule
 //!
-//! Only answers that prove the server did not act lead to a second send: a
-//! refused token (once, with a fresh token), a lost session (once, after
-//! logging in again), and maxlag, readonly, HTTP 429 and 503 (after waiting
-//! as asked, up to [`ClientBuilder::retries`] times). A write that may have
-//! reached the server is never sent again: its error answers true to
-//! [`Error::outcome_unknown`].
+//! Every decision is mw-core's [`Session`](mw_core::Session) engine's (see
+//! its crate docs). A write is sent again only after an answer in which
+//! MediaWiki itself proves it did not act: `badtoken` (once, with a fresh
+//! token), `assertuserfailed` (once, after logging in again), `maxlag` and
+//! `readonly` (after waiting as asked, up to [`ClientBuilder::retries`]
+//! times). Any other failure of a write that may have reached the server, an
+//! HTTP 503 with `Retry-After` included, is [`Error::OutcomeUnknown`] with
+//! the server's `Retry-After` attached, and is never sent again. Reads may
+//! also be waited for and sent again after HTTP 429 or 503.
+//!
+//! Once logged in, every request asserts the account, reads included, until
+//! [`Client::logout`]: a lost session fails on the server instead of acting
+//! or reading anonymously, and a failed relogin is an error.
 //!
 //! # Logging
 //!
 //! Through the `log` crate: one `debug` line per request (method, URL of a
 //! GET, status, size, time; never a body, a token or a cookie), `info` for
-//! retries and logins. The client keeps its own cookie jar, which logs
-//! nothing. One dependency does log secrets, at `trace` level only:
+//! waits. The session's cookie jar is mw-core's, which logs nothing. One
+//! dependency does log secrets, at `trace` level only:
 //! `ureq_proto` writes the raw bytes of every request and answer (passwords,
 //! tokens and cookies included) to the `ureq_proto::util` target. Keep that
 //! target below `trace` wherever logs are kept; at `debug` and above no log
@@ -43,16 +53,16 @@
 #![forbid(unsafe_code)]
 
 mod client;
-mod cookies;
 mod error;
 
 pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_WAIT,
-    DEFAULT_MAXLAG, DEFAULT_READ_TIMEOUT, DEFAULT_RETRIES, DEFAULT_TIMEOUT, LoginInfo,
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAXLAG,
+    DEFAULT_READ_TIMEOUT, DEFAULT_TIMEOUT,
 };
 pub use error::Error;
 pub use mw_core::{
-    self, Account, ApiError, EmailResult, EmailSent, EmailUser, Emailability, EmailableEntry,
-    EmailableReport, ErrorKind, LoginError, Message, Method, OptionsChange, OptionsChanged,
-    Password, RawReply, RejectedOption, ResetPassword, ResetScope, Token, UserOptions,
+    self, Account, ApiError, DEFAULT_MAX_WAIT, DEFAULT_RETRIES, EmailResult, EmailSent, EmailUser,
+    Emailability, EmailableEntry, EmailableReport, ErrorKind, Incomplete, LoginError, LoginInfo,
+    Message, Method, OptionsChange, OptionsChanged, OutcomeUnknown, Password, RawReply,
+    RejectedOption, ResetPassword, ResetScope, RetryAfter, Token, UserOptions,
 };

@@ -41,41 +41,67 @@ fn maxlag_is_waited_for_and_sent_again() {
 }
 
 #[test]
-fn readonly_and_503_are_waited_for_within_the_budget() {
-    let readonly =
-        r#"{"errors":[{"code":"readonly","text":"The wiki is read-only.","module":"main"}]}"#;
-    let server = stand_in(vec![
-        ok(TOKENS),
-        Answer::Http(200, vec![("Retry-After", "0".into())], readonly.into()),
+fn readonly_is_waited_for_within_the_budget() {
+    let readonly = || {
         Answer::Http(
-            503,
+            200,
             vec![("Retry-After", "0".into())],
-            "<html>busy</html>".into(),
-        ),
-        ok(SUCCESS),
-    ]);
+            r#"{"errors":[{"code":"readonly","text":"The wiki is read-only.","module":"main"}]}"#
+                .into(),
+        )
+    };
+    let server = stand_in(vec![ok(TOKENS), readonly(), ok(SUCCESS)]);
     client(&server.url).email_user(&email()).unwrap();
-    assert_eq!(server.requests.load(Ordering::SeqCst), 4);
+    assert_eq!(server.requests.load(Ordering::SeqCst), 3);
 
-    let busy = || Answer::Http(503, vec![("Retry-After", "0".into())], "busy".into());
-    let server = stand_in(vec![ok(TOKENS), busy(), busy(), busy()]);
+    let server = stand_in(vec![ok(TOKENS), readonly(), readonly(), readonly()]);
     let c = Client::builder(&server.url, "t/0")
         .retries(2)
         .build()
         .unwrap();
     let err = c.email_user(&email()).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Core(mw_ureq::mw_core::Error::Http { status: 503, .. })
-        ),
-        "{err:?}"
-    );
+    assert_eq!(err.api_kind(), Some(ErrorKind::ReadOnly), "{err:?}");
+    assert!(!err.outcome_unknown(), "readonly proves nothing was done");
     assert_eq!(
         server.requests.load(Ordering::SeqCst),
         4,
         "token, then 1 + 2 retries"
     );
+}
+
+#[test]
+fn a_503_to_a_write_is_outcome_unknown_with_its_retry_after_and_never_resent() {
+    // The 503 may come from a proxy after the wiki sent the mail: a status
+    // proves nothing, so the write is not sent again (it used to be, 3 times).
+    let busy = || Answer::Http(503, vec![("Retry-After", "0".into())], "busy".into());
+    let server = stand_in(vec![ok(TOKENS), busy(), ok(SUCCESS), ok(SUCCESS), ok(SUCCESS)]);
+    let err = client(&server.url).email_user(&email()).unwrap_err();
+    assert!(err.outcome_unknown(), "{err:?}");
+    assert_eq!(
+        err.retry_after(),
+        Some(mw_ureq::RetryAfter::Delay(Duration::ZERO))
+    );
+    match &err {
+        Error::OutcomeUnknown(unknown) => {
+            assert!(matches!(unknown.cause, Error::Http { status: 503, .. }))
+        }
+        other => panic!("{other:?}"),
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(server.requests.load(Ordering::SeqCst), 2, "token, one POST");
+}
+
+#[test]
+fn a_read_is_waited_for_and_sent_again_after_429_and_503() {
+    let options = r#"{"query":{"userinfo":{"id":0,"name":"127.0.0.1","anon":true,"options":{"skin":"vector"}}}}"#;
+    let server = stand_in(vec![
+        Answer::Http(503, vec![("Retry-After", "0".into())], "busy".into()),
+        Answer::Http(429, vec![("Retry-After", "0".into())], "slow".into()),
+        ok(options),
+    ]);
+    let read = client(&server.url).options().unwrap();
+    assert_eq!(read.options["skin"], "vector");
+    assert_eq!(server.requests.load(Ordering::SeqCst), 3);
 }
 
 #[test]
@@ -87,10 +113,23 @@ fn a_wait_longer_than_allowed_is_returned_not_shortened() {
     let started = Instant::now();
     let err = client(&server.url).email_user(&email()).unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert!(matches!(
-        err,
-        Error::Core(mw_ureq::mw_core::Error::Http { status: 503, .. })
-    ));
+    assert!(err.outcome_unknown(), "{err:?}");
+    assert_eq!(
+        err.retry_after(),
+        Some(mw_ureq::RetryAfter::Delay(Duration::from_secs(3600))),
+        "the server's wish is passed on"
+    );
+    assert_eq!(server.requests.load(Ordering::SeqCst), 2);
+
+    let maxlag = r#"{"errors":[{"code":"maxlag","text":"Waiting: 1 seconds lagged.","data":{"lag":1},"module":"main"}]}"#;
+    let server = stand_in(vec![
+        ok(TOKENS),
+        Answer::Http(200, vec![("Retry-After", "3600".into())], maxlag.into()),
+    ]);
+    let started = Instant::now();
+    let err = client(&server.url).email_user(&email()).unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(matches!(err.api_kind(), Some(ErrorKind::Maxlag { .. })), "{err:?}");
     assert_eq!(server.requests.load(Ordering::SeqCst), 2);
 }
 
@@ -103,17 +142,13 @@ fn a_gateway_error_on_a_write_is_outcome_unknown_and_not_resent() {
     ]);
     let err = client(&server.url).email_user(&email()).unwrap_err();
     assert!(err.outcome_unknown(), "{err:?}");
-    assert!(
-        matches!(
-            err,
-            Error::OutcomeUnknown {
-                timed_out: false,
-                cause: Some(_),
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    match &err {
+        Error::OutcomeUnknown(unknown) => {
+            assert!(!unknown.timed_out());
+            assert!(matches!(unknown.cause, Error::Http { status: 502, .. }));
+        }
+        other => panic!("{other:?}"),
+    }
     assert_eq!(server.requests.load(Ordering::SeqCst), 2);
 }
 
@@ -137,13 +172,7 @@ fn a_write_that_times_out_is_outcome_unknown_within_the_timeout() {
     let err = c.email_user(&email()).unwrap_err();
     let took = started.elapsed();
     assert!(
-        matches!(
-            err,
-            Error::OutcomeUnknown {
-                timed_out: true,
-                ..
-            }
-        ),
+        matches!(&err, Error::OutcomeUnknown(unknown) if unknown.timed_out()),
         "{err:?}"
     );
     assert!(
@@ -173,10 +202,7 @@ fn an_oversized_answer_stops_at_the_limit() {
     assert!(
         matches!(
             err,
-            Error::BodyTooLarge {
-                limit: 65536,
-                outcome_unknown: false
-            }
+            Error::BodyTooLarge { limit: 65536 }
         ),
         "{err:?}"
     );
@@ -192,8 +218,14 @@ fn a_redirect_is_reported_not_followed() {
             String::new(),
         ),
     ]);
+    // A write answered by a redirect: whatever answered, it was not
+    // MediaWiki saying it did nothing.
     let err = client(&server.url).email_user(&email()).unwrap_err();
-    match err {
+    assert!(err.outcome_unknown(), "{err:?}");
+    let Error::OutcomeUnknown(unknown) = err else {
+        unreachable!()
+    };
+    match unknown.cause {
         Error::Redirected {
             status: 301,
             location,
@@ -206,6 +238,17 @@ fn a_redirect_is_reported_not_followed() {
         other => panic!("{other:?}"),
     }
     assert_eq!(server.requests.load(Ordering::SeqCst), 2);
+
+    let server = stand_in(vec![Answer::Http(
+        302,
+        vec![("Location", "https://wiki.example/w/api.php".into())],
+        String::new(),
+    )]);
+    let err = client(&server.url).options().unwrap_err();
+    assert!(
+        matches!(err, Error::Redirected { status: 302, .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -265,7 +308,7 @@ fn bad_input_is_refused_before_anything_is_sent_not_even_a_token_fetch() {
     for email in [EmailUser::new("", "s", "t"), EmailUser::new("Bob", "s", "")] {
         let err = c.email_user(&email).unwrap_err();
         assert!(
-            matches!(err, Error::Core(mw_ureq::mw_core::Error::InvalidInput(_))),
+            matches!(err, Error::InvalidInput(_)),
             "{err:?}"
         );
     }
@@ -277,14 +320,14 @@ fn bad_input_is_refused_before_anything_is_sent_not_even_a_token_fetch() {
         )
         .unwrap_err();
     assert!(
-        matches!(err, Error::Core(mw_ureq::mw_core::Error::InvalidInput(_))),
+        matches!(err, Error::InvalidInput(_)),
         "{err:?}"
     );
     let err = c
         .change_options(&mw_ureq::OptionsChange::new().set("a", "x\u{1f}"))
         .unwrap_err();
     assert!(
-        matches!(err, Error::Core(mw_ureq::mw_core::Error::InvalidInput(_))),
+        matches!(err, Error::InvalidInput(_)),
         "{err:?}"
     );
     assert_eq!(server.requests.load(Ordering::SeqCst), 0);

@@ -27,6 +27,13 @@ pub enum Fault {
     ForwardThenReplace(String),
     /// Forward, then hold the answer this long before sending it.
     Delay(Duration),
+    /// Forward, wait for the wiki's answer, then answer this instead (a
+    /// gateway that gave up after the wiki acted).
+    ForwardThenRespond {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
     /// Answer this, without forwarding.
     Respond {
         status: u16,
@@ -143,6 +150,14 @@ fn serve(
                 let answer = forward(upstream, &request);
                 std::thread::sleep(d);
                 answer
+            }
+            Some(Fault::ForwardThenRespond {
+                status,
+                headers,
+                body,
+            }) => {
+                forward(upstream, &request);
+                (status, headers, body.into_bytes())
             }
             Some(Fault::Respond {
                 status,

@@ -1,6 +1,8 @@
 //! The session's cookie jar: one wiki, one host, so a small jar of its own
-//! (cookies are only ever sent to the API URL's host) that never logs a
-//! cookie's value.
+//! (cookies are only ever sent to the API URL's host) that never shows a
+//! cookie's value. Like the rest of the core it reads no clock: the time is
+//! passed in. Any `Set-Cookie` text is taken without a panic: an absurd
+//! `Max-Age` or date is capped, not overflowed.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -15,24 +17,34 @@ struct Cookie {
 }
 
 /// Cookies set by the wiki, by name.
-#[derive(Default)]
-pub(crate) struct Jar {
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// let mut jar = mw_core::CookieJar::default();
+/// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+/// jar.store("wiki_session=abc; path=/; HttpOnly", now);
+/// jar.store("x=1; Max-Age=9223372036854775807", now); // kept, never a panic
+/// assert_eq!(jar.header(now, false).as_deref(), Some("wiki_session=abc; x=1"));
+/// assert!(!format!("{jar:?}").contains("abc"));
+/// ```
+#[derive(Default, Clone)]
+pub struct CookieJar {
     cookies: BTreeMap<String, Cookie>,
 }
 
-impl fmt::Debug for Jar {
+impl fmt::Debug for CookieJar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Names only: values are secrets.
-        f.debug_struct("Jar")
+        f.debug_struct("CookieJar")
             .field("names", &self.cookies.keys().collect::<Vec<_>>())
             .finish()
     }
 }
 
-impl Jar {
+impl CookieJar {
     /// Takes in one `Set-Cookie` header received at `now`. A cookie set
     /// already expired (MediaWiki's way of deleting one) is removed.
-    pub(crate) fn store(&mut self, set_cookie: &str, now: SystemTime) {
+    pub fn store(&mut self, set_cookie: &str, now: SystemTime) {
         let mut parts = set_cookie.split(';');
         let Some((name, value)) = parts.next().and_then(|p| p.split_once('=')) else {
             return;
@@ -56,13 +68,14 @@ impl Jar {
                 _ => {}
             }
         }
-        // Max-Age wins over Expires (RFC 6265, 5.3).
+        // Max-Age wins over Expires (RFC 6265, 5.3). A lifetime past what
+        // the clock can hold is kept as "no expiry" rather than overflowed.
         if let Some(secs) = max_age {
-            cookie.expires = Some(if secs <= 0 {
-                SystemTime::UNIX_EPOCH
+            cookie.expires = if secs <= 0 {
+                Some(SystemTime::UNIX_EPOCH)
             } else {
-                now + Duration::from_secs(secs as u64)
-            });
+                now.checked_add(Duration::from_secs(secs.unsigned_abs()))
+            };
         }
         if cookie.expires.is_some_and(|t| t <= now) {
             self.cookies.remove(name);
@@ -73,7 +86,7 @@ impl Jar {
 
     /// The `Cookie` header for a request at `now`, over https when `secure`;
     /// `None` when no cookie applies.
-    pub(crate) fn header(&self, now: SystemTime, secure: bool) -> Option<String> {
+    pub fn header(&self, now: SystemTime, secure: bool) -> Option<String> {
         let pairs: Vec<String> = self
             .cookies
             .iter()
@@ -84,7 +97,7 @@ impl Jar {
     }
 
     /// Forgets every cookie.
-    pub(crate) fn clear(&mut self) {
+    pub fn clear(&mut self) {
         self.cookies.clear();
     }
 }
@@ -99,7 +112,7 @@ mod tests {
 
     #[test]
     fn stores_and_sends_cookies_as_mediawiki_sets_them() {
-        let mut jar = Jar::default();
+        let mut jar = CookieJar::default();
         let now = at(1_800_000_000);
         jar.store("wiki_session=abc123; path=/; HttpOnly", now);
         jar.store(
@@ -118,7 +131,7 @@ mod tests {
 
     #[test]
     fn an_expired_cookie_deletes_the_stored_one() {
-        let mut jar = Jar::default();
+        let mut jar = CookieJar::default();
         let now = at(1_800_000_000);
         jar.store("wiki_session=abc123; path=/", now);
         jar.store(
@@ -130,7 +143,7 @@ mod tests {
 
     #[test]
     fn secure_cookies_go_only_over_https_and_debug_hides_values() {
-        let mut jar = Jar::default();
+        let mut jar = CookieJar::default();
         let now = at(1_800_000_000);
         jar.store("s=secret-value; Secure; path=/", now);
         assert_eq!(jar.header(now, false), None);
@@ -145,8 +158,30 @@ mod tests {
     }
 
     #[test]
+    fn absurd_lifetimes_and_dates_never_panic() {
+        let mut jar = CookieJar::default();
+        let now = at(1_800_000_000);
+        for text in [
+            "a=1; Max-Age=9223372036854775807",
+            "b=1; Max-Age=-9223372036854775808",
+            "c=1; Max-Age=99999999999999999999999",
+            "d=1; Expires=Fri, 31 Dec 9999 23:59:59 GMT",
+            "e=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=18446744073709551615",
+        ] {
+            jar.store(text, now);
+        }
+        let header = jar.header(now, false).unwrap_or_default();
+        assert!(header.contains("a=1") && header.contains("d=1"), "{header}");
+        assert!(
+            !header.contains("b=1"),
+            "a negative Max-Age deletes: {header}"
+        );
+        assert!(jar.header(SystemTime::UNIX_EPOCH, false).is_some());
+    }
+
+    #[test]
     fn malformed_cookies_are_ignored() {
-        let mut jar = Jar::default();
+        let mut jar = CookieJar::default();
         let now = at(1_800_000_000);
         for bad in ["", "novalue", "=nameless", ";;;"] {
             jar.store(bad, now);

@@ -1,0 +1,1446 @@
+//! The session engine: every decision a client makes between sending a
+//! request and returning to its caller, without IO.
+//!
+//! A [`Session`] holds what outlives one call: the cookie jar, the login
+//! state and the intent to be logged in (the credentials), the csrf token
+//! keyed by the login it belongs to, and the configuration (wait budget,
+//! whether passwords may travel over plain http). A [`Call`] is one
+//! operation in progress (an email, a login, an options change of several
+//! requests, ...) with its own budget.
+//!
+//! A transport drives a call in a loop:
+//!
+//! ```text
+//! let mut call = session.email_user(&email)?;        // bad input fails here
+//! loop {
+//!     match session.poll(&mut call, now()) {
+//!         Step::Send(request) => {
+//!             let answer = send(request);                  // Answer::Response or ::Failed
+//!             session.handle(&mut call, answer, now());
+//!             wake_parked_calls();
+//!         }
+//!         Step::Wait(delay) => sleep(delay),
+//!         Step::Park => wait_until_woken(),                // another call fetches the
+//!                                                          // token or logs in for this one
+//!         Step::Done(result) => return result,
+//!     }
+//! }
+//! // a call given up before Done (a cancelled future): session.abandon(&mut call)
+//! ```
+//!
+//! The engine is told the time, never reads a clock and never sleeps, so
+//! the same engine serves a blocking and an async transport, and its tests
+//! run in memory.
+//!
+//! # What it decides, and why each second send is safe
+//!
+//! - **The evidence rule.** A write (`emailuser`, `resetpassword`,
+//!   `options`, a raw POST, the new-password step of a client login) is sent
+//!   again only after an answer in which MediaWiki itself says it did not
+//!   act: `badtoken`, `assertuserfailed`/`assertnameduserfailed`,
+//!   `readonly`, `maxlag`. `ApiMain` checks these before the module runs.
+//!   Any other failure after the request may have left (any HTTP 5xx, 503
+//!   with `Retry-After` and 429 included, a timeout, a dropped or truncated
+//!   answer, HTML, `emailuser`'s `Failure`, `internal_api_error_*`) ends the
+//!   call with [`Error::OutcomeUnknown`], carrying the server's
+//!   `Retry-After` for the caller to decide. A failure to connect sent
+//!   nothing ([`Error::Connect`]). Reads (and the steps of a login, which
+//!   may be repeated) are also sent again after HTTP 429 or 503.
+//! - **A token per login.** The csrf token is kept with the login generation
+//!   it was fetched in; a token fetched for an older session never replaces
+//!   a newer one, and `badtoken` drops the cached token only if it is the
+//!   one that was refused. One call fetches; the others park.
+//! - **Never as someone else.** After a login, every request but the login's
+//!   own steps carries `assert=user&assertuser=NAME`, reads included, until
+//!   the caller logs out. A lost session is proven by `assertuserfailed`;
+//!   the call then logs in again (one login at a time, the others park) and
+//!   sends again. A failed relogin is the call's error, the client keeps its
+//!   credentials and its assertion, and a later call may try once more.
+//!   A call runs as the identity it found when it started: if a logout or a
+//!   login as someone else happens meanwhile, it stops before sending.
+//! - **Logout wins.** `logout` ends the intent at once; a relogin still in
+//!   flight is discarded, and cookies from answers to requests sent before
+//!   the logout are not kept.
+//! - **Bounded.** Per call: at most `retries` waits, none longer than
+//!   `max_wait`; one token refresh; one relogin; a fixed number of sends
+//!   without progress.
+//!
+//! ```
+//! use std::time::SystemTime;
+//! use mw_core::{Answer, Api, EmailUser, Response, Session, SessionConfig, Step};
+//!
+//! let api = Api::new("https://wiki.example/w/api.php", "MyTool/1.0 (me@example.org)")?;
+//! let mut session = Session::new(api, SessionConfig::default());
+//! let mut call = session.reset_password(&mw_core::ResetPassword::new(Some("Bob"), None)?);
+//! let now = SystemTime::now();
+//! let Step::Send(request) = session.poll(&mut call, now) else { panic!() };
+//! assert!(String::from_utf8_lossy(&request.body).contains("action=resetpassword"));
+//! let answer = Response::json(r#"{"resetpassword":{"status":"success"}}"#);
+//! session.handle(&mut call, Answer::Response(answer), now);
+//! let Step::Done(Ok(warnings)) = session.poll(&mut call, now) else { panic!() };
+//! assert!(warnings.is_empty());
+//! # Ok::<(), mw_core::Error>(())
+//! ```
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::net::IpAddr;
+use std::time::{Duration, SystemTime};
+
+use crate::api::{Account, Api};
+use crate::cookies::CookieJar;
+use crate::email::{EmailSent, EmailUser, ResetPassword, parse_email_user, parse_reset_password};
+use crate::error::{ApiError, Error, Incomplete, LoginError, Message, RetryAdvice};
+use crate::http::{Method, Request, Response};
+use crate::login::{BotLogin, ClientLogin, Flow, LoggedIn, parse_logout};
+use crate::options::{
+    OptionsBatch, OptionsChange, OptionsChanged, UserOptions, parse_options, parse_read_options,
+};
+use crate::raw::{RawReply, parse_raw};
+use crate::secret::{Password, Token};
+use crate::tokens::{TokenType, parse_tokens};
+use crate::users::{EmailableReport, UsersBatch, normalize_user_name, parse_emailable};
+
+/// How many relogins one call may make.
+pub const MAX_RELOGINS_PER_CALL: u32 = 1;
+/// How many requests one call may send without progress (a batch done)
+/// before it gives up with the last error.
+pub const MAX_SENDS_WITHOUT_PROGRESS: u32 = 16;
+
+/// What a [`Session`] allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionConfig {
+    /// How many times one call may wait and send again when the server
+    /// proves it did not act and asks to wait (`maxlag`, `readonly`; for a
+    /// read, HTTP 429 or 503). 0 turns waiting off.
+    pub retries: u32,
+    /// The longest single wait accepted; a server asking for longer gets
+    /// its error returned instead.
+    pub max_wait: Duration,
+    /// Allow sending passwords over plain `http://` to a host that is not
+    /// the loopback.
+    pub allow_insecure_credentials: bool,
+}
+
+/// Default number of waits per call.
+pub const DEFAULT_RETRIES: u32 = 3;
+/// Default longest wait accepted from the server.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(60);
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            retries: DEFAULT_RETRIES,
+            max_wait: DEFAULT_MAX_WAIT,
+            allow_insecure_credentials: false,
+        }
+    }
+}
+
+/// What the transport did with a request it was given.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// An answer was read whole, whatever its status.
+    Response(Response),
+    /// No answer could be read.
+    Failed(TransportFailure),
+}
+
+/// A request that got no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportFailure {
+    /// What failed.
+    pub kind: FailureKind,
+    /// Whether the request may have reached the server (anything after a
+    /// connection was made). Be generous: `true` when in doubt.
+    pub may_have_been_sent: bool,
+    /// A short description, with no secret in it.
+    pub detail: String,
+}
+
+/// The kind of a [`TransportFailure`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// No connection could be made (resolving, connecting, TLS): nothing
+    /// was sent, whatever `may_have_been_sent` says.
+    Connect,
+    /// A timeout after connecting.
+    Timeout,
+    /// The answer's body was larger than the transport reads.
+    BodyTooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// Anything else: a reset or dropped connection, a malformed answer.
+    Other,
+}
+
+/// What the transport should do next for a call.
+#[derive(Debug)]
+#[must_use]
+pub enum Step<T> {
+    /// Send this request, then give its answer to [`Session::handle`].
+    Send(Request),
+    /// Sleep this long, then poll again.
+    Wait(Duration),
+    /// Another call is doing what this one needs (fetching the token,
+    /// logging in): poll again after another call's `handle` or `abandon`.
+    Park,
+    /// The call is over.
+    Done(Result<T, Error>),
+}
+
+/// A successful login.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoginInfo {
+    /// Who the session belongs to.
+    pub account: Account,
+    /// Every warning the server gave on the way.
+    pub warnings: Vec<Message>,
+}
+
+/// How a login was made, kept to log in again when the session is lost.
+#[derive(Debug, Clone)]
+enum Credentials {
+    Bot { name: String, password: Password },
+    Main { name: String, password: Password },
+}
+
+/// Whether the session is meant to be logged in.
+#[derive(Debug, Clone)]
+enum Auth {
+    /// Never logged in, or logged out.
+    Anonymous,
+    /// Logged in, as far as the engine knows.
+    Active(Credentials),
+    /// The server said the session is gone; log in again before sending.
+    Lost(Credentials),
+}
+
+/// The session state shared by every call: see the module docs.
+pub struct Session {
+    api: Api,
+    config: SessionConfig,
+    credentials_ok: bool,
+    https: bool,
+    jar: CookieJar,
+    auth: Auth,
+    /// Counts logins and logouts; the csrf token belongs to one.
+    generation: u64,
+    /// Counts logouts: answers to requests sent before one are not kept.
+    epoch: u64,
+    csrf: Option<(u64, Token)>,
+    token_owner: Option<u64>,
+    login_owner: Option<u64>,
+    login_attempts: u64,
+    login_failure: Option<(u64, Error)>,
+    next_id: u64,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("api_url", &self.api.url())
+            .field("account", &self.api.account().map(|a| a.name.as_str()))
+            .field(
+                "state",
+                &match self.auth {
+                    Auth::Anonymous => "anonymous",
+                    Auth::Active(_) => "logged in",
+                    Auth::Lost(_) => "session lost",
+                },
+            )
+            .field("generation", &self.generation)
+            .field("cookies", &self.jar)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One operation in progress; its answer type is `T`. Made by the
+/// [`Session`] methods named after the operations, driven by
+/// [`Session::poll`] and [`Session::handle`].
+pub struct Call<T> {
+    inner: CallState,
+    _output: PhantomData<fn() -> T>,
+}
+
+impl<T> fmt::Debug for Call<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("id", &self.inner.id)
+            .field("op", &self.inner.op.name())
+            .field("sends", &self.inner.sends)
+            .field("waits", &self.inner.waits)
+            .field("relogins", &self.inner.relogins)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Call<T> {
+    /// Whether a request of this call is out, waiting for
+    /// [`Session::handle`].
+    pub fn in_flight(&self) -> bool {
+        self.inner.in_flight.is_some()
+    }
+
+    /// Whether the request out (if any) is a write: an answer lost now
+    /// leaves its outcome unknown.
+    pub fn in_flight_is_write(&self) -> bool {
+        self.inner.in_flight.as_ref().is_some_and(|f| f.is_write)
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// The answer types of calls.
+pub trait CallOutput: sealed::Sealed + Sized {
+    #[doc(hidden)]
+    fn from_output(output: Output) -> Option<Self>;
+}
+
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum Output {
+    Login(LoginInfo),
+    Warnings(Vec<Message>),
+    Email(EmailSent),
+    Emailable(EmailableReport),
+    Options(UserOptions),
+    Changed(OptionsChanged),
+    Raw(RawReply),
+}
+
+macro_rules! call_output {
+    ($($t:ty => $variant:ident),* $(,)?) => {$(
+        impl sealed::Sealed for $t {}
+        impl CallOutput for $t {
+            fn from_output(output: Output) -> Option<Self> {
+                match output {
+                    Output::$variant(v) => Some(v),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+call_output!(
+    LoginInfo => Login,
+    Vec<Message> => Warnings,
+    EmailSent => Email,
+    EmailableReport => Emailable,
+    UserOptions => Options,
+    OptionsChanged => Changed,
+    RawReply => Raw,
+);
+
+#[derive(Debug)]
+enum Op {
+    Login {
+        credentials: Credentials,
+        new_password: Option<Password>,
+    },
+    Logout {
+        started: bool,
+    },
+    Email(EmailUser),
+    Reset(ResetPassword),
+    Emailable {
+        batches: Vec<UsersBatch>,
+        next: usize,
+        report: EmailableReport,
+    },
+    ReadOptions,
+    ChangeOptions {
+        batches: Vec<OptionsBatch>,
+        next: usize,
+        done: OptionsChanged,
+        applied: Vec<String>,
+    },
+    Raw {
+        params: Vec<(String, String)>,
+        method: Method,
+        with_token: bool,
+    },
+}
+
+impl Op {
+    fn name(&self) -> &'static str {
+        match self {
+            Op::Login { .. } => "login",
+            Op::Logout { .. } => "logout",
+            Op::Email(_) => "emailuser",
+            Op::Reset(_) => "resetpassword",
+            Op::Emailable { .. } => "emailable",
+            Op::ReadOptions => "read options",
+            Op::ChangeOptions { .. } => "options",
+            Op::Raw { .. } => "raw",
+        }
+    }
+}
+
+/// Which token an action needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenNeed {
+    None,
+    Csrf,
+    /// The csrf token when logged in, the anonymous `+\` otherwise.
+    CsrfOrAnonymous,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Token,
+    Login,
+    Action,
+    Logout,
+}
+
+#[derive(Debug)]
+struct InFlight {
+    purpose: Purpose,
+    generation: u64,
+    epoch: u64,
+    is_write: bool,
+    token: Option<Token>,
+}
+
+#[derive(Debug)]
+enum LoginFlow {
+    Bot(BotLogin),
+    Client(ClientLogin),
+}
+
+#[derive(Debug)]
+struct LoginRun {
+    flow: LoginFlow,
+    credentials: Credentials,
+    new_password: Option<Password>,
+    relogin: bool,
+    epoch: u64,
+    attempt: u64,
+}
+
+#[derive(Debug)]
+struct CallState {
+    id: u64,
+    op: Op,
+    login: Option<LoginRun>,
+    in_flight: Option<InFlight>,
+    wait: Option<Duration>,
+    result: Option<Result<Output, Error>>,
+    finished: bool,
+    /// The account name the call runs as, captured when it first goes
+    /// ahead (`Some(None)`: anonymous).
+    identity: Option<Option<String>>,
+    parked_on_login: Option<u64>,
+    waits: u32,
+    refreshed: bool,
+    relogins: u32,
+    sends: u32,
+    last_error: Option<Error>,
+}
+
+fn session_changed() -> Error {
+    LoginError {
+        result: "SessionChanged".to_owned(),
+        code: None,
+        reason: "the client logged out, or in as another user, while this call was in \
+                 progress; it was stopped before sending as anyone else"
+            .to_owned(),
+    }
+    .into()
+}
+
+fn usage(what: &str) -> Error {
+    Error::invalid("call", what.to_owned())
+}
+
+impl Session {
+    /// A logged-out session for `api`.
+    pub fn new(api: Api, config: SessionConfig) -> Self {
+        let https = api.url().starts_with("https://");
+        let credentials_ok =
+            https || host_is_loopback(api.url()) || config.allow_insecure_credentials;
+        Self {
+            api,
+            config,
+            credentials_ok,
+            https,
+            jar: CookieJar::default(),
+            auth: Auth::Anonymous,
+            generation: 0,
+            epoch: 0,
+            csrf: None,
+            token_owner: None,
+            login_owner: None,
+            login_attempts: 0,
+            login_failure: None,
+            next_id: 1,
+        }
+    }
+
+    /// The endpoint, and the account every request asserts.
+    pub fn api(&self) -> &Api {
+        &self.api
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// The logged-in account, if any: the one requests assert, kept while
+    /// a lost session waits for a new login.
+    pub fn account(&self) -> Option<&Account> {
+        self.api.account()
+    }
+
+    /// Whether the session holds credentials to log in again with.
+    pub fn wants_login(&self) -> bool {
+        !matches!(self.auth, Auth::Anonymous)
+    }
+
+    /// Replaces the cached csrf token. For tests of recovery from a stale
+    /// token; not part of the API.
+    #[doc(hidden)]
+    pub fn __set_csrf_for_tests(&mut self, token: Option<Token>) {
+        self.csrf = token.map(|t| (self.generation, t));
+    }
+
+    fn call<T>(&mut self, op: Op) -> Call<T> {
+        let id = self.next_id;
+        self.next_id += 1;
+        Call {
+            inner: CallState {
+                id,
+                op,
+                login: None,
+                in_flight: None,
+                wait: None,
+                result: None,
+                finished: false,
+                identity: None,
+                parked_on_login: None,
+                waits: 0,
+                refreshed: false,
+                relogins: 0,
+                sends: 0,
+                last_error: None,
+            },
+            _output: PhantomData,
+        }
+    }
+
+    fn check_credentials_allowed(&self) -> Result<(), Error> {
+        if self.credentials_ok {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                "api url",
+                "refusing to send a password over plain http:// to a host that is not the \
+                 loopback (use https://, or allow insecure credentials)",
+            ))
+        }
+    }
+
+    // ---- calls -------------------------------------------------------------
+
+    /// Logs in with a bot password (`User@appid`) through `action=login`.
+    /// On success the session keeps the credentials to log in again when
+    /// the server says the session is gone. A failed login changes nothing.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an empty name or password, or a password
+    /// over plain `http://` to a host that is not the loopback.
+    pub fn login(&mut self, name: &str, password: Password) -> Result<Call<LoginInfo>, Error> {
+        self.check_credentials_allowed()?;
+        BotLogin::new(name, password.clone())?;
+        let credentials = Credentials::Bot {
+            name: name.to_owned(),
+            password,
+        };
+        Ok(self.call(Op::Login {
+            credentials,
+            new_password: None,
+        }))
+    }
+
+    /// Logs in with a main account's password through `action=clientlogin`.
+    /// When the server asks for a new password (after a temporary one from
+    /// a reset), `new_password` is set; the flow is then never started
+    /// again from the old password, and if confirming the session fails
+    /// afterwards, the error says the password was changed (and the
+    /// session keeps the new one to log in with).
+    ///
+    /// # Errors
+    /// As [`Session::login`].
+    pub fn client_login(
+        &mut self,
+        name: &str,
+        password: Password,
+        new_password: Option<Password>,
+    ) -> Result<Call<LoginInfo>, Error> {
+        self.check_credentials_allowed()?;
+        let flow = ClientLogin::new(name, password.clone())?;
+        if let Some(new) = &new_password {
+            flow.with_new_password(new.clone())?;
+        }
+        Ok(self.call(Op::Login {
+            credentials: Credentials::Main {
+                name: name.to_owned(),
+                password,
+            },
+            new_password,
+        }))
+    }
+
+    /// Logs out (`action=logout`) and forgets the session: account, token,
+    /// cookies and credentials, even when the answer is an error. A relogin
+    /// another call has in flight is discarded.
+    pub fn logout(&mut self) -> Call<Vec<Message>> {
+        self.call(Op::Logout { started: false })
+    }
+
+    /// Emails a user (`action=emailuser`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`], before anything is sent (see
+    /// [`Api::email_user_request`]).
+    pub fn email_user(&mut self, email: &EmailUser) -> Result<Call<EmailSent>, Error> {
+        self.api.email_user_request(email, &Token::anonymous())?;
+        Ok(self.call(Op::Email(email.clone())))
+    }
+
+    /// Starts a password reset (`action=resetpassword`): with the anonymous
+    /// token when logged out, the csrf token otherwise.
+    pub fn reset_password(&mut self, reset: &ResetPassword) -> Call<Vec<Message>> {
+        self.call(Op::Reset(reset.clone()))
+    }
+
+    /// Which of `names` can be emailed, one request per batch.
+    ///
+    /// # Errors
+    /// As [`Api::emailable_batches`].
+    pub fn emailable<S: AsRef<str>>(
+        &mut self,
+        names: &[S],
+    ) -> Result<Call<EmailableReport>, Error> {
+        let batches = self.api.emailable_batches(names)?;
+        Ok(self.call(Op::Emailable {
+            batches,
+            next: 0,
+            report: EmailableReport::default(),
+        }))
+    }
+
+    /// The logged-in user's preferences.
+    pub fn read_options(&mut self) -> Call<UserOptions> {
+        self.call(Op::ReadOptions)
+    }
+
+    /// Changes preferences in as few requests as MediaWiki allows. When a
+    /// request after the first fails, the error is [`Error::Incomplete`]
+    /// and names what was applied.
+    ///
+    /// # Errors
+    /// As [`OptionsChange::validate`].
+    pub fn change_options(
+        &mut self,
+        change: &OptionsChange,
+    ) -> Result<Call<OptionsChanged>, Error> {
+        let batches = self.api.options_batches(change)?;
+        Ok(self.call(Op::ChangeOptions {
+            batches,
+            next: 0,
+            done: OptionsChanged::default(),
+            applied: Vec::new(),
+        }))
+    }
+
+    /// Any action (see [`Api::raw_request`]); a POST is a write, and carries
+    /// the csrf token when `with_token`.
+    ///
+    /// # Errors
+    /// As [`Api::raw_request`]; a parameter whose name holds `password`
+    /// over plain `http://` to a host that is not the loopback, as for a
+    /// login.
+    pub fn raw(
+        &mut self,
+        params: &[(&str, &str)],
+        method: Method,
+        with_token: bool,
+    ) -> Result<Call<RawReply>, Error> {
+        let stand_in = (method == Method::Post && with_token).then(Token::anonymous);
+        self.api.raw_request(params, method, stand_in.as_ref())?;
+        if params
+            .iter()
+            .any(|(k, _)| k.to_ascii_lowercase().contains("password"))
+        {
+            self.check_credentials_allowed()?;
+        }
+        Ok(self.call(Op::Raw {
+            params: params
+                .iter()
+                .map(|&(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            method,
+            with_token,
+        }))
+    }
+
+    // ---- driving -----------------------------------------------------------
+
+    /// What to do next for `call`, at time `now` (used for cookie expiry).
+    pub fn poll<T: CallOutput>(&mut self, call: &mut Call<T>, now: SystemTime) -> Step<T> {
+        match self.poll_inner(&mut call.inner, now) {
+            Step::Send(r) => Step::Send(r),
+            Step::Wait(d) => Step::Wait(d),
+            Step::Park => Step::Park,
+            Step::Done(result) => Step::Done(result.and_then(|out| {
+                T::from_output(out).ok_or_else(|| usage("the answer does not fit the call"))
+            })),
+        }
+    }
+
+    /// Takes the answer to the request `call` sent last, at time `now`.
+    /// Wake parked calls afterwards.
+    pub fn handle<T>(&mut self, call: &mut Call<T>, answer: Answer, now: SystemTime) {
+        let state = &mut call.inner;
+        let Some(flight) = state.in_flight.take() else {
+            self.finish(
+                state,
+                Err(usage("an answer was handled with no request out")),
+            );
+            return;
+        };
+        let (resp, err) = match answer {
+            Answer::Response(resp) => {
+                if flight.epoch == self.epoch {
+                    for (_, v) in resp
+                        .headers
+                        .iter()
+                        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+                    {
+                        self.jar.store(v, now);
+                    }
+                }
+                if (300..400).contains(&resp.status) {
+                    let location = resp.header("location").map(str::to_owned);
+                    let err = Error::Redirected {
+                        status: resp.status,
+                        location,
+                    };
+                    (None, Some(err))
+                } else {
+                    (Some(resp), None)
+                }
+            }
+            Answer::Failed(f) => {
+                let err = match f.kind {
+                    FailureKind::Connect => Error::Connect { detail: f.detail },
+                    FailureKind::Timeout => Error::Timeout { detail: f.detail },
+                    FailureKind::BodyTooLarge { limit } => Error::BodyTooLarge { limit },
+                    FailureKind::Other => Error::Transport { detail: f.detail },
+                };
+                (None, Some(err))
+            }
+        };
+        if let Some(err) = err {
+            // Nothing readable came back: no resend, whatever the request.
+            let err = if flight.is_write && !matches!(err, Error::Connect { .. }) {
+                err.for_write()
+            } else {
+                err
+            };
+            self.fail_request(state, &flight, err);
+            return;
+        }
+        let Some(resp) = resp else { return };
+        match flight.purpose {
+            Purpose::Token => self.on_token(state, &flight, &resp, now),
+            Purpose::Login => self.on_login_step(state, &flight, &resp, now),
+            Purpose::Logout => {
+                let result = parse_logout(&resp);
+                self.forget();
+                self.finish(state, result.map(Output::Warnings));
+            }
+            Purpose::Action => self.on_action(state, &flight, &resp, now),
+        }
+    }
+
+    /// Gives up `call` (a cancelled future, a panic): whatever it held for
+    /// the other calls (a token fetch, a login) is released, and a logout
+    /// it started is completed locally. Wake parked calls afterwards.
+    pub fn abandon<T>(&mut self, call: &mut Call<T>) {
+        let state = &mut call.inner;
+        self.release(state);
+        if matches!(state.op, Op::Logout { started: true }) && !state.finished {
+            self.forget();
+        }
+        state.finished = true;
+        state.in_flight = None;
+    }
+
+    // ---- internals ---------------------------------------------------------
+
+    fn release(&mut self, state: &CallState) {
+        if self.token_owner == Some(state.id) {
+            self.token_owner = None;
+        }
+        if self.login_owner == Some(state.id) {
+            self.login_owner = None;
+        }
+    }
+
+    fn finish(&mut self, state: &mut CallState, result: Result<Output, Error>) {
+        self.release(state);
+        state.login = None;
+        let result = result.map_err(|e| incomplete(state, e));
+        state.result = Some(result);
+    }
+
+    fn forget(&mut self) {
+        self.api.set_account(None);
+        self.auth = Auth::Anonymous;
+        self.csrf = None;
+        self.generation += 1;
+        self.jar.clear();
+        self.login_failure = None;
+    }
+
+    fn send(
+        &mut self,
+        state: &mut CallState,
+        mut req: Request,
+        purpose: Purpose,
+        token: Option<Token>,
+        epoch: u64,
+        now: SystemTime,
+    ) -> Step<Output> {
+        if let Some(cookie) = self.jar.header(now, self.https) {
+            req.headers.push(("Cookie".to_owned(), cookie));
+        }
+        state.sends += 1;
+        state.in_flight = Some(InFlight {
+            purpose,
+            generation: self.generation,
+            epoch,
+            is_write: req.is_write,
+            token,
+        });
+        Step::Send(req)
+    }
+
+    fn poll_inner(&mut self, state: &mut CallState, now: SystemTime) -> Step<Output> {
+        if let Some(result) = state.result.take() {
+            state.finished = true;
+            return Step::Done(result);
+        }
+        if state.finished {
+            return Step::Done(Err(usage("the call has already finished")));
+        }
+        if state.in_flight.is_some() {
+            self.finish(state, Err(usage("polled before the answer was handled")));
+            return self.poll_inner(state, now);
+        }
+        if let Some(delay) = state.wait.take() {
+            return Step::Wait(delay);
+        }
+        if state.sends >= MAX_SENDS_WITHOUT_PROGRESS {
+            let err = state
+                .last_error
+                .clone()
+                .unwrap_or_else(|| usage("too many requests without progress"));
+            self.finish(state, Err(err));
+            return self.poll_inner(state, now);
+        }
+        if state.login.is_some() {
+            return self.poll_login(state, now);
+        }
+        match &mut state.op {
+            Op::Login {
+                credentials,
+                new_password,
+            } => {
+                if self.login_owner.is_some_and(|o| o != state.id) {
+                    return Step::Park;
+                }
+                let (credentials, new_password) = (credentials.clone(), new_password.clone());
+                match self.start_login(state, credentials, new_password, false) {
+                    Ok(()) => self.poll_login(state, now),
+                    Err(e) => {
+                        self.finish(state, Err(e));
+                        self.poll_inner(state, now)
+                    }
+                }
+            }
+            Op::Logout { started } => {
+                if !*started {
+                    *started = true;
+                    if self.api.account().is_none() {
+                        self.forget();
+                        self.finish(state, Ok(Output::Warnings(Vec::new())));
+                        return self.poll_inner(state, now);
+                    }
+                    // The intent ends now: a relogin in flight is discarded.
+                    self.epoch += 1;
+                    self.auth = Auth::Anonymous;
+                    self.login_failure = None;
+                }
+                match self.current_csrf() {
+                    Some(token) => {
+                        let req = self.api.logout_request(&token);
+                        let epoch = self.epoch;
+                        self.send(state, req, Purpose::Logout, Some(token), epoch, now)
+                    }
+                    None => {
+                        let req = self.api.tokens_request(&[TokenType::Csrf]);
+                        let epoch = self.epoch;
+                        self.send(state, req, Purpose::Token, None, epoch, now)
+                    }
+                }
+            }
+            _ => self.poll_action(state, now),
+        }
+    }
+
+    fn current_csrf(&self) -> Option<Token> {
+        match &self.csrf {
+            Some((generation, token)) if *generation == self.generation => Some(token.clone()),
+            _ => None,
+        }
+    }
+
+    fn poll_action(&mut self, state: &mut CallState, now: SystemTime) -> Step<Output> {
+        if self.login_owner.is_some_and(|o| o != state.id) {
+            state.parked_on_login = Some(self.login_attempts);
+            return Step::Park;
+        }
+        let current = self.api.account().map(|a| a.name.clone());
+        match &state.identity {
+            None => state.identity = Some(current),
+            Some(identity) if *identity != current => {
+                self.finish(state, Err(session_changed()));
+                return self.poll_inner(state, now);
+            }
+            Some(_) => {}
+        }
+        if let Auth::Lost(credentials) = &self.auth {
+            let credentials = credentials.clone();
+            if let (Some(parked), Some((failed, err))) =
+                (state.parked_on_login, &self.login_failure)
+            {
+                if *failed >= parked {
+                    let err = err.clone();
+                    self.finish(state, Err(err));
+                    return self.poll_inner(state, now);
+                }
+            }
+            if state.relogins >= MAX_RELOGINS_PER_CALL {
+                let err = state.last_error.clone().unwrap_or_else(|| {
+                    self.login_failure
+                        .as_ref()
+                        .map(|(_, e)| e.clone())
+                        .unwrap_or_else(session_changed)
+                });
+                self.finish(state, Err(err));
+                return self.poll_inner(state, now);
+            }
+            state.relogins += 1;
+            return match self.start_login(state, credentials, None, true) {
+                Ok(()) => self.poll_login(state, now),
+                Err(e) => {
+                    self.finish(state, Err(e));
+                    self.poll_inner(state, now)
+                }
+            };
+        }
+        state.parked_on_login = None;
+        let need = match &state.op {
+            Op::Email(_) | Op::ChangeOptions { .. } => TokenNeed::Csrf,
+            Op::Reset(_) => TokenNeed::CsrfOrAnonymous,
+            Op::Raw {
+                method, with_token, ..
+            } if *method == Method::Post && *with_token => TokenNeed::Csrf,
+            _ => TokenNeed::None,
+        };
+        let token = match need {
+            TokenNeed::None => None,
+            TokenNeed::CsrfOrAnonymous if self.api.account().is_none() => Some(Token::anonymous()),
+            TokenNeed::Csrf | TokenNeed::CsrfOrAnonymous => match self.current_csrf() {
+                Some(token) => Some(token),
+                None if self.token_owner.is_some_and(|o| o != state.id) => return Step::Park,
+                None => {
+                    self.token_owner = Some(state.id);
+                    let req = self.api.tokens_request(&[TokenType::Csrf]);
+                    let epoch = self.epoch;
+                    return self.send(state, req, Purpose::Token, None, epoch, now);
+                }
+            },
+        };
+        let built = self.build_action(&state.op, token.as_ref());
+        match built {
+            Ok(req) => {
+                let epoch = self.epoch;
+                self.send(state, req, Purpose::Action, token, epoch, now)
+            }
+            Err(e) => {
+                self.finish(state, Err(e));
+                self.poll_inner(state, now)
+            }
+        }
+    }
+
+    fn build_action(&self, op: &Op, token: Option<&Token>) -> Result<Request, Error> {
+        let need_token = || token.ok_or_else(|| usage("a csrf token is needed"));
+        match op {
+            Op::Email(email) => self.api.email_user_request(email, need_token()?),
+            Op::Reset(reset) => Ok(self.api.reset_password_request(reset, need_token()?)),
+            Op::Emailable { batches, next, .. } => batches
+                .get(*next)
+                .map(|b| self.api.emailable_request(b))
+                .ok_or_else(|| usage("no batch left")),
+            Op::ReadOptions => Ok(self.api.read_options_request()),
+            Op::ChangeOptions { batches, next, .. } => {
+                let batch = batches.get(*next).ok_or_else(|| usage("no batch left"))?;
+                Ok(self.api.options_request(batch, need_token()?))
+            }
+            Op::Raw { params, method, .. } => {
+                let pairs: Vec<(&str, &str)> = params
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                self.api.raw_request(&pairs, *method, token)
+            }
+            Op::Login { .. } | Op::Logout { .. } => Err(usage("not an action")),
+        }
+    }
+
+    fn start_login(
+        &mut self,
+        state: &mut CallState,
+        credentials: Credentials,
+        new_password: Option<Password>,
+        relogin: bool,
+    ) -> Result<(), Error> {
+        let flow = match &credentials {
+            Credentials::Bot { name, password } => {
+                LoginFlow::Bot(BotLogin::new(name, password.clone())?)
+            }
+            Credentials::Main { name, password } => {
+                let flow = ClientLogin::new(name, password.clone())?;
+                LoginFlow::Client(match &new_password {
+                    Some(p) => flow.with_new_password(p.clone())?,
+                    None => flow,
+                })
+            }
+        };
+        self.login_owner = Some(state.id);
+        self.login_attempts += 1;
+        state.login = Some(LoginRun {
+            flow,
+            credentials,
+            new_password,
+            relogin,
+            epoch: self.epoch,
+            attempt: self.login_attempts,
+        });
+        Ok(())
+    }
+
+    fn poll_login(&mut self, state: &mut CallState, now: SystemTime) -> Step<Output> {
+        let Some(run) = state.login.as_mut() else {
+            return self.poll_inner(state, now);
+        };
+        if run.epoch != self.epoch {
+            self.finish(state, Err(session_changed()));
+            return self.poll_inner(state, now);
+        }
+        // A login's own steps are never asserted.
+        let mut api = self.api.clone();
+        api.set_account(None);
+        let next = match &mut run.flow {
+            LoginFlow::Bot(f) => f.next_request(&api),
+            LoginFlow::Client(f) => f.next_request(&api),
+        };
+        let epoch = run.epoch;
+        match next {
+            Some(req) => self.send(state, req, Purpose::Login, None, epoch, now),
+            None => {
+                self.finish(state, Err(usage("the login flow has finished")));
+                self.poll_inner(state, now)
+            }
+        }
+    }
+
+    /// A request of `state` failed without a readable answer, or with an
+    /// error already sorted.
+    fn fail_request(&mut self, state: &mut CallState, flight: &InFlight, err: Error) {
+        match flight.purpose {
+            Purpose::Login => self.login_failed(state, err),
+            Purpose::Logout => {
+                self.forget();
+                self.finish(state, Err(err));
+            }
+            Purpose::Token if matches!(state.op, Op::Logout { .. }) => {
+                self.forget();
+                self.finish(state, Err(err));
+            }
+            Purpose::Token | Purpose::Action => self.finish(state, Err(err)),
+        }
+    }
+
+    fn on_token(
+        &mut self,
+        state: &mut CallState,
+        flight: &InFlight,
+        resp: &Response,
+        now: SystemTime,
+    ) {
+        if self.token_owner == Some(state.id) {
+            self.token_owner = None;
+        }
+        match parse_tokens(resp) {
+            Ok(mut tokens) => match tokens.take(TokenType::Csrf) {
+                Some(token) if token.is_anonymous() && self.api.account().is_some() => {
+                    // A logged-out token for a logged-in session: the session
+                    // is gone, as surely as if the assertion had failed.
+                    let err = ApiError::new(
+                        "assertuserfailed",
+                        "the server gave a logged-out token to a logged-in session",
+                        resp.status,
+                    );
+                    if matches!(state.op, Op::Logout { .. }) {
+                        self.forget();
+                        self.finish(state, Ok(Output::Warnings(Vec::new())));
+                    } else {
+                        self.react(state, flight, err.into(), now);
+                    }
+                }
+                Some(token) => {
+                    if flight.generation == self.generation && flight.epoch == self.epoch {
+                        self.csrf = Some((self.generation, token));
+                    }
+                }
+                None => {
+                    let err = crate::response::decode_error(resp, "the answer holds no csrftoken");
+                    self.fail_request(state, flight, err);
+                }
+            },
+            Err(err) if matches!(state.op, Op::Logout { .. }) => {
+                // The session had already ended on the server: nothing to end.
+                self.forget();
+                let result = if err.retry_advice(false) == RetryAdvice::Relogin {
+                    Ok(Output::Warnings(Vec::new()))
+                } else {
+                    Err(err)
+                };
+                self.finish(state, result);
+            }
+            Err(err) => self.react(state, flight, err, now),
+        }
+    }
+
+    fn on_action(
+        &mut self,
+        state: &mut CallState,
+        flight: &InFlight,
+        resp: &Response,
+        now: SystemTime,
+    ) {
+        let parsed: Result<Option<Output>, Error> = match &mut state.op {
+            Op::Email(_) => parse_email_user(resp).map(|v| Some(Output::Email(v))),
+            Op::Reset(_) => parse_reset_password(resp).map(|v| Some(Output::Warnings(v))),
+            Op::ReadOptions => parse_read_options(resp).map(|v| Some(Output::Options(v))),
+            Op::Raw { .. } => parse_raw(resp).map(|v| Some(Output::Raw(v))),
+            Op::Emailable {
+                batches,
+                next,
+                report,
+            } => match batches.get(*next).map(|b| parse_emailable(resp, b)) {
+                Some(Ok(part)) => {
+                    report.merge(part);
+                    *next += 1;
+                    Ok((*next == batches.len()).then(|| Output::Emailable(std::mem::take(report))))
+                }
+                Some(Err(e)) => Err(e),
+                None => Err(usage("no batch left")),
+            },
+            Op::ChangeOptions {
+                batches,
+                next,
+                done,
+                applied,
+            } => match batches.get(*next).map(|b| (b, parse_options(resp, b))) {
+                Some((batch, Ok(part))) => {
+                    applied.extend(batch.names().map(str::to_owned));
+                    done.merge(part);
+                    *next += 1;
+                    Ok((*next == batches.len()).then(|| Output::Changed(std::mem::take(done))))
+                }
+                Some((_, Err(e))) => Err(e),
+                None => Err(usage("no batch left")),
+            },
+            Op::Login { .. } | Op::Logout { .. } => Err(usage("not an action")),
+        };
+        match parsed {
+            Ok(Some(output)) => self.finish(state, Ok(output)),
+            Ok(None) => {
+                // A batch is done: progress, so the per-request budget starts over.
+                state.sends = 0;
+                state.last_error = None;
+            }
+            Err(err) => self.react(state, flight, err, now),
+        }
+    }
+
+    /// The decision after an error answer: send again only on proof that
+    /// MediaWiki did not act, within the call's budget.
+    fn react(&mut self, state: &mut CallState, flight: &InFlight, err: Error, now: SystemTime) {
+        let advice = err.retry_advice(flight.is_write);
+        state.last_error = Some(err.clone());
+        match advice {
+            RetryAdvice::RefreshToken if !state.refreshed && flight.token.is_some() => {
+                state.refreshed = true;
+                if let (Some((generation, cached)), Some(used)) = (&self.csrf, &flight.token) {
+                    if *generation == flight.generation && cached == used {
+                        self.csrf = None;
+                    }
+                }
+            }
+            RetryAdvice::Relogin if self.wants_login() => {
+                if flight.generation == self.generation {
+                    if let Auth::Active(credentials) = &self.auth {
+                        self.auth = Auth::Lost(credentials.clone());
+                    }
+                    self.csrf = None;
+                } else if state.relogins >= MAX_RELOGINS_PER_CALL
+                    && matches!(self.auth, Auth::Lost(_))
+                {
+                    self.finish(state, Err(err));
+                }
+                // Otherwise poll logs in again (or finds it done) and resends.
+            }
+            RetryAdvice::RetryAfter(after) => {
+                let delay = after.delay_from(now);
+                if state.waits < self.config.retries && delay <= self.config.max_wait {
+                    state.waits += 1;
+                    state.wait = Some(delay);
+                } else {
+                    self.finish(state, Err(err));
+                }
+            }
+            RetryAdvice::OutcomeUnknown => self.finish(state, Err(err.for_write())),
+            _ => self.finish(state, Err(err)),
+        }
+    }
+
+    fn on_login_step(
+        &mut self,
+        state: &mut CallState,
+        flight: &InFlight,
+        resp: &Response,
+        now: SystemTime,
+    ) {
+        let Some(run) = state.login.as_mut() else {
+            self.finish(state, Err(usage("no login in progress")));
+            return;
+        };
+        let result = match &mut run.flow {
+            LoginFlow::Bot(f) => f.handle_response(resp),
+            LoginFlow::Client(f) => f.handle_response(resp),
+        };
+        match result {
+            Ok(None) => {}
+            Ok(Some(done)) => self.login_succeeded(state, done),
+            Err(err) => {
+                let restartable = match &run.flow {
+                    LoginFlow::Bot(_) => true,
+                    LoginFlow::Client(f) => !f.password_change_sent(),
+                };
+                if let RetryAdvice::RetryAfter(after) = err.retry_advice(flight.is_write) {
+                    let delay = after.delay_from(now);
+                    if restartable
+                        && state.waits < self.config.retries
+                        && delay <= self.config.max_wait
+                    {
+                        state.waits += 1;
+                        state.wait = Some(delay);
+                        let (credentials, new_password) =
+                            (run.credentials.clone(), run.new_password.clone());
+                        let relogin = run.relogin;
+                        state.login = None;
+                        if let Err(e) = self.start_login(state, credentials, new_password, relogin)
+                        {
+                            self.login_failed(state, e);
+                        }
+                        return;
+                    }
+                }
+                let err = if flight.is_write {
+                    err.for_write()
+                } else {
+                    err
+                };
+                self.login_failed(state, err);
+            }
+        }
+    }
+
+    fn login_succeeded(&mut self, state: &mut CallState, done: LoggedIn) {
+        let Some(run) = state.login.take() else {
+            return;
+        };
+        if self.login_owner == Some(state.id) {
+            self.login_owner = None;
+        }
+        if run.epoch != self.epoch {
+            self.finish(state, Err(session_changed()));
+            return;
+        }
+        if run.relogin {
+            if let Some(previous) = self.api.account() {
+                if previous.name != done.account.name {
+                    let err = LoginError {
+                        result: "OtherUser".to_owned(),
+                        code: None,
+                        reason: format!(
+                            "logging in again gave a session of {:?}, not of {:?}; nothing was sent",
+                            done.account.name, previous.name
+                        ),
+                    };
+                    self.login_failure = Some((run.attempt, err.clone().into()));
+                    self.finish(state, Err(err.into()));
+                    return;
+                }
+            }
+        }
+        let credentials = match (&run.flow, run.credentials) {
+            (LoginFlow::Client(f), Credentials::Main { name, .. }) if f.password_changed() => {
+                Credentials::Main {
+                    name,
+                    password: run.new_password.unwrap_or_else(|| Password::new("")),
+                }
+            }
+            (_, credentials) => credentials,
+        };
+        self.api.set_account(Some(done.account.clone()));
+        self.auth = Auth::Active(credentials);
+        self.generation += 1;
+        self.csrf = Some((self.generation, done.csrf));
+        self.login_failure = None;
+        if run.relogin {
+            // Back to the call's own action, which the server proved undone.
+            state.sends = 0;
+        } else {
+            self.finish(
+                state,
+                Ok(Output::Login(LoginInfo {
+                    account: done.account,
+                    warnings: done.warnings,
+                })),
+            );
+        }
+    }
+
+    fn login_failed(&mut self, state: &mut CallState, err: Error) {
+        let Some(run) = state.login.take() else {
+            self.finish(state, Err(err));
+            return;
+        };
+        if self.login_owner == Some(state.id) {
+            self.login_owner = None;
+        }
+        let changed = match &run.flow {
+            LoginFlow::Client(f) => f.password_changed(),
+            LoginFlow::Bot(_) => false,
+        };
+        let err = match (changed, &run.credentials, &run.new_password) {
+            (true, Credentials::Main { name, .. }, Some(new_password))
+                if run.epoch == self.epoch =>
+            {
+                // The new password is the account's now: keep it, and say so.
+                self.auth = Auth::Lost(Credentials::Main {
+                    name: name.clone(),
+                    password: new_password.clone(),
+                });
+                if self.api.account().is_none() {
+                    self.api.set_account(Some(Account {
+                        name: normalize_user_name(name),
+                        id: 0,
+                        high_limits: false,
+                    }));
+                }
+                LoginError {
+                    result: "PasswordChanged".to_owned(),
+                    code: None,
+                    reason: format!(
+                        "the new password was set, but confirming the session failed ({err}); \
+                         log in with the new password"
+                    ),
+                }
+                .into()
+            }
+            _ => err,
+        };
+        if run.relogin {
+            self.login_failure = Some((run.attempt, err.clone()));
+        }
+        self.finish(state, Err(err));
+    }
+}
+
+/// An options change that failed after its first request, or of several
+/// requests, as [`Error::Incomplete`] naming what was applied.
+fn incomplete(state: &mut CallState, err: Error) -> Error {
+    let Op::ChangeOptions {
+        batches,
+        next,
+        done,
+        applied,
+    } = &mut state.op
+    else {
+        return err;
+    };
+    // Nothing applied and nothing in doubt: the plain error says it all.
+    let in_doubt = err.outcome_unknown() && batches.len() > 1;
+    if (*next == 0 && !in_doubt) || *next >= batches.len() || matches!(err, Error::Incomplete(_)) {
+        return err;
+    }
+    let failing: Vec<String> = batches[*next].names().map(str::to_owned).collect();
+    let later = batches[*next + 1..]
+        .iter()
+        .flat_map(|b| b.names().map(str::to_owned));
+    let (unknown, mut not_applied) = if err.outcome_unknown() {
+        (failing, Vec::new())
+    } else {
+        (Vec::new(), failing)
+    };
+    not_applied.extend(later);
+    let done = std::mem::take(done);
+    Error::Incomplete(Box::new(Incomplete {
+        applied: std::mem::take(applied),
+        rejected: done.rejected,
+        unknown,
+        not_applied,
+        warnings: done.warnings,
+        error: err,
+    }))
+}
+
+/// Whether the URL's host is `localhost` or a loopback address.
+pub(crate) fn host_is_loopback(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
