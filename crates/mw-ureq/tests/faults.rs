@@ -8,7 +8,7 @@ mod support;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use mw_ureq::{Client, EmailUser, Error};
+use mw_ureq::{Client, EmailUser, Error, OptionsChange};
 use support::proxy::{Fault, Proxy};
 use support::{Wiki, nonce};
 
@@ -125,10 +125,7 @@ fn a_truncated_or_garbage_answer_is_a_decode_error_with_a_snippet_and_no_retry()
     // The same on a read is a plain decode error.
     proxy.push([Fault::ForwardThenReplace("not json at all".into())]);
     let err = client.options().unwrap_err();
-    assert!(
-        matches!(err, Error::Decode { .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
 }
 
 #[test]
@@ -270,4 +267,78 @@ fn a_dropped_options_write_is_outcome_unknown_not_resent_and_did_land() {
         client.options().unwrap().options.get("userjs-mwkit-faults"),
         Some(&value)
     );
+}
+
+#[test]
+fn hostile_set_cookie_headers_are_survived() {
+    let wiki = Wiki::get();
+    let (client, proxy) = through_proxy(&wiki);
+    let hostile = [
+        "x=1; Max-Age=9223372036854775807",
+        "y=2; Max-Age=-9223372036854775808",
+        "z=3; Expires=Fri, 31 Dec 9999 23:59:59 GMT; Max-Age=99999999999999999999999",
+        "=; ;;",
+        "w=1; Expires=not a date",
+    ];
+    proxy.push([Fault::ForwardThenAddHeaders(
+        hostile
+            .iter()
+            .map(|v| ("Set-Cookie".to_owned(), (*v).to_owned()))
+            .collect(),
+    )]);
+    let read = client.options().unwrap();
+    assert!(!read.anonymous);
+    let subject = format!("mwkit fault cookies {}", nonce());
+    client.email_user(&email(&wiki, &subject)).unwrap();
+    assert_eq!(wiki.wait_for_mails(&subject, 1).len(), 1);
+}
+
+#[test]
+fn a_change_of_120_options_failing_in_its_second_request_names_what_was_applied() {
+    let wiki = Wiki::get();
+    let (client, proxy) = through_proxy(&wiki);
+    let run = nonce().replace(|c: char| !c.is_ascii_alphanumeric(), "");
+    let names: Vec<String> = (0..120)
+        .map(|i| format!("userjs-mwkit-p{run}-{i:03}"))
+        .collect();
+    let change = names
+        .iter()
+        .fold(OptionsChange::new(), |c, n| c.set(n.as_str(), "set"));
+    // 50 to a request: the first is forwarded, the second is forwarded and
+    // answered 502 by the "gateway", the third is never sent.
+    proxy.push([
+        Fault::Forward,
+        Fault::ForwardThenRespond {
+            status: 502,
+            headers: vec![("Retry-After".into(), "2".into())],
+            body: "<html>bad gateway</html>".into(),
+        },
+    ]);
+    let before = proxy.requests();
+    let err = client.change_options(&change).unwrap_err();
+    assert!(err.outcome_unknown(), "{err:?}");
+    assert_eq!(
+        err.retry_after(),
+        Some(mw_ureq::RetryAfter::Delay(Duration::from_secs(2)))
+    );
+    let Error::Incomplete(partial) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(partial.applied, names[..50]);
+    assert_eq!(partial.unknown, names[50..100]);
+    assert_eq!(partial.not_applied, names[100..]);
+    assert!(partial.error.outcome_unknown());
+    assert_eq!(
+        proxy.requests() - before,
+        2,
+        "the third request is not sent"
+    );
+
+    let read = client.options().unwrap().options;
+    assert!(
+        names[..100]
+            .iter()
+            .all(|n| read.get(n).map(String::as_str) == Some("set"))
+    );
+    assert!(names[100..].iter().all(|n| !read.contains_key(n)));
 }

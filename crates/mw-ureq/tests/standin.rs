@@ -74,7 +74,13 @@ fn a_503_to_a_write_is_outcome_unknown_with_its_retry_after_and_never_resent() {
     // The 503 may come from a proxy after the wiki sent the mail: a status
     // proves nothing, so the write is not sent again (it used to be, 3 times).
     let busy = || Answer::Http(503, vec![("Retry-After", "0".into())], "busy".into());
-    let server = stand_in(vec![ok(TOKENS), busy(), ok(SUCCESS), ok(SUCCESS), ok(SUCCESS)]);
+    let server = stand_in(vec![
+        ok(TOKENS),
+        busy(),
+        ok(SUCCESS),
+        ok(SUCCESS),
+        ok(SUCCESS),
+    ]);
     let err = client(&server.url).email_user(&email()).unwrap_err();
     assert!(err.outcome_unknown(), "{err:?}");
     assert_eq!(
@@ -129,7 +135,10 @@ fn a_wait_longer_than_allowed_is_returned_not_shortened() {
     let started = Instant::now();
     let err = client(&server.url).email_user(&email()).unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert!(matches!(err.api_kind(), Some(ErrorKind::Maxlag { .. })), "{err:?}");
+    assert!(
+        matches!(err.api_kind(), Some(ErrorKind::Maxlag { .. })),
+        "{err:?}"
+    );
     assert_eq!(server.requests.load(Ordering::SeqCst), 2);
 }
 
@@ -200,10 +209,7 @@ fn an_oversized_answer_stops_at_the_limit() {
         .unwrap();
     let err = c.options().unwrap_err();
     assert!(
-        matches!(
-            err,
-            Error::BodyTooLarge { limit: 65536 }
-        ),
+        matches!(err, Error::BodyTooLarge { limit: 65536 }),
         "{err:?}"
     );
 }
@@ -307,10 +313,7 @@ fn bad_input_is_refused_before_anything_is_sent_not_even_a_token_fetch() {
     let c = client(&server.url);
     for email in [EmailUser::new("", "s", "t"), EmailUser::new("Bob", "s", "")] {
         let err = c.email_user(&email).unwrap_err();
-        assert!(
-            matches!(err, Error::InvalidInput(_)),
-            "{err:?}"
-        );
+        assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
     }
     let err = c
         .raw(
@@ -319,16 +322,10 @@ fn bad_input_is_refused_before_anything_is_sent_not_even_a_token_fetch() {
             true,
         )
         .unwrap_err();
-    assert!(
-        matches!(err, Error::InvalidInput(_)),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
     let err = c
         .change_options(&mw_ureq::OptionsChange::new().set("a", "x\u{1f}"))
         .unwrap_err();
-    assert!(
-        matches!(err, Error::InvalidInput(_)),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
     assert_eq!(server.requests.load(Ordering::SeqCst), 0);
 }

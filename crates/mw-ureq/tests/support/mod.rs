@@ -134,13 +134,27 @@ impl Wiki {
 
     /// Runs a MediaWiki maintenance script against the test wiki.
     pub fn maint(&self, args: &[&str]) -> String {
+        self.maint_with_input(args, "")
+    }
+
+    /// Runs a maintenance script with `input` on its standard input (PHP
+    /// for `eval.php`).
+    pub fn maint_with_input(&self, args: &[&str], input: &str) -> String {
+        use std::io::Write;
         let script = repo_root().join("tests/wiki/testwiki");
-        let out = Command::new(script)
+        let mut child = Command::new(script)
             .arg("maint")
             .args(args)
             .env("MWKIT_WIKI_DIR", self.state["wiki_dir"].as_str().unwrap())
-            .output()
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
             .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input.as_bytes()).unwrap();
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(
             out.status.success(),

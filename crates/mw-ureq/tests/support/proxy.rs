@@ -27,6 +27,10 @@ pub enum Fault {
     ForwardThenReplace(String),
     /// Forward, then hold the answer this long before sending it.
     Delay(Duration),
+    /// Forward as a plain proxy (a place in the queue that does nothing).
+    Forward,
+    /// Forward, and add these headers to the wiki's answer.
+    ForwardThenAddHeaders(Vec<(String, String)>),
     /// Forward, wait for the wiki's answer, then answer this instead (a
     /// gateway that gave up after the wiki acted).
     ForwardThenRespond {
@@ -128,7 +132,12 @@ fn serve(
         };
         requests.fetch_add(1, Ordering::SeqCst);
         let answer = match fault {
-            None => forward(upstream, &request),
+            None | Some(Fault::Forward) => forward(upstream, &request),
+            Some(Fault::ForwardThenAddHeaders(extra)) => {
+                let (status, mut headers, body) = forward(upstream, &request);
+                headers.extend(extra);
+                (status, headers, body)
+            }
             Some(Fault::ForwardThenDrop) => {
                 forward(upstream, &request);
                 let _ = out.shutdown(Shutdown::Both);
