@@ -233,6 +233,9 @@ pub struct Session {
     csrf: Option<(u64, Token)>,
     token_owner: Option<u64>,
     login_owner: Option<u64>,
+    /// Whether the login in progress is one a caller asked for.
+    login_explicit: bool,
+    logout_owner: Option<u64>,
     login_attempts: u64,
     login_failure: Option<(u64, Error)>,
     next_id: u64,
@@ -477,6 +480,8 @@ impl Session {
             csrf: None,
             token_owner: None,
             login_owner: None,
+            login_explicit: false,
+            logout_owner: None,
             login_attempts: 0,
             login_failure: None,
             next_id: 1,
@@ -794,6 +799,9 @@ impl Session {
         if self.login_owner == Some(state.id) {
             self.login_owner = None;
         }
+        if self.logout_owner == Some(state.id) {
+            self.logout_owner = None;
+        }
     }
 
     fn finish(&mut self, state: &mut CallState, result: Result<Output, Error>) {
@@ -866,7 +874,9 @@ impl Session {
                 credentials,
                 new_password,
             } => {
-                if self.login_owner.is_some_and(|o| o != state.id) {
+                // Logins and logouts the caller asked for happen one at a
+                // time, in the order they get here.
+                if self.login_owner.is_some_and(|o| o != state.id) || self.logout_owner.is_some() {
                     return Step::Park;
                 }
                 let (credentials, new_password) = (credentials.clone(), new_password.clone());
@@ -880,6 +890,10 @@ impl Session {
             }
             Op::Logout { started } => {
                 if !*started {
+                    let explicit_login = self.login_owner.is_some() && self.login_explicit;
+                    if explicit_login || self.logout_owner.is_some_and(|o| o != state.id) {
+                        return Step::Park;
+                    }
                     *started = true;
                     if self.api.account().is_none() {
                         self.forget();
@@ -887,6 +901,7 @@ impl Session {
                         return self.poll_inner(state, now);
                     }
                     // The intent ends now: a relogin in flight is discarded.
+                    self.logout_owner = Some(state.id);
                     self.epoch += 1;
                     self.auth = Auth::Anonymous;
                     self.login_failure = None;
@@ -1040,6 +1055,7 @@ impl Session {
             }
         };
         self.login_owner = Some(state.id);
+        self.login_explicit = !relogin;
         self.login_attempts += 1;
         state.login = Some(LoginRun {
             flow,
