@@ -8,6 +8,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
+fn has_control(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
 /// One stored cookie.
 #[derive(Clone)]
 struct Cookie {
@@ -50,11 +54,18 @@ impl CookieJar {
             return;
         };
         let name = name.trim();
-        if name.is_empty() {
+        let value = value.trim().trim_matches('"');
+        // A name or value with a control character (a CR or LF that would
+        // split the `Cookie` header) is not stored.
+        if name.is_empty()
+            || name.contains(['=', ' ', ','])
+            || has_control(name)
+            || has_control(value)
+        {
             return;
         }
         let mut cookie = Cookie {
-            value: value.trim().trim_matches('"').to_owned(),
+            value: value.to_owned(),
             expires: None,
             secure: false,
         };
@@ -183,7 +194,15 @@ mod tests {
     fn malformed_cookies_are_ignored() {
         let mut jar = CookieJar::default();
         let now = at(1_800_000_000);
-        for bad in ["", "novalue", "=nameless", ";;;"] {
+        for bad in [
+            "",
+            "novalue",
+            "=nameless",
+            ";;;",
+            "a\r\nX-Evil: 1=v",
+            "b=v\r\nX: 1",
+            "c=\u{0}",
+        ] {
             jar.store(bad, now);
         }
         assert_eq!(jar.header(now, true), None);
