@@ -5,12 +5,12 @@
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use mw_ureq::mw_core::{self, Message};
 use mw_ureq::{
-    Client, EmailResult as RustEmailResult, EmailUser, Error, Method, OptionsChange, ResetPassword,
-    ResetScope,
+    Client, EmailResult as RustEmailResult, EmailUser, Error, Incomplete, Method, OptionsChange,
+    OptionsChanged, RejectedOption, ResetPassword, ResetScope,
 };
 use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::PyTypeError;
@@ -71,13 +71,23 @@ impl EmailResult {
     }
 }
 
-/// The outcome of :meth:`Session.set_options`: ``warnings`` lists every
+/// The outcome of :meth:`Session.set_options` and :meth:`Session.reset_options`:
+/// ``warnings`` lists every
 /// warning; ``rejected`` maps each option the wiki dropped (unknown name,
 /// invalid value) to its warning. The wiki answers "success" even then.
 #[pyclass(frozen, get_all, module = "mwkit")]
 struct OptionsResult {
     warnings: Vec<ApiWarning>,
     rejected: BTreeMap<String, ApiWarning>,
+}
+
+impl From<&OptionsChanged> for OptionsResult {
+    fn from(done: &OptionsChanged) -> Self {
+        OptionsResult {
+            warnings: warnings(&done.warnings),
+            rejected: rejected_map(&done.rejected),
+        }
+    }
 }
 
 #[pymethods]
@@ -110,12 +120,10 @@ fn exception<'py>(py: Python<'py>, name: &'static str) -> PyResult<&'py Bound<'p
     CELLS[index].import(py, "mwkit._exceptions", name)
 }
 
-fn raise(
-    py: Python<'_>,
-    name: &'static str,
-    message: String,
-    fields: Vec<(&str, Py<PyAny>)>,
-) -> PyErr {
+/// An exception's attributes, by name.
+type Fields = Vec<(&'static str, Py<PyAny>)>;
+
+fn raise(py: Python<'_>, name: &'static str, message: String, fields: Fields) -> PyErr {
     let build = || -> PyResult<PyErr> {
         let kwargs = PyDict::new(py);
         for (k, v) in fields {
@@ -131,64 +139,82 @@ fn any<'py, T: IntoPyObject<'py>>(py: Python<'py>, v: T) -> Py<PyAny> {
     v.into_py_any(py).unwrap_or_else(|_| py.None())
 }
 
-/// Every Rust error becomes an exception of `mwkit._exceptions`.
+/// Every Rust error becomes an exception of `mwkit._exceptions`. Every
+/// exception carries `outcome_unknown`, `retry_after` (seconds from now, or
+/// None), `warnings` (None unless an API error or an incomplete change) and
+/// the four fields of an incomplete options change (`applied`,
+/// `not_applied`, `unknown`, `rejected`; None unless it is one).
 fn to_py(py: Python<'_>, err: Error) -> PyErr {
     let message = err.to_string();
-    match err {
-        Error::Core(core) => core_to_py(py, core, message),
-        Error::Connect { .. } => transport(py, message, "connect", false, None),
-        Error::Timeout { .. } => transport(py, message, "timeout", false, None),
-        Error::OutcomeUnknown { cause, .. } => {
-            let status = cause.as_deref().and_then(|c| match c {
-                mw_core::Error::Http { status, .. } | mw_core::Error::Decode { status, .. } => {
-                    Some(*status)
-                }
-                _ => None,
-            });
-            transport(py, message, "outcome_unknown", true, status)
+    let retry_after = err
+        .retry_after()
+        .map(|r| r.delay_from(SystemTime::now()).as_secs_f64());
+    let outcome_unknown = err.outcome_unknown();
+    let (inner, partial) = match err {
+        Error::Incomplete(incomplete) => {
+            let Incomplete {
+                applied,
+                rejected,
+                unknown,
+                not_applied,
+                warnings: applied_warnings,
+                error,
+            } = *incomplete;
+            let partial = vec![
+                ("applied", any(py, applied)),
+                ("not_applied", any(py, not_applied)),
+                ("unknown", any(py, unknown)),
+                ("rejected", any(py, rejected_map(&rejected))),
+            ];
+            (error, Some((partial, applied_warnings)))
         }
-        Error::BodyTooLarge {
-            outcome_unknown, ..
-        } => transport(py, message, "body_too_large", outcome_unknown, None),
-        Error::Redirected { status, .. } => {
-            transport(py, message, "redirected", false, Some(status))
+        other => (other, None),
+    };
+    let own_warnings = match &inner {
+        Error::Api(e) => e.warnings.clone(),
+        _ => Vec::new(),
+    };
+    let (name, mut fields, cause) = describe(py, inner);
+    fields.push(("outcome_unknown", any(py, outcome_unknown)));
+    fields.push(("retry_after", any(py, retry_after)));
+    match partial {
+        Some((partial, applied_warnings)) => {
+            // The applied requests' warnings follow the error's own.
+            fields.retain(|(k, _)| *k != "warnings");
+            let all: Vec<ApiWarning> = own_warnings
+                .iter()
+                .chain(&applied_warnings)
+                .map(ApiWarning::from)
+                .collect();
+            fields.push(("warnings", any(py, all)));
+            fields.extend(partial);
         }
-        Error::Transport { .. } => transport(py, message, "transport", false, None),
-        _ => raise(py, "MwError", message, Vec::new()),
+        None => {
+            if !fields.iter().any(|(k, _)| *k == "warnings") {
+                fields.push(("warnings", py.None()));
+            }
+            for key in ["applied", "not_applied", "unknown", "rejected"] {
+                fields.push((key, py.None()));
+            }
+        }
     }
+    let exception = raise(py, name, message, fields);
+    if let Some(cause) = cause {
+        exception.set_cause(py, Some(cause));
+    }
+    exception
 }
 
-fn transport(
-    py: Python<'_>,
-    message: String,
-    stage: &str,
-    outcome_unknown: bool,
-    status: Option<u16>,
-) -> PyErr {
-    raise(
-        py,
-        "TransportError",
-        message,
-        vec![
-            ("stage", any(py, stage)),
-            ("outcome_unknown", any(py, outcome_unknown)),
-            ("http_status", any(py, status)),
-        ],
-    )
-}
-
-fn core_to_py(py: Python<'_>, err: mw_core::Error, message: String) -> PyErr {
+/// The exception class, fields and cause (for an outcome unknown: the
+/// exception its cause maps to) of an error that is not incomplete.
+fn describe(py: Python<'_>, err: Error) -> (&'static str, Fields, Option<PyErr>) {
+    let transport = |stage: &str, status: Option<u16>| {
+        vec![("stage", any(py, stage)), ("http_status", any(py, status))]
+    };
     match err {
-        mw_core::Error::InvalidInput(e) => raise(
-            py,
-            "InvalidInputError",
-            message,
-            vec![("field", any(py, e.field))],
-        ),
-        mw_core::Error::Api(e) => raise(
-            py,
+        Error::InvalidInput(e) => ("InvalidInputError", vec![("field", any(py, e.field))], None),
+        Error::Api(e) => (
             "ApiError",
-            message,
             vec![
                 ("code", any(py, &e.code)),
                 ("info", any(py, &e.text)),
@@ -198,34 +224,66 @@ fn core_to_py(py: Python<'_>, err: mw_core::Error, message: String) -> PyErr {
                 ("errors", any(py, warnings(&e.errors))),
                 ("warnings", any(py, warnings(&e.warnings))),
             ],
+            None,
         ),
-        mw_core::Error::Login(e) => raise(
-            py,
+        Error::Login(e) => (
             "LoginError",
-            message,
             vec![
                 ("needs_new_password", any(py, e.needs_new_password())),
                 ("result", any(py, e.result)),
                 ("reason", any(py, e.reason)),
                 ("code", any(py, e.code)),
             ],
+            None,
         ),
-        mw_core::Error::Http { status, .. } => {
-            transport(py, message, "http_status", false, Some(status))
-        }
-        mw_core::Error::Decode {
+        Error::Http { status, .. } => (
+            "TransportError",
+            transport("http_status", Some(status)),
+            None,
+        ),
+        Error::Decode {
             status, snippet, ..
-        } => raise(
-            py,
+        } => (
             "DecodeError",
-            message,
             vec![
                 ("snippet", any(py, snippet)),
                 ("http_status", any(py, status)),
             ],
+            None,
         ),
-        _ => raise(py, "MwError", message, Vec::new()),
+        Error::Connect { .. } => ("TransportError", transport("connect", None), None),
+        Error::Timeout { .. } => ("TransportError", transport("timeout", None), None),
+        Error::BodyTooLarge { .. } => ("TransportError", transport("body_too_large", None), None),
+        Error::Redirected { status, .. } => (
+            "TransportError",
+            transport("redirected", Some(status)),
+            None,
+        ),
+        Error::Transport { .. } => ("TransportError", transport("transport", None), None),
+        Error::OutcomeUnknown(unknown) => {
+            let status = match &unknown.cause {
+                Error::Http { status, .. } | Error::Decode { status, .. } => Some(*status),
+                _ => None,
+            };
+            let cause = to_py(py, unknown.cause);
+            (
+                "TransportError",
+                transport("outcome_unknown", status),
+                Some(cause),
+            )
+        }
+        // Only an options change is incomplete, and never twice over.
+        Error::Incomplete(incomplete) => describe(py, incomplete.error),
+        _ => ("MwError", Vec::new(), None),
     }
+}
+
+/// Options the wiki dropped, by name, each with its warning.
+fn rejected_map(rejected: &[RejectedOption]) -> BTreeMap<String, ApiWarning> {
+    rejected
+        .iter()
+        .filter_map(|r| Some((r.name.clone()?, ApiWarning::from(&r.message))))
+        .collect()
 }
 
 /// Issues each server warning with `warnings.warn(..., MediaWikiWarning)`,
@@ -354,7 +412,7 @@ fn type_name(v: &Bound<'_, PyAny>) -> String {
 /// allow_insecure_credentials=False)``: ``timeout`` bounds each request in
 /// seconds; ``maxlag`` (seconds, or None) goes with every request;
 /// ``retries`` is how often one call may wait and send again when the wiki
-/// says it did not act (maxlag, readonly, 429, 503). Used as a context
+/// says it did not act (maxlag, readonly; for a read also HTTP 429 and 503). Used as a context
 /// manager, it logs out on exit.
 #[pyclass(frozen, module = "mwkit")]
 struct Session {
@@ -406,6 +464,9 @@ impl Session {
     }
 
     /// Logs in with a bot password (``User@appid``); returns the user name.
+    /// The wiki's warnings are issued as :class:`MediaWikiWarning` once the
+    /// session is logged in: should a warnings filter turn one into an
+    /// error, :attr:`user` still names the account.
     fn login(&self, py: Python<'_>, username: &str, password: &str) -> PyResult<String> {
         let password = mw_core::Password::new(password);
         let info = py
@@ -417,7 +478,8 @@ impl Session {
 
     /// Logs in with a main account's password (``action=clientlogin``);
     /// ``new_password`` completes a login with a temporary password from a
-    /// reset. Returns the user name.
+    /// reset. Returns the user name. Warnings as for :meth:`login` (a new
+    /// password given is in force by then).
     #[pyo3(signature = (username, password, *, new_password = None))]
     fn client_login(
         &self,
@@ -435,15 +497,19 @@ impl Session {
         Ok(info.account.name)
     }
 
-    /// Logs out and forgets the session.
-    fn logout(&self, py: Python<'_>) -> PyResult<()> {
+    /// Logs out and forgets the session. Returns the wiki's warnings (a
+    /// list of :class:`ApiWarning`, usually empty): a logout is a write, so
+    /// they are returned, never raised through a warnings filter.
+    fn logout(&self, py: Python<'_>) -> PyResult<Vec<ApiWarning>> {
         let messages = py
             .detach(|| self.client.logout())
             .map_err(|e| to_py(py, e))?;
-        warn_all(py, &messages)
+        Ok(warnings(&messages))
     }
 
-    /// Emails a user. Never sent twice by mwkit.
+    /// Emails a user. Never sent twice by mwkit: when the mail may have gone
+    /// out without an answer saying so (a 5xx, a timeout, a dropped
+    /// connection), raises :class:`TransportError` with ``outcome_unknown``.
     #[pyo3(signature = (target, subject, text, *, cc_me = false))]
     fn email_user(
         &self,
@@ -483,18 +549,21 @@ impl Session {
 
     /// Starts a password reset by user name, by email address, or both.
     /// Success means the wiki accepted the request, not that a mail went out.
+    /// Returns the wiki's warnings (a list of :class:`ApiWarning`, usually
+    /// empty): a reset is a write, so they are returned, never raised
+    /// through a warnings filter.
     #[pyo3(signature = (*, user = None, email = None))]
     fn reset_password(
         &self,
         py: Python<'_>,
         user: Option<&str>,
         email: Option<&str>,
-    ) -> PyResult<()> {
-        let reset = ResetPassword::new(user, email).map_err(|e| to_py(py, e.into()))?;
+    ) -> PyResult<Vec<ApiWarning>> {
+        let reset = ResetPassword::new(user, email).map_err(|e| to_py(py, e))?;
         let messages = py
             .detach(|| self.client.reset_password(&reset))
             .map_err(|e| to_py(py, e))?;
-        warn_all(py, &messages)
+        Ok(warnings(&messages))
     }
 
     /// The logged-in user's preferences, every value as str.
@@ -507,7 +576,10 @@ impl Session {
     }
 
     /// Changes preferences: a mapping of names to str values, None resetting
-    /// that option to its default.
+    /// that option to its default. More than 50 options (500 with
+    /// ``apihighlimits``) take several requests; when one fails after
+    /// another was applied, the exception's ``applied``, ``not_applied``,
+    /// ``unknown`` and ``rejected`` say what the wiki did.
     fn set_options(&self, py: Python<'_>, changes: &Bound<'_, PyAny>) -> PyResult<OptionsResult> {
         let mut change = OptionsChange::new();
         for (name, value) in mapping_items(changes)? {
@@ -516,31 +588,29 @@ impl Session {
         let done = py
             .detach(|| self.client.change_options(&change))
             .map_err(|e| to_py(py, e))?;
-        let rejected = done
-            .rejected
-            .iter()
-            .filter_map(|r| Some((r.name.clone()?, ApiWarning::from(&r.message))))
-            .collect();
-        Ok(OptionsResult {
-            warnings: warnings(&done.warnings),
-            rejected,
-        })
+        Ok(OptionsResult::from(&done))
     }
 
     /// Resets preferences to their defaults: ``("all",)`` or some kinds
-    /// (``"registered"``, ``"userjs"``, ...).
+    /// (``"registered"``, ``"userjs"``, ...). Returns an
+    /// :class:`OptionsResult` holding the wiki's warnings.
     #[pyo3(signature = (kinds = vec!["all".to_owned()]))]
-    fn reset_options(&self, py: Python<'_>, kinds: Vec<String>) -> PyResult<()> {
+    fn reset_options(&self, py: Python<'_>, kinds: Vec<String>) -> PyResult<OptionsResult> {
         let scope = ResetScope::from_kinds(kinds);
         let done = py
             .detach(|| self.client.reset_options(scope))
             .map_err(|e| to_py(py, e))?;
-        warn_all(py, &done.warnings)
+        Ok(OptionsResult::from(&done))
     }
 
     /// Any action: ``params`` maps names to str or int values; ``post=True``
     /// sends a POST (a write, never sent twice blindly); ``token="csrf"``
     /// adds the session's csrf token. Returns the answer as a dict.
+    ///
+    /// The answer's warnings are in the dict, under ``"warnings"`` as
+    /// MediaWiki sent them. A GET also issues each as a
+    /// :class:`MediaWikiWarning`; a POST does not, so that a warnings filter
+    /// set to ``"error"`` cannot hide a write that was carried out.
     #[pyo3(signature = (params, *, post = false, token = None))]
     fn request(
         &self,
@@ -569,16 +639,19 @@ impl Session {
         let reply = py
             .detach(|| self.client.raw(&pairs, method, with_token))
             .map_err(|e| to_py(py, e))?;
-        warn_all(py, &reply.warnings)?;
+        if !post {
+            warn_all(py, &reply.warnings)?;
+        }
         json_to_py(py, &reply.json)
     }
 
-    /// Logs out if logged in.
-    fn close(&self, py: Python<'_>) -> PyResult<()> {
+    /// Logs out if logged in; returns the logout's warnings, as
+    /// :meth:`logout` does (an empty list when not logged in).
+    fn close(&self, py: Python<'_>) -> PyResult<Vec<ApiWarning>> {
         if self.client.account().is_some() {
             self.logout(py)
         } else {
-            Ok(())
+            Ok(Vec::new())
         }
     }
 
@@ -587,7 +660,9 @@ impl Session {
     }
 
     /// Logs out; a logout error is raised only when the block itself raised
-    /// nothing.
+    /// nothing. The logout's warnings are issued as ``MediaWikiWarning``; one
+    /// that a warnings filter turns into an error goes to
+    /// :func:`sys.unraisablehook` instead of being raised.
     fn __exit__(
         &self,
         py: Python<'_>,
@@ -595,9 +670,22 @@ impl Session {
         _exc: Option<&Bound<'_, PyAny>>,
         _tb: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
-        let closed = self.close(py);
-        if exc_type.is_none() {
-            closed?;
+        let closed = if self.client.account().is_some() {
+            py.detach(|| self.client.logout()).map_err(|e| to_py(py, e))
+        } else {
+            Ok(Vec::new())
+        };
+        match closed {
+            // No result carries them here: each is issued as a
+            // MediaWikiWarning, and one that a filter turns into an error is
+            // reported as unraisable, never raised over the logout.
+            Ok(messages) => {
+                if let Err(e) = warn_all(py, &messages) {
+                    e.write_unraisable(py, None);
+                }
+            }
+            Err(e) if exc_type.is_none() => return Err(e),
+            Err(_) => {}
         }
         Ok(false)
     }
@@ -614,9 +702,7 @@ impl Session {
 fn invalid(py: Python<'_>, field: &str, reason: &str) -> PyErr {
     to_py(
         py,
-        Error::Core(mw_core::Error::InvalidInput(mw_core::InvalidInput::new(
-            field, reason,
-        ))),
+        Error::InvalidInput(mw_core::InvalidInput::new(field, reason)),
     )
 }
 

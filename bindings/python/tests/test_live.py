@@ -286,3 +286,69 @@ def test_reset_options_by_kind_and_refusing_no_kinds(wiki):
     with pytest.raises(mwkit.InvalidInputError):
         s.reset_options(())
     assert len(wiki.requests(ua)) == before
+
+
+def warning_texts(answer: dict) -> str:
+    return " ".join(str(w.get("text", "")) for w in answer.get("warnings", []))
+
+
+def test_a_posted_options_change_with_a_warning_returns_under_an_error_filter(wiki):
+    s, _ = wiki.logged_in("sender", "warn-options")
+    value = f"warned-{nonce()}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # python -W error: a warning issued would raise
+        answer = s.request({"action": "options", "change": f"userjs-py-warned={value}",
+                            "unknownparam": "x"}, post=True, token="csrf")
+    assert answer["options"] == "success"
+    assert "unknownparam" in warning_texts(answer)
+    assert s.get_options()["userjs-py-warned"] == value  # the change landed
+
+
+def test_a_posted_email_with_a_warning_returns_under_an_error_filter(wiki):
+    s, _ = wiki.logged_in("sender", "warn-email")
+    subject = f"mwkit py warned {nonce()}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        answer = s.request({"action": "emailuser", "target": wiki.user("recipient")["name"],
+                            "subject": subject, "text": "warned", "nosuchparam": "1"},
+                           post=True, token="csrf")
+    assert answer["emailuser"]["result"] == "Success"
+    assert "nosuchparam" in warning_texts(answer)
+    assert len(wiki.wait_for_mails(lambda x: x == subject, 1)) == 1  # the mail went out
+
+
+def test_writes_return_their_warnings_instead_of_issuing_them(wiki):
+    s, _ = wiki.logged_in("sessions", "warn-results")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s.set_options({"userjs-py-results": "x", "gender": "male"})
+        result = s.reset_options(("registered",))
+        assert isinstance(result, mwkit.OptionsResult) and result.warnings == []
+        assert s.logout() == []
+        assert s.user is None
+        assert s.close() == []  # no longer logged in: nothing to do
+    assert wiki.logged_in("sessions", "warn-results")[0].get_options()["gender"] == "unknown"
+    anonymous, _ = wiki.session("warn-reset")
+    before = wiki.max_seq()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert anonymous.reset_password(user=wiki.user("reset2")["name"]) == []
+    assert "Temporary password" in wiki.wait_for_mail_to(wiki.user("reset2")["email"], before)["text"]
+
+
+def test_a_read_with_a_warning_still_raises_under_an_error_filter(wiki):
+    s, _ = wiki.logged_in("sender", "warn-read")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(mwkit.MediaWikiWarning, match="unrecognized"):
+            s.request({"action": "query", "meta": "userinfo", "nosuchparam": 1})
+
+
+def test_api_errors_carry_the_common_fields(wiki):
+    s, _ = wiki.logged_in("sender", "fields")
+    with pytest.raises(mwkit.ApiError) as caught:
+        s.email_user(wiki.user("no_address")["name"], f"fields {nonce()}", "no")
+    err = caught.value
+    assert err.outcome_unknown is False and err.retry_after is None
+    assert (err.applied, err.not_applied, err.unknown, err.rejected) == (None, None, None, None)
+    assert err.warnings == []

@@ -15,7 +15,19 @@ library); this package is its Python face::
 mwkit never sends a write twice by accident: only answers that prove the
 wiki did not act (a stale token, a lost session, maxlag, read-only) lead to
 a second send. A request that may have been carried out fails with
-:class:`TransportError` whose ``outcome_unknown`` is true.
+:class:`TransportError` whose ``outcome_unknown`` is true, and
+``retry_after`` holds the server's ``Retry-After`` in seconds (every
+:class:`MwError` has both). A change of options that needs several
+requests and fails partway says which options were ``applied``,
+``not_applied`` and in doubt (``unknown``).
+
+A write's warnings come back with its result, never through
+:mod:`warnings`, so ``python -W error`` cannot turn a write that was carried
+out into an exception: ``EmailResult.warnings`` and
+``OptionsResult.warnings`` (``set_options`` and ``reset_options``), the list
+``reset_password`` and ``logout`` return, the ``"warnings"`` key of the dict
+a POST through ``request`` returns. Reads and logins issue theirs as
+:class:`MediaWikiWarning`.
 """
 
 from ._exceptions import (

@@ -4,7 +4,7 @@ are set by keyword, so every instance carries its fields."""
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional
 
 __all__ = [
     "MwError",
@@ -18,7 +18,39 @@ __all__ = [
 
 
 class MwError(Exception):
-    """Base class of every error mwkit raises."""
+    """Base class of every error mwkit raises.
+
+    Every instance has these attributes:
+
+    - ``outcome_unknown``: true when a write may have been carried out
+      although the call failed (it was not sent again: check its effect
+      before repeating it).
+    - ``retry_after``: the server's ``Retry-After``, in seconds from when the
+      exception was raised (a float), or ``None`` when it sent none. When to
+      look again, never a promise that sending again is safe.
+    - ``applied``, ``not_applied``, ``unknown``, ``rejected``: set only when
+      a change of options that needed several requests (MediaWiki takes 50
+      options per request) failed partway, ``None`` otherwise. ``applied``
+      lists the option names whose request the wiki answered with success,
+      ``unknown`` those whose request may or may not have been carried out,
+      ``not_applied`` those refused or never sent; ``rejected`` maps each
+      option the wiki dropped from an applied request to its warning, as
+      :attr:`OptionsResult.rejected` does. The exception is the one the
+      failing request raised (a :class:`TransportError` with
+      ``outcome_unknown`` for a 5xx, ...), and its ``warnings`` also list
+      the applied requests' warnings.
+    - ``warnings``: for an :class:`ApiError`, the warnings that came with it
+      (and those of the applied requests, as above); for an incomplete
+      options change, the applied requests' warnings; otherwise ``None``.
+    """
+
+    outcome_unknown: bool = False
+    retry_after: Optional[float] = None
+    applied: Optional[List[str]] = None
+    not_applied: Optional[List[str]] = None
+    unknown: Optional[List[str]] = None
+    rejected: Optional[Dict[str, Any]] = None
+    warnings: Optional[List[Any]]  # set on every instance mwkit raises
 
     def __init__(self, message: str, **fields: Any) -> None:
         super().__init__(message)
@@ -47,11 +79,16 @@ class ApiError(MwError):
 
 
 class LoginError(MwError):
-    """A login or client login was refused.
+    """A login or client login was refused, or a session was lost.
 
     Attributes: ``result`` (``"Failed"``, ``"WrongToken"``, ... for a bot
-    password; ``"FAIL"``, ``"UI"``, ... for a client login), ``reason`` (the
-    server's text), ``code`` (the reason's message code, or ``None``) and
+    password; ``"FAIL"``, ``"UI"``, ... for a client login; mwkit's own
+    ``"SessionChanged"`` when the session was logged out, or logged in as
+    someone else, while a call ran, ``"OtherUser"`` when a login answered
+    for another user than the one asked for, and ``"PasswordChanged"``
+    when a client login set the new password but confirming the session
+    failed: the new password is in force), ``reason`` (the server's text),
+    ``code`` (the reason's message code, or ``None``) and
     ``needs_new_password`` (a temporary password was used: give
     ``new_password``).
     """
@@ -66,12 +103,16 @@ class TransportError(MwError):
     """The request could not be completed over HTTP.
 
     ``outcome_unknown`` is true when a write may have been carried out
-    although no answer was read (a timeout, a dropped connection, a 5xx):
-    it was not sent again, so check its effect before repeating it. ``stage``
-    names what failed: ``"connect"`` (nothing was sent), ``"timeout"``,
-    ``"outcome_unknown"``, ``"body_too_large"``, ``"redirected"``,
-    ``"http_status"`` or ``"transport"``; ``http_status`` is set for an HTTP
-    error status.
+    although no answer proved what the wiki did (a timeout, a dropped
+    connection, any 5xx, 503 with ``Retry-After`` included, an HTML page,
+    an internal error of the server): it was not sent again, so check its
+    effect before repeating it. ``stage`` names what failed: ``"connect"``
+    (nothing was sent), ``"timeout"``, ``"outcome_unknown"``,
+    ``"body_too_large"``, ``"redirected"``, ``"http_status"`` or
+    ``"transport"``; ``http_status`` is set for an HTTP error status (for
+    ``"outcome_unknown"``, when the cause was one). For ``"outcome_unknown"``
+    the exception the cause alone would have raised is ``__cause__``;
+    ``retry_after`` keeps the server's ``Retry-After``.
     """
 
     outcome_unknown: bool
@@ -95,7 +136,15 @@ class InvalidInputError(MwError, ValueError):
 
 
 class MediaWikiWarning(UserWarning):
-    """A warning the wiki gave on a call whose result has no ``warnings``
-    field (a login, a logout, a password reset, reading options, a raw
-    request). mwkit issues it with :func:`warnings.warn`, so no warning of
-    the server's goes unseen; filter it with the :mod:`warnings` module."""
+    """A warning the wiki gave on a read whose result has no ``warnings``
+    field (reading options, :meth:`Session.emailable`, a GET through
+    :meth:`Session.request`), or on a login or the logout of a ``with``
+    block. mwkit issues it with :func:`warnings.warn`, so no warning of the
+    server's goes unseen; filter it with the :mod:`warnings` module.
+
+    A write never issues it: its warnings are part of what it returns
+    (``.warnings`` of :class:`EmailResult` and :class:`OptionsResult`, the
+    list :meth:`Session.reset_password` and :meth:`Session.logout` return,
+    the ``"warnings"`` key of a POST's answer), so a filter set to
+    ``"error"`` cannot turn a write that was carried out into an exception.
+    """
