@@ -5,6 +5,8 @@
  * (3) fetch a csrf token, (4) POST action=options with change=name=value|...
  * libmw sends any values, "|" or not, in as few requests as the wiki allows,
  * and names the options the wiki dropped: it answers "success" even then.
+ * A change too large for one request that fails partway names what was
+ * applied, what was not, and what is in doubt (MW_ERR_OUTCOME_UNKNOWN).
  *
  * Environment: MWKIT_API_URL, MWKIT_BOT_NAME, MWKIT_BOT_PASSWORD.
  */
@@ -13,6 +15,22 @@
 #include <string.h>
 
 #include "mw.h"
+
+/* Prints one of the last call's name lists (one name a line), if any. */
+static void print_names(const char *what, mw_result (*get)(const mw_client *, char *, size_t, size_t *),
+                        const mw_client *client) {
+  size_t needed = 0;
+  size_t n = 0;
+  char *buf;
+  if (get(client, NULL, 0, &needed) != MW_ERR_BUFFER_TOO_SMALL || needed <= 1) {
+    return; /* none */
+  }
+  buf = malloc(needed);
+  if (buf != NULL && get(client, buf, needed, &n) == MW_OK) {
+    fprintf(stderr, "%s:\n%s\n", what, buf);
+  }
+  free(buf);
+}
 
 int main(void) {
   const char *names[] = {"gender", "userjs-mwkit-example-signature", "no-such-preference"};
@@ -46,6 +64,9 @@ int main(void) {
   }
   if (r != MW_OK) {
     fprintf(stderr, "failed: %s\n", mw_result_name(r));
+    print_names("applied", mw_client_last_options_applied, client);
+    print_names("not applied", mw_client_last_options_not_applied, client);
+    print_names("in doubt: read them back before changing them again", mw_client_last_options_unknown, client);
   }
   mw_options_free(options);
   mw_client_free(client);

@@ -45,7 +45,14 @@ int main(void) {
                              "Hello!\nThis email was sent by libmw's example.", false);
   }
   if (r == MW_ERR_OUTCOME_UNKNOWN) {
+    /* A 5xx (503 with Retry-After included), a timeout, a dropped answer:
+     * the mail may have gone out. The server's Retry-After, when it sent
+     * one, says when to look, not that sending again is safe. */
+    uint64_t seconds = 0;
     fprintf(stderr, "the email may have been sent: check before sending again\n");
+    if (mw_client_last_retry_after(client, &seconds) == MW_OK) {
+      fprintf(stderr, "the server asked to wait %llu s\n", (unsigned long long)seconds);
+    }
   }
   if (r != MW_OK) {
     report(client, r);

@@ -2,10 +2,16 @@
  * libmw against the real test wiki: an email delivered (found in the sink),
  * options set and read back, an API error's code and text, NULL arguments,
  * invalid UTF-8 and a too-small buffer giving their codes, and no crash.
+ * Against a loopback stand-in (tests/c/standin.py), what the wiki cannot be
+ * made to answer: a 503 with Retry-After to an email (outcome unknown, the
+ * server's Retry-After readable, never sent again) and an options change of
+ * 120 options failing on its second request (the names applied, in doubt
+ * and not applied readable).
  *
  * Run by tests/c/run, which exports the wiki's details from wiki.json:
  * MWKIT_API_URL, MWKIT_BOT_NAME, MWKIT_BOT_PASSWORD, MWKIT_TARGET,
- * MWKIT_NO_ADDRESS, MWKIT_RESET_USER, MWKIT_RESET_EMAIL, MWKIT_MAIL_DIR.
+ * MWKIT_NO_ADDRESS, MWKIT_RESET_USER, MWKIT_RESET_EMAIL, MWKIT_MAIL_DIR,
+ * and the stand-in's: MWKIT_STANDIN_URL, MWKIT_STANDIN_LOG.
  * Prints a line per check and `c-tests: N passed, N failed`.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -15,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mw.h"
 
@@ -296,6 +303,154 @@ static void test_emailable_reset_and_request(void) {
   mw_client_free(client);
 }
 
+/* A client of the stand-in's scenario `scenario`, for this process only:
+ * `path` receives its path (the first column of the stand-in's log). */
+static mw_client *standin_client(const char *scenario, char *path, size_t path_len) {
+  char url[512];
+  mw_client *client = NULL;
+  snprintf(path, path_len, "/%s-%ld/api.php", scenario, (long)getpid());
+  snprintf(url, sizeof url, "%s%s", env("MWKIT_STANDIN_URL"), path);
+  if (mw_client_new(url, "mwkit-c-tests/0 (tests@mwkit.test)", &client) != MW_OK) {
+    fprintf(stderr, "test_live: mw_client_new for the stand-in failed\n");
+    exit(2);
+  }
+  return client;
+}
+
+/* How many requests to `path` the stand-in logged that begin with `what`
+ * ("POST emailuser", "POST options 50", "" for all). */
+static int standin_count(const char *path, const char *what) {
+  FILE *f = fopen(env("MWKIT_STANDIN_LOG"), "r");
+  char line[1024];
+  size_t path_len = strlen(path);
+  int count = 0;
+  if (f == NULL) {
+    return -1;
+  }
+  while (fgets(line, sizeof line, f) != NULL) {
+    if (strncmp(line, path, path_len) == 0 && line[path_len] == ' ' &&
+        strncmp(line + path_len + 1, what, strlen(what)) == 0) {
+      count++;
+    }
+  }
+  fclose(f);
+  return count;
+}
+
+/* A last-call name list read the documented way: ask for the size with an
+ * empty buffer, then read it. NULL when that fails. Free with free(). */
+static char *read_names(mw_result (*get)(const mw_client *, char *, size_t, size_t *), const mw_client *client) {
+  size_t needed = 0;
+  size_t n = 0;
+  char *buf;
+  if (get(client, NULL, 0, &needed) != MW_ERR_BUFFER_TOO_SMALL || needed == 0) {
+    return NULL;
+  }
+  buf = malloc(needed);
+  if (buf == NULL) {
+    return NULL;
+  }
+  if (get(client, buf, needed, &n) != MW_OK || n + 1 != needed || strlen(buf) != n) {
+    free(buf);
+    return NULL;
+  }
+  return buf;
+}
+
+/* Names `prefix`NNN for NNN in [from, to), joined by '\n', into `buf`. */
+static void joined_names(char *buf, size_t len, const char *prefix, int from, int to) {
+  size_t used = 0;
+  int i;
+  buf[0] = '\0';
+  for (i = from; i < to && used < len; i++) {
+    used += (size_t)snprintf(buf + used, len - used, "%s%s%03d", i == from ? "" : "\n", prefix, i);
+  }
+}
+
+static void test_standin_email_503(void) {
+  char path[128];
+  char text[512];
+  char buf[8];
+  size_t n = 0;
+  uint64_t seconds = 0;
+  mw_client *client = standin_client("email", path, sizeof path);
+  mw_result r = mw_client_email_user(client, "Bob", "subject", "text", false);
+
+  CHECK("a 503 with Retry-After to an email gives MW_ERR_OUTCOME_UNKNOWN", r == MW_ERR_OUTCOME_UNKNOWN);
+  CHECK("mw_client_last_retry_after gives the server's 7 seconds",
+        mw_client_last_retry_after(client, &seconds) == MW_OK && seconds == 7);
+  CHECK("the email was POSTed exactly once: a 503 is never sent again",
+        standin_count(path, "POST emailuser ") == 1 && standin_count(path, "") == 2);
+  CHECK("the last error text says the outcome is unknown and why",
+        mw_client_last_error_text(client, text, sizeof text, &n) == MW_OK && strstr(text, "outcome unknown") != NULL &&
+            strstr(text, "503") != NULL);
+  CHECK("mw_client_last_retry_after checks its pointers",
+        mw_client_last_retry_after(client, NULL) == MW_ERR_NULL_PARAMETER &&
+            mw_client_last_retry_after(NULL, &seconds) == MW_ERR_NULL_PARAMETER);
+  n = 99;
+  CHECK("the partial-change names are empty after an email",
+        mw_client_last_options_applied(client, buf, sizeof buf, &n) == MW_OK && n == 0 && buf[0] == '\0');
+
+  /* The next call, refused before sending, carries no Retry-After. */
+  seconds = 12345;
+  CHECK("an empty target is invalid input", mw_client_email_user(client, "", "s", "t", false) == MW_ERR_INVALID_INPUT);
+  CHECK("then mw_client_last_retry_after is MW_ERR_NOT_FOUND and writes nothing",
+        mw_client_last_retry_after(client, &seconds) == MW_ERR_NOT_FOUND && seconds == 12345);
+  CHECK("and nothing more reached the stand-in", standin_count(path, "") == 2);
+  mw_client_free(client);
+}
+
+static void test_standin_options_partway(void) {
+  enum { COUNT = 120 };
+  static char storage[COUNT][32];
+  const char *names[COUNT];
+  const char *values[COUNT];
+  static char want[COUNT * 32];
+  char path[128];
+  char tiny[4] = {'x', 'x', 'x', 'x'};
+  size_t n = 0;
+  uint64_t seconds = 0;
+  char *got;
+  int i;
+  mw_result r;
+  mw_client *client = standin_client("options", path, sizeof path);
+
+  for (i = 0; i < COUNT; i++) {
+    snprintf(storage[i], sizeof storage[i], "userjs-mwkit-c-%03d", i);
+    names[i] = storage[i];
+    values[i] = "1";
+  }
+  r = mw_client_set_options(client, names, values, COUNT);
+  CHECK("an options change failing with 502 on its second request gives MW_ERR_OUTCOME_UNKNOWN",
+        r == MW_ERR_OUTCOME_UNKNOWN);
+  CHECK("it went in two POSTs of 50; the last 20 were never sent",
+        standin_count(path, "POST options 50") == 2 && standin_count(path, "POST options") == 2);
+
+  joined_names(want, sizeof want, "userjs-mwkit-c-", 0, 50);
+  got = read_names(mw_client_last_options_applied, client);
+  CHECK("mw_client_last_options_applied names the first 50", got != NULL && strcmp(got, want) == 0);
+  free(got);
+  joined_names(want, sizeof want, "userjs-mwkit-c-", 50, 100);
+  got = read_names(mw_client_last_options_unknown, client);
+  CHECK("mw_client_last_options_unknown names the 50 in doubt", got != NULL && strcmp(got, want) == 0);
+  free(got);
+  joined_names(want, sizeof want, "userjs-mwkit-c-", 100, 120);
+  got = read_names(mw_client_last_options_not_applied, client);
+  CHECK("mw_client_last_options_not_applied names the last 20", got != NULL && strcmp(got, want) == 0);
+  free(got);
+
+  CHECK("a too-small buffer gives MW_ERR_BUFFER_TOO_SMALL, the size needed, and is untouched",
+        mw_client_last_options_not_applied(client, tiny, sizeof tiny, &n) == MW_ERR_BUFFER_TOO_SMALL &&
+            n == strlen(want) + 1 && tiny[0] == 'x' && tiny[3] == 'x');
+  CHECK("the name getters check their pointers",
+        mw_client_last_options_applied(NULL, tiny, sizeof tiny, &n) == MW_ERR_NULL_PARAMETER &&
+            mw_client_last_options_unknown(client, tiny, sizeof tiny, NULL) == MW_ERR_NULL_PARAMETER &&
+            mw_client_last_options_not_applied(client, NULL, 8, &n) == MW_ERR_NULL_PARAMETER);
+  CHECK("a 502 without Retry-After leaves mw_client_last_retry_after MW_ERR_NOT_FOUND",
+        mw_client_last_retry_after(client, &seconds) == MW_ERR_NOT_FOUND);
+  mw_client_free(client);
+}
+
 int main(void) {
   srand((unsigned)time(NULL));
   printf("libmw %s\n", mw_version());
@@ -303,6 +458,8 @@ int main(void) {
   test_email_and_errors();
   test_options();
   test_emailable_reset_and_request();
+  test_standin_email_503();
+  test_standin_options_partway();
   printf("c-tests: %d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

@@ -19,10 +19,23 @@
  *  - After a failed call, mw_client_last_error_code() and
  *    mw_client_last_error_text() give the API's error code and MediaWiki's
  *    own text; after any call, mw_client_last_warning_count() and
- *    mw_client_last_warning() give its warnings. Nothing there ever holds a
+ *    mw_client_last_warning() give its warnings, and
+ *    mw_client_last_retry_after() the server's Retry-After in seconds
+ *    (MW_ERR_NOT_FOUND when it sent none). Nothing there ever holds a
  *    password or a token.
- *  - A write (email, password reset, options) that may have reached the wiki
- *    is never sent again by the library: MW_ERR_OUTCOME_UNKNOWN says so.
+ *  - A write (email, password reset, options) is sent again only when
+ *    MediaWiki itself answered that it did not act (badtoken, a lost
+ *    session, maxlag, readonly). Any other failure of a write that may have
+ *    reached the wiki (any 5xx, 503 with Retry-After included, a timeout, a
+ *    dropped or HTML answer, emailuser's Failure, internal_api_error_*) is
+ *    MW_ERR_OUTCOME_UNKNOWN: check the effect before sending it again;
+ *    mw_client_last_retry_after() says when to look.
+ *  - An options change travels in several requests when it is large (50
+ *    options to a request, 500 with apihighlimits). When it fails partway,
+ *    mw_client_last_options_applied(), _not_applied() and _unknown() name
+ *    the options of each kind, joined by '\n'; the result is
+ *    MW_ERR_OUTCOME_UNKNOWN when a request is in doubt, else the code of the
+ *    failure that stopped the change.
  *
  * Threads
  *  One mw_client may be used by several threads at once: it shares one
@@ -60,14 +73,21 @@ enum mw_result
   MW_ERR_PANIC = 4,
   // The input was refused before anything was sent.
   MW_ERR_INVALID_INPUT = 5,
-  // A write may have been carried out, but no answer was read; it was not
-  // sent again.
+  // A write may have been carried out, and nothing MediaWiki answered
+  // proves otherwise (a 5xx, 503 with `Retry-After` included, a timeout,
+  // a dropped, truncated or HTML answer, `emailuser`'s `Failure`, an
+  // `internal_api_error_*`); it was not sent again. Check its effect
+  // before repeating it. Also an options change that failed partway with
+  // a request in doubt: `mw_client_last_options_applied` and its siblings
+  // name what was applied, what was not and what is in doubt.
   MW_ERR_OUTCOME_UNKNOWN = 6,
   // No connection could be made; nothing was sent.
   MW_ERR_CONNECT = 7,
-  // A read timed out.
+  // A read timed out (a write that times out is
+  // `MW_ERR_OUTCOME_UNKNOWN`).
   MW_ERR_TIMEOUT = 8,
-  // The answer was larger than the client's limit.
+  // The answer to a read was larger than the client's limit (for a
+  // write it is `MW_ERR_OUTCOME_UNKNOWN`).
   MW_ERR_BODY_TOO_LARGE = 9,
   // The API URL redirects; use the final URL.
   MW_ERR_REDIRECTED = 10,
@@ -77,7 +97,15 @@ enum mw_result
   MW_ERR_HTTP_STATUS = 12,
   // The answer was not the JSON expected.
   MW_ERR_DECODE = 13,
-  // A login was refused (the reason is the last error text).
+  // A login was refused (the reason is the last error text), or failed
+  // on the library's side. The last error code is the server's reason
+  // code (`wrongpassword`, ...) or else the result: the server's
+  // (`Failed`, `Throttled`, `FAIL`, ...) or the library's:
+  // `SessionChanged` (any call: the client logged out or in as someone
+  // else meanwhile; nothing was sent as anyone else), `OtherUser` (a
+  // relogin gave another user's session; nothing was sent),
+  // `PasswordChanged` (the new password was set, but the session could
+  // not be confirmed: log in with the new password).
   MW_ERR_LOGIN_FAILED = 14,
   // No such item (an option name not found, an index out of range).
   MW_ERR_NOT_FOUND = 15,
@@ -94,7 +122,7 @@ enum mw_result
   MW_ERR_API_ASSERT_USER_FAILED = 103,
   // API error `assertbotfailed`.
   MW_ERR_API_ASSERT_BOT_FAILED = 104,
-  // API errors `permissiondenied`, `badaccess`.
+  // API errors `permissiondenied`, `badaccess`, `permissions`.
   MW_ERR_API_PERMISSION_DENIED = 105,
   // API error `mustpostparams`.
   MW_ERR_API_MUST_POST_PARAMS = 106,
@@ -247,9 +275,13 @@ mw_result mw_client_client_login(const struct mw_client *client,
 // `client` is a live handle.
 mw_result mw_client_logout(const struct mw_client *client);
 
-// Emails a user; `cc_me` sends a copy to the sender. Never sent twice by
-// the library. The warnings are the last call's
-// (`mw_client_last_warning_count`).
+// Emails a user; `cc_me` sends a copy to the sender. Sent again only after
+// an answer proving MediaWiki did not act (`badtoken`, a lost session,
+// `maxlag`, `readonly`). `MW_ERR_OUTCOME_UNKNOWN` when the mail may have
+// gone out (any 5xx, 503 with `Retry-After` included, a timeout, a dropped
+// answer, `Failure`): check before sending again;
+// `mw_client_last_retry_after` gives the server's `Retry-After`. The
+// warnings are the last call's (`mw_client_last_warning_count`).
 //
 // # Safety
 // `client` is a live handle; the strings are NUL-terminated.
@@ -289,7 +321,10 @@ mw_result mw_client_get_options(const struct mw_client *client, struct mw_option
 // Changes `count` preferences: `names[i]` to `values[i]`, or back to its
 // default when `values[i]` is NULL. Options the wiki dropped (it answers
 // success even then) are the last call's warnings with an
-// `MW_WARNING_OPTION` part.
+// `MW_WARNING_OPTION` part. A large change travels in several requests
+// (50 options to a request, 500 with `apihighlimits`); when it fails
+// partway, `mw_client_last_options_applied`, `mw_client_last_options_unknown`
+// and `mw_client_last_options_not_applied` name the options of each kind.
 //
 // # Safety
 // `client` is a live handle; `names` holds `count` NUL-terminated strings,
@@ -333,7 +368,9 @@ mw_result mw_client_request(const struct mw_client *client,
 void mw_string_free(char *s);
 
 // The API error code of this thread's last failed call on `client`
-// (`"noemail"`, or a login's reason code), empty when it had none.
+// (`"noemail"`, or a login's reason code or result), empty when it had
+// none. For `MW_ERR_OUTCOME_UNKNOWN` after an API error (an
+// `internal_api_error_*`, `emailuser`'s `Failure`), that error's code.
 //
 // # Safety
 // `client` is a live handle; `buf` is writable for `len` bytes; `out_n` is
@@ -344,7 +381,8 @@ mw_result mw_client_last_error_code(const struct mw_client *client,
                                     size_t *out_n);
 
 // The text of this thread's last failed call on `client`: MediaWiki's own
-// text for an API error or a refused login, else the library's message.
+// text for an API error (also one that left the outcome unknown) or a
+// refused login, else the library's message.
 // Empty after a success. Never holds a password or a token.
 //
 // # Safety
@@ -373,6 +411,57 @@ mw_result mw_client_last_warning(const struct mw_client *client,
                                  char *buf,
                                  size_t len,
                                  size_t *out_n);
+
+// The server's `Retry-After` on this thread's last call on `client`, in
+// whole seconds from the call's end (an HTTP date is counted from then,
+// rounded up; a date past is 0). It is when to look again, never a promise
+// that sending again is safe: after `MW_ERR_OUTCOME_UNKNOWN` check the
+// write's effect first. `MW_ERR_NOT_FOUND` when the server sent none (or
+// the last call succeeded); `*out_seconds` is written only on `MW_OK`.
+//
+// # Safety
+// `client` is a live handle; `out_seconds` is writable.
+mw_result mw_client_last_retry_after(const struct mw_client *client, uint64_t *out_seconds);
+
+// After an options change (`mw_client_set_options`,
+// `mw_client_reset_options`) that failed partway, the names of the options
+// whose request the wiki answered with success, joined by `'\n'` (a name
+// holding a newline cannot be told apart), in the order sent. Options
+// among them the wiki dropped are also the last call's warnings with an
+// `MW_WARNING_OPTION` part. Empty after any other call. The call's result
+// is `MW_ERR_OUTCOME_UNKNOWN` when a request is in doubt
+// (`mw_client_last_options_unknown`), else the code of what stopped it.
+//
+// # Safety
+// `client` is a live handle; `buf` is writable for `len` bytes; `out_n` is
+// writable.
+mw_result mw_client_last_options_applied(const struct mw_client *client,
+                                         char *buf,
+                                         size_t len,
+                                         size_t *out_n);
+
+// After an options change that failed partway, the names of the options
+// not applied: their request was refused, or never sent. As
+// `mw_client_last_options_applied`.
+//
+// # Safety
+// As `mw_client_last_options_applied`.
+mw_result mw_client_last_options_not_applied(const struct mw_client *client,
+                                             char *buf,
+                                             size_t len,
+                                             size_t *out_n);
+
+// After an options change that failed partway, the names of the options
+// whose request may or may not have been carried out (the call returned
+// `MW_ERR_OUTCOME_UNKNOWN`): read the options back before changing them
+// again. As `mw_client_last_options_applied`.
+//
+// # Safety
+// As `mw_client_last_options_applied`.
+mw_result mw_client_last_options_unknown(const struct mw_client *client,
+                                         char *buf,
+                                         size_t len,
+                                         size_t *out_n);
 
 // How many preferences `options` holds (0 for NULL).
 //

@@ -14,7 +14,8 @@
 //!   for NULL.
 //!
 //! Threads: one `mw_client` may be used by several threads at once. The
-//! "last call" details (error code and text, warnings) are kept per thread
+//! "last call" details (error code and text, warnings, the server's
+//! `Retry-After`, the names of a partial options change) are kept per thread
 //! on the handle: each thread reads those of its own last call.
 #![allow(non_camel_case_types)]
 
@@ -23,10 +24,12 @@ use std::ffi::{CStr, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Mutex, PoisonError};
 use std::thread::ThreadId;
+use std::time::SystemTime;
 
 use mw_ureq::mw_core::{self, ErrorKind, Message};
 use mw_ureq::{
-    Client, EmailUser, Emailability, Error, Method, OptionsChange, ResetPassword, ResetScope,
+    Client, EmailUser, Emailability, Error, Method, OptionsChange, RejectedOption, ResetPassword,
+    ResetScope, RetryAfter,
 };
 
 /// The outcome of every fallible function. Values never change once
@@ -47,14 +50,21 @@ pub enum mw_result {
     MW_ERR_PANIC = 4,
     /// The input was refused before anything was sent.
     MW_ERR_INVALID_INPUT = 5,
-    /// A write may have been carried out, but no answer was read; it was not
-    /// sent again.
+    /// A write may have been carried out, and nothing MediaWiki answered
+    /// proves otherwise (a 5xx, 503 with `Retry-After` included, a timeout,
+    /// a dropped, truncated or HTML answer, `emailuser`'s `Failure`, an
+    /// `internal_api_error_*`); it was not sent again. Check its effect
+    /// before repeating it. Also an options change that failed partway with
+    /// a request in doubt: `mw_client_last_options_applied` and its siblings
+    /// name what was applied, what was not and what is in doubt.
     MW_ERR_OUTCOME_UNKNOWN = 6,
     /// No connection could be made; nothing was sent.
     MW_ERR_CONNECT = 7,
-    /// A read timed out.
+    /// A read timed out (a write that times out is
+    /// `MW_ERR_OUTCOME_UNKNOWN`).
     MW_ERR_TIMEOUT = 8,
-    /// The answer was larger than the client's limit.
+    /// The answer to a read was larger than the client's limit (for a
+    /// write it is `MW_ERR_OUTCOME_UNKNOWN`).
     MW_ERR_BODY_TOO_LARGE = 9,
     /// The API URL redirects; use the final URL.
     MW_ERR_REDIRECTED = 10,
@@ -64,7 +74,15 @@ pub enum mw_result {
     MW_ERR_HTTP_STATUS = 12,
     /// The answer was not the JSON expected.
     MW_ERR_DECODE = 13,
-    /// A login was refused (the reason is the last error text).
+    /// A login was refused (the reason is the last error text), or failed
+    /// on the library's side. The last error code is the server's reason
+    /// code (`wrongpassword`, ...) or else the result: the server's
+    /// (`Failed`, `Throttled`, `FAIL`, ...) or the library's:
+    /// `SessionChanged` (any call: the client logged out or in as someone
+    /// else meanwhile; nothing was sent as anyone else), `OtherUser` (a
+    /// relogin gave another user's session; nothing was sent),
+    /// `PasswordChanged` (the new password was set, but the session could
+    /// not be confirmed: log in with the new password).
     MW_ERR_LOGIN_FAILED = 14,
     /// No such item (an option name not found, an index out of range).
     MW_ERR_NOT_FOUND = 15,
@@ -81,7 +99,7 @@ pub enum mw_result {
     MW_ERR_API_ASSERT_USER_FAILED = 103,
     /// API error `assertbotfailed`.
     MW_ERR_API_ASSERT_BOT_FAILED = 104,
-    /// API errors `permissiondenied`, `badaccess`.
+    /// API errors `permissiondenied`, `badaccess`, `permissions`.
     MW_ERR_API_PERMISSION_DENIED = 105,
     /// API error `mustpostparams`.
     MW_ERR_API_MUST_POST_PARAMS = 106,
@@ -150,12 +168,18 @@ pub enum mw_warning_part {
     MW_WARNING_OPTION = 3,
 }
 
-/// What a thread's last call left: its error and warnings.
+/// What a thread's last call left: its error, warnings, the server's
+/// `Retry-After` and, for an options change that failed partway, its names.
 #[derive(Default)]
 struct LastCall {
     code: String,
     text: String,
     warnings: Vec<(Message, Option<String>)>,
+    /// Whole seconds from the end of the call, rounded up.
+    retry_after: Option<u64>,
+    applied: Vec<String>,
+    not_applied: Vec<String>,
+    unknown: Vec<String>,
 }
 
 /// A client of one wiki. Opaque; create with `mw_client_new`, free with
@@ -292,20 +316,8 @@ impl mw_client {
                 (mw_result::MW_OK, Some(v))
             }
             Err(e) => {
-                let code = code_of(&e);
-                match &e {
-                    Error::Core(mw_core::Error::Api(api)) => {
-                        last.code = api.code.clone();
-                        last.text = api.text.clone();
-                        last.warnings = api.warnings.iter().map(|w| (w.clone(), None)).collect();
-                    }
-                    Error::Core(mw_core::Error::Login(login)) => {
-                        last.code = login.code.clone().unwrap_or_else(|| login.result.clone());
-                        last.text = login.reason.clone();
-                    }
-                    other => last.text = other.to_string(),
-                }
-                (code, None)
+                record_error(&e, &mut last);
+                (code_of(&e), None)
             }
         };
         self.last
@@ -325,11 +337,73 @@ fn plain(messages: &[Message]) -> Vec<(Message, Option<String>)> {
     messages.iter().map(|m| (m.clone(), None)).collect()
 }
 
+/// An options change's warnings, each dropped option's warning naming it.
+fn with_rejected(
+    warnings: &[Message],
+    rejected: &[RejectedOption],
+) -> Vec<(Message, Option<String>)> {
+    let mut out = plain(warnings);
+    for rejected in rejected {
+        if let Some(slot) = out
+            .iter_mut()
+            .find(|(m, name)| name.is_none() && *m == rejected.message)
+        {
+            slot.1 = rejected.name.clone();
+        }
+    }
+    out
+}
+
+/// The failure inside the outcome-unknown and incomplete wrappers: where
+/// MediaWiki's own code and text are kept.
+fn innermost(e: &Error) -> &Error {
+    match e {
+        Error::OutcomeUnknown(o) => innermost(&o.cause),
+        Error::Incomplete(i) => innermost(&i.error),
+        other => other,
+    }
+}
+
+/// A `Retry-After` as whole seconds from now, rounded up so that waiting
+/// that long is never too short.
+fn whole_seconds(retry_after: RetryAfter) -> u64 {
+    let d = retry_after.delay_from(SystemTime::now());
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
+/// Fills `last` from a failed call's error: the server's code and text (or
+/// the library's message), its warnings, its `Retry-After`, and the names
+/// of a partial options change.
+fn record_error(e: &Error, last: &mut LastCall) {
+    match innermost(e) {
+        Error::Api(api) => {
+            last.code = api.code.clone();
+            last.text = api.text.clone();
+            last.warnings = plain(&api.warnings);
+        }
+        Error::Login(login) => {
+            last.code = login.code.clone().unwrap_or_else(|| login.result.clone());
+            last.text = login.reason.clone();
+        }
+        _ => last.text = e.to_string(),
+    }
+    last.retry_after = e.retry_after().map(whole_seconds);
+    if let Error::Incomplete(i) = e {
+        // The applied requests' warnings first, then the failing one's.
+        let mut warnings = with_rejected(&i.warnings, &i.rejected);
+        warnings.append(&mut last.warnings);
+        last.warnings = warnings;
+        last.applied = i.applied.clone();
+        last.not_applied = i.not_applied.clone();
+        last.unknown = i.unknown.clone();
+    }
+}
+
 fn code_of(e: &Error) -> mw_result {
     use mw_result::*;
     match e {
-        Error::Core(mw_core::Error::InvalidInput(_)) => MW_ERR_INVALID_INPUT,
-        Error::Core(mw_core::Error::Api(api)) => match api.kind() {
+        Error::InvalidInput(_) => MW_ERR_INVALID_INPUT,
+        Error::Api(api) => match api.kind() {
             ErrorKind::BadToken => MW_ERR_API_BAD_TOKEN,
             ErrorKind::NotLoggedIn => MW_ERR_API_NOT_LOGGED_IN,
             ErrorKind::AssertUserFailed => MW_ERR_API_ASSERT_USER_FAILED,
@@ -355,19 +429,19 @@ fn code_of(e: &Error) -> mw_result {
             ErrorKind::Internal(_) => MW_ERR_API_INTERNAL,
             _ => MW_ERR_API_OTHER,
         },
-        Error::Core(mw_core::Error::Login(_)) => MW_ERR_LOGIN_FAILED,
-        Error::Core(mw_core::Error::Http { .. }) => MW_ERR_HTTP_STATUS,
-        Error::Core(mw_core::Error::Decode { .. }) => MW_ERR_DECODE,
+        Error::Login(_) => MW_ERR_LOGIN_FAILED,
+        Error::Http { .. } => MW_ERR_HTTP_STATUS,
+        Error::Decode { .. } => MW_ERR_DECODE,
         Error::Connect { .. } => MW_ERR_CONNECT,
         Error::Timeout { .. } => MW_ERR_TIMEOUT,
-        Error::OutcomeUnknown { .. } => MW_ERR_OUTCOME_UNKNOWN,
-        Error::BodyTooLarge {
-            outcome_unknown: true,
-            ..
-        } => MW_ERR_OUTCOME_UNKNOWN,
         Error::BodyTooLarge { .. } => MW_ERR_BODY_TOO_LARGE,
         Error::Redirected { .. } => MW_ERR_REDIRECTED,
         Error::Transport { .. } => MW_ERR_TRANSPORT,
+        Error::OutcomeUnknown(_) => MW_ERR_OUTCOME_UNKNOWN,
+        // Partway: outcome unknown when the failing request is in doubt,
+        // else what stopped it (the names are the last call's).
+        Error::Incomplete(_) if e.outcome_unknown() => MW_ERR_OUTCOME_UNKNOWN,
+        Error::Incomplete(i) => code_of(&i.error),
         _ => MW_ERR_OTHER,
     }
 }
@@ -548,9 +622,13 @@ pub unsafe extern "C" fn mw_client_logout(client: *const mw_client) -> mw_result
     })
 }
 
-/// Emails a user; `cc_me` sends a copy to the sender. Never sent twice by
-/// the library. The warnings are the last call's
-/// (`mw_client_last_warning_count`).
+/// Emails a user; `cc_me` sends a copy to the sender. Sent again only after
+/// an answer proving MediaWiki did not act (`badtoken`, a lost session,
+/// `maxlag`, `readonly`). `MW_ERR_OUTCOME_UNKNOWN` when the mail may have
+/// gone out (any 5xx, 503 with `Retry-After` included, a timeout, a dropped
+/// answer, `Failure`): check before sending again;
+/// `mw_client_last_retry_after` gives the server's `Retry-After`. The
+/// warnings are the last call's (`mw_client_last_warning_count`).
 ///
 /// # Safety
 /// `client` is a live handle; the strings are NUL-terminated.
@@ -627,9 +705,7 @@ pub unsafe extern "C" fn mw_client_reset_password(
         let c = try_ffi!(unsafe { handle(client) });
         let user = try_ffi!(unsafe { optional_text(user) });
         let email = try_ffi!(unsafe { optional_text(email) });
-        let result = ResetPassword::new(user, email)
-            .map_err(Error::from)
-            .and_then(|r| c.client.reset_password(&r));
+        let result = ResetPassword::new(user, email).and_then(|r| c.client.reset_password(&r));
         c.finish(result, |w| plain(w)).0
     })
 }
@@ -664,7 +740,10 @@ pub unsafe extern "C" fn mw_client_get_options(
 /// Changes `count` preferences: `names[i]` to `values[i]`, or back to its
 /// default when `values[i]` is NULL. Options the wiki dropped (it answers
 /// success even then) are the last call's warnings with an
-/// `MW_WARNING_OPTION` part.
+/// `MW_WARNING_OPTION` part. A large change travels in several requests
+/// (50 options to a request, 500 with `apihighlimits`); when it fails
+/// partway, `mw_client_last_options_applied`, `mw_client_last_options_unknown`
+/// and `mw_client_last_options_not_applied` name the options of each kind.
 ///
 /// # Safety
 /// `client` is a live handle; `names` holds `count` NUL-terminated strings,
@@ -685,19 +764,8 @@ pub unsafe extern "C" fn mw_client_set_options(
             change = change.change(name, value.map(str::to_owned));
         }
         let result = c.client.change_options(&change);
-        c.finish(result, |done| {
-            let mut out = plain(&done.warnings);
-            for rejected in &done.rejected {
-                if let Some(slot) = out
-                    .iter_mut()
-                    .find(|(m, name)| name.is_none() && *m == rejected.message)
-                {
-                    slot.1 = rejected.name.clone();
-                }
-            }
-            out
-        })
-        .0
+        c.finish(result, |done| with_rejected(&done.warnings, &done.rejected))
+            .0
     })
 }
 
@@ -726,8 +794,10 @@ pub unsafe extern "C" fn mw_client_reset_options(
         } else {
             ResetScope::from_kinds(kinds)
         };
-        c.finish(c.client.reset_options(scope), |done| plain(&done.warnings))
-            .0
+        c.finish(c.client.reset_options(scope), |done| {
+            with_rejected(&done.warnings, &done.rejected)
+        })
+        .0
     })
 }
 
@@ -795,7 +865,9 @@ pub unsafe extern "C" fn mw_string_free(s: *mut c_char) {
 // ---- the last call ----------------------------------------------------------------
 
 /// The API error code of this thread's last failed call on `client`
-/// (`"noemail"`, or a login's reason code), empty when it had none.
+/// (`"noemail"`, or a login's reason code or result), empty when it had
+/// none. For `MW_ERR_OUTCOME_UNKNOWN` after an API error (an
+/// `internal_api_error_*`, `emailuser`'s `Failure`), that error's code.
 ///
 /// # Safety
 /// `client` is a live handle; `buf` is writable for `len` bytes; `out_n` is
@@ -815,7 +887,8 @@ pub unsafe extern "C" fn mw_client_last_error_code(
 }
 
 /// The text of this thread's last failed call on `client`: MediaWiki's own
-/// text for an API error or a refused login, else the library's message.
+/// text for an API error (also one that left the outcome unknown) or a
+/// refused login, else the library's message.
 /// Empty after a success. Never holds a password or a token.
 ///
 /// # Safety
@@ -885,6 +958,114 @@ pub unsafe extern "C" fn mw_client_last_warning(
             None => mw_result::MW_ERR_NOT_FOUND,
         }
     })
+}
+
+/// The server's `Retry-After` on this thread's last call on `client`, in
+/// whole seconds from the call's end (an HTTP date is counted from then,
+/// rounded up; a date past is 0). It is when to look again, never a promise
+/// that sending again is safe: after `MW_ERR_OUTCOME_UNKNOWN` check the
+/// write's effect first. `MW_ERR_NOT_FOUND` when the server sent none (or
+/// the last call succeeded); `*out_seconds` is written only on `MW_OK`.
+///
+/// # Safety
+/// `client` is a live handle; `out_seconds` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mw_client_last_retry_after(
+    client: *const mw_client,
+    out_seconds: *mut u64,
+) -> mw_result {
+    guard(|| {
+        // SAFETY: `client` is NULL or a live handle, per the contract.
+        let c = try_ffi!(unsafe { handle(client) });
+        if out_seconds.is_null() {
+            return mw_result::MW_ERR_NULL_PARAMETER;
+        }
+        match c.with_last(|l| l.and_then(|l| l.retry_after)) {
+            Some(seconds) => {
+                // SAFETY: checked non-NULL above; writable per the contract.
+                unsafe { *out_seconds = seconds };
+                mw_result::MW_OK
+            }
+            None => mw_result::MW_ERR_NOT_FOUND,
+        }
+    })
+}
+
+/// Writes the names `pick` selects from this thread's last call, joined by
+/// `'\n'`, as `write_out` does.
+///
+/// # Safety
+/// As `mw_client_last_error_code`.
+unsafe fn last_names(
+    client: *const mw_client,
+    pick: fn(&LastCall) -> &[String],
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+) -> mw_result {
+    // SAFETY: `client` is NULL or a live handle, per the contract.
+    let c = try_ffi!(unsafe { handle(client) });
+    let names = c.with_last(|l| l.map(|l| pick(l).join("\n")).unwrap_or_default());
+    // SAFETY: `buf`, `len` and `out_n` as the caller's contract says.
+    unsafe { write_out(&names, buf, len, out_n) }
+}
+
+/// After an options change (`mw_client_set_options`,
+/// `mw_client_reset_options`) that failed partway, the names of the options
+/// whose request the wiki answered with success, joined by `'\n'` (a name
+/// holding a newline cannot be told apart), in the order sent. Options
+/// among them the wiki dropped are also the last call's warnings with an
+/// `MW_WARNING_OPTION` part. Empty after any other call. The call's result
+/// is `MW_ERR_OUTCOME_UNKNOWN` when a request is in doubt
+/// (`mw_client_last_options_unknown`), else the code of what stopped it.
+///
+/// # Safety
+/// `client` is a live handle; `buf` is writable for `len` bytes; `out_n` is
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mw_client_last_options_applied(
+    client: *const mw_client,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+) -> mw_result {
+    // SAFETY: the caller's contract is `last_names`'.
+    guard(|| unsafe { last_names(client, |l| &l.applied, buf, len, out_n) })
+}
+
+/// After an options change that failed partway, the names of the options
+/// not applied: their request was refused, or never sent. As
+/// `mw_client_last_options_applied`.
+///
+/// # Safety
+/// As `mw_client_last_options_applied`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mw_client_last_options_not_applied(
+    client: *const mw_client,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+) -> mw_result {
+    // SAFETY: the caller's contract is `last_names`'.
+    guard(|| unsafe { last_names(client, |l| &l.not_applied, buf, len, out_n) })
+}
+
+/// After an options change that failed partway, the names of the options
+/// whose request may or may not have been carried out (the call returned
+/// `MW_ERR_OUTCOME_UNKNOWN`): read the options back before changing them
+/// again. As `mw_client_last_options_applied`.
+///
+/// # Safety
+/// As `mw_client_last_options_applied`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mw_client_last_options_unknown(
+    client: *const mw_client,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+) -> mw_result {
+    // SAFETY: the caller's contract is `last_names`'.
+    guard(|| unsafe { last_names(client, |l| &l.unknown, buf, len, out_n) })
 }
 
 // ---- options -----------------------------------------------------------------------
@@ -1010,5 +1191,119 @@ mod tests {
         assert_eq!(name(0), "MW_OK");
         assert_eq!(name(114), "MW_ERR_API_NO_EMAIL");
         assert_eq!(name(9999), "MW_ERR_UNKNOWN");
+    }
+
+    fn http(status: u16, retry_after: Option<u64>) -> Error {
+        Error::Http {
+            status,
+            retry_after: retry_after.map(|s| RetryAfter::Delay(std::time::Duration::from_secs(s))),
+            snippet: String::new(),
+        }
+    }
+
+    fn names(prefix: &str, n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("{prefix}{i}")).collect()
+    }
+
+    fn incomplete(error: Error) -> Error {
+        Error::Incomplete(Box::new(mw_core::Incomplete {
+            applied: names("a", 2),
+            rejected: Vec::new(),
+            unknown: if error.outcome_unknown() {
+                names("u", 1)
+            } else {
+                Vec::new()
+            },
+            not_applied: names("n", 3),
+            warnings: Vec::new(),
+            error,
+        }))
+    }
+
+    fn recorded(e: &Error) -> LastCall {
+        let mut last = LastCall::default();
+        record_error(e, &mut last);
+        last
+    }
+
+    #[test]
+    fn a_503_to_a_write_is_outcome_unknown_with_its_retry_after() {
+        let e = http(503, Some(7)).for_write();
+        assert_eq!(code_of(&e), mw_result::MW_ERR_OUTCOME_UNKNOWN);
+        assert_eq!(recorded(&e).retry_after, Some(7));
+        assert_eq!(recorded(&http(502, None).for_write()).retry_after, None);
+    }
+
+    #[test]
+    fn an_oversized_answer_to_a_write_is_outcome_unknown_to_a_read_too_large() {
+        let e = Error::BodyTooLarge { limit: 10 };
+        assert_eq!(code_of(&e), mw_result::MW_ERR_BODY_TOO_LARGE);
+        assert_eq!(code_of(&e.for_write()), mw_result::MW_ERR_OUTCOME_UNKNOWN);
+    }
+
+    #[test]
+    fn an_http_date_retry_after_is_whole_seconds_rounded_up() {
+        let at = SystemTime::now() + std::time::Duration::from_millis(2500);
+        assert!((2..=3).contains(&whole_seconds(RetryAfter::At(at))));
+        let past = SystemTime::now() - std::time::Duration::from_secs(60);
+        assert_eq!(whole_seconds(RetryAfter::At(past)), 0);
+    }
+
+    #[test]
+    fn an_incomplete_change_in_doubt_is_outcome_unknown_and_names_its_options() {
+        let e = incomplete(http(502, None).for_write());
+        assert_eq!(code_of(&e), mw_result::MW_ERR_OUTCOME_UNKNOWN);
+        let last = recorded(&e);
+        assert_eq!(last.applied, names("a", 2));
+        assert_eq!(last.unknown, names("u", 1));
+        assert_eq!(last.not_applied, names("n", 3));
+        assert!(last.text.contains("incomplete"), "{}", last.text);
+    }
+
+    #[test]
+    fn an_incomplete_change_otherwise_has_its_inner_code_and_the_servers_text() {
+        let mut api =
+            mw_core::ApiError::new("ratelimited", "You've exceeded your rate limit.", 200);
+        api.retry_after = Some(RetryAfter::Delay(std::time::Duration::from_secs(30)));
+        let e = incomplete(Error::from(api));
+        assert_eq!(code_of(&e), mw_result::MW_ERR_API_RATE_LIMITED);
+        let last = recorded(&e);
+        assert_eq!(last.code, "ratelimited");
+        assert_eq!(last.text, "You've exceeded your rate limit.");
+        assert_eq!(last.retry_after, Some(30));
+        assert!(last.unknown.is_empty());
+        assert_eq!(last.not_applied, names("n", 3));
+    }
+
+    #[test]
+    fn an_internal_error_on_a_write_keeps_mediawikis_code_and_text() {
+        let api = mw_core::ApiError::new(
+            "internal_api_error_DBQueryError",
+            "[abc] Database error",
+            200,
+        );
+        let e = Error::from(api).for_write();
+        assert_eq!(code_of(&e), mw_result::MW_ERR_OUTCOME_UNKNOWN);
+        let last = recorded(&e);
+        assert_eq!(last.code, "internal_api_error_DBQueryError");
+        assert_eq!(last.text, "[abc] Database error");
+    }
+
+    #[test]
+    fn the_new_getters_check_their_pointers() {
+        let mut seconds = 0u64;
+        let mut n = 0usize;
+        let mut buf = [0 as c_char; 8];
+        // SAFETY: NULL handles and valid out-parameters.
+        unsafe {
+            assert_eq!(
+                mw_client_last_retry_after(std::ptr::null(), &mut seconds),
+                mw_result::MW_ERR_NULL_PARAMETER
+            );
+            assert_eq!(
+                mw_client_last_options_applied(std::ptr::null(), buf.as_mut_ptr(), 8, &mut n),
+                mw_result::MW_ERR_NULL_PARAMETER
+            );
+        }
     }
 }
