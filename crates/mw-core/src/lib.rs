@@ -14,14 +14,17 @@
 //!   `maxlag`, the logged-in [`Account`]) and builds every request: the
 //!   common parameters (`format=json&formatversion=2&errorformat=plaintext`),
 //!   POST form bodies with the token last and `+\` encoded, and
-//!   `assert=user&assertuser=NAME` on writes once logged in.
+//!   `assert=user&assertuser=NAME` on every request but a login's own steps
+//!   once logged in.
 //! - Multi-step exchanges are [`Flow`]s: [`BotLogin`] and [`ClientLogin`].
 //! - Single actions are a request builder on [`Api`] and a `parse_*`
 //!   function: [`Api::email_user_request`] and [`parse_email_user`],
 //!   [`Api::reset_password_request`] and [`parse_reset_password`],
 //!   [`Api::options_request`] and [`parse_options`], and so on.
 //! - Every failure is an [`Error`], by stage; [`Error::retry_advice`] says
-//!   whether sending again is safe.
+//!   whether sending again is safe, by the evidence rule below.
+//! - [`Session`] runs whole calls (logins, tokens, relogins, waits) as a
+//!   state machine that a transport drives: see "The session engine".
 //!
 //! # Example: emailing a user, with the answers a server would give
 //!
@@ -49,6 +52,92 @@
 //! let err = parse_email_user(&resp).unwrap_err();
 //! assert_eq!(err.api_kind(), Some(ErrorKind::BlockedFromEmail));
 //! assert_eq!(err.retry_advice(true), RetryAdvice::DoNotRetry);
+//! ```
+//!
+//! # The session engine
+//!
+//! Every decision a client makes between sending a request and returning to
+//! its caller is made here, without IO.
+//!
+//! A [`Session`] holds what outlives one call: the cookie jar, the login
+//! state and the intent to be logged in (the credentials), the csrf token
+//! keyed by the login it belongs to, and the configuration (wait budget,
+//! whether passwords may travel over plain http). A [`Call`] is one
+//! operation in progress (an email, a login, an options change of several
+//! requests, ...) with its own budget.
+//!
+//! A transport drives a call in a loop:
+//!
+//! ```text
+//! let mut call = session.email_user(&email)?;        // bad input fails here
+//! loop {
+//!     match session.poll(&mut call, now()) {
+//!         Step::Send(request) => {
+//!             let answer = send(request);                  // Answer::Response or ::Failed
+//!             session.handle(&mut call, answer, now());
+//!             wake_parked_calls();
+//!         }
+//!         Step::Wait(delay) => sleep(delay),
+//!         Step::Park => wait_until_woken(),                // another call fetches the
+//!                                                          // token or logs in for this one
+//!         Step::Done(result) => return result,
+//!     }
+//! }
+//! // a call given up before Done (a cancelled future): session.abandon(&mut call)
+//! ```
+//!
+//! The engine is told the time, never reads a clock and never sleeps, so
+//! the same engine serves a blocking and an async transport, and its tests
+//! run in memory.
+//!
+//! ## What it decides, and why each second send is safe
+//!
+//! - **The evidence rule.** A write (`emailuser`, `resetpassword`,
+//!   `options`, a raw POST, the new-password step of a client login) is sent
+//!   again only after an answer in which MediaWiki itself says it did not
+//!   act: `badtoken`, `assertuserfailed`/`assertnameduserfailed`,
+//!   `readonly`, `maxlag`. `ApiMain` checks these before the module runs.
+//!   Any other failure after the request may have left (any HTTP 5xx, 503
+//!   with `Retry-After` and 429 included, a timeout, a dropped or truncated
+//!   answer, HTML, `emailuser`'s `Failure`, `internal_api_error_*`) ends the
+//!   call with [`Error::OutcomeUnknown`], carrying the server's
+//!   `Retry-After` for the caller to decide. A failure to connect sent
+//!   nothing ([`Error::Connect`]). Reads (and the steps of a login, which
+//!   may be repeated) are also sent again after HTTP 429 or 503.
+//! - **A token per login.** The csrf token is kept with the login generation
+//!   it was fetched in; a token fetched for an older session never replaces
+//!   a newer one, and `badtoken` drops the cached token only if it is the
+//!   one that was refused. One call fetches; the others park.
+//! - **Never as someone else.** After a login, every request but the login's
+//!   own steps carries `assert=user&assertuser=NAME`, reads included, until
+//!   the caller logs out. A lost session is proven by `assertuserfailed`;
+//!   the call then logs in again (one login at a time, the others park) and
+//!   sends again. A failed relogin is the call's error, the client keeps its
+//!   credentials and its assertion, and a later call may try once more.
+//!   A call runs as the identity it found when it started: if a logout or a
+//!   login as someone else happens meanwhile, it stops before sending.
+//! - **Logout wins.** `logout` ends the intent at once; a relogin still in
+//!   flight is discarded, and cookies from answers to requests sent before
+//!   the logout are not kept.
+//! - **Bounded.** Per call: at most `retries` waits, none longer than
+//!   `max_wait`; one token refresh; one relogin; a fixed number of sends
+//!   without progress.
+//!
+//! ```
+//! use std::time::SystemTime;
+//! use mw_core::{Answer, Api, EmailUser, Response, Session, SessionConfig, Step};
+//!
+//! let api = Api::new("https://wiki.example/w/api.php", "MyTool/1.0 (me@example.org)")?;
+//! let mut session = Session::new(api, SessionConfig::default());
+//! let mut call = session.reset_password(&mw_core::ResetPassword::new(Some("Bob"), None)?);
+//! let now = SystemTime::now();
+//! let Step::Send(request) = session.poll(&mut call, now) else { panic!() };
+//! assert!(String::from_utf8_lossy(&request.body).contains("action=resetpassword"));
+//! let answer = Response::json(r#"{"resetpassword":{"status":"success"}}"#);
+//! session.handle(&mut call, Answer::Response(answer), now);
+//! let Step::Done(Ok(warnings)) = session.poll(&mut call, now) else { panic!() };
+//! assert!(warnings.is_empty());
+//! # Ok::<(), mw_core::Error>(())
 //! ```
 #![forbid(unsafe_code)]
 
