@@ -558,3 +558,99 @@ fn a_503_to_a_write_ends_the_call_as_outcome_unknown_after_one_send() {
         Some(RetryAfter::Delay(Duration::from_secs(1)))
     );
 }
+
+/// Drives `call` through `answers` (one per request), returning the
+/// requests' texts and the call's end.
+fn drive<T: CallOutput>(
+    session: &mut Session,
+    call: &mut Call<T>,
+    answers: &mut Vec<Response>,
+) -> (Vec<String>, Result<T, Error>) {
+    let now = SystemTime::UNIX_EPOCH;
+    let mut sent = Vec::new();
+    loop {
+        match session.poll(call, now) {
+            Step::Send(req) => {
+                sent.push(text(&req));
+                let answer = answers.remove(0);
+                session.handle(call, Answer::Response(answer), now);
+            }
+            Step::Wait(_) | Step::Park => panic!("nothing to wait for here"),
+            Step::Done(result) => return (sent, result),
+        }
+    }
+}
+
+const UI_NEW_PASSWORD: &str = r#"{"clientlogin":{"status":"UI","message":"set a new one","messagecode":"resetpass-temp-emailed","requests":[{"fields":{"password":{},"retype":{}}}]}}"#;
+
+#[test]
+fn a_changed_password_is_never_started_again_from_the_old_one() {
+    let api = Api::new("https://wiki.example/w/api.php", "model/0").unwrap();
+    let mut session = Session::new(api, SessionConfig::default());
+    let mut call = session
+        .client_login(
+            "Bob",
+            Password::new("temp-pw"),
+            Some(Password::new("new-pw")),
+        )
+        .unwrap();
+    // The new password is accepted, then the confirming read fails.
+    let mut answers = vec![
+        Response::json(r#"{"query":{"tokens":{"logintoken":"lt+\\"}}}"#),
+        Response::json(UI_NEW_PASSWORD),
+        Response::json(r#"{"clientlogin":{"status":"PASS","username":"Bob"}}"#),
+        Response::new(503, vec![], "busy"),
+    ];
+    let (sent, result) = drive(&mut session, &mut call, &mut answers);
+    assert_eq!(sent.len(), 4, "{sent:#?}");
+    let Err(Error::Login(e)) = result else {
+        panic!("{result:?}")
+    };
+    assert_eq!(e.result, "PasswordChanged", "{e:?}");
+    assert!(e.reason.contains("new password was set"), "{e:?}");
+    // The next call logs in with the new password, never the temporary one.
+    let mut read = session.read_options();
+    let mut answers = vec![
+        Response::json(r#"{"query":{"tokens":{"logintoken":"lt+\\"}}}"#),
+        Response::json(r#"{"clientlogin":{"status":"PASS","username":"Bob"}}"#),
+        Response::json(
+            r#"{"query":{"userinfo":{"id":3,"name":"Bob","rights":[]},"tokens":{"csrftoken":"c+\\"}}}"#,
+        ),
+        Response::json(r#"{"query":{"userinfo":{"id":3,"name":"Bob","options":{"a":"1"}}}}"#),
+    ];
+    let (sent, result) = drive(&mut session, &mut read, &mut answers);
+    assert!(sent[1].contains("password=new-pw"), "{}", sent[1]);
+    assert!(!sent.iter().any(|t| t.contains("temp-pw")));
+    assert!(
+        sent[3].contains("assert=user&assertuser=Bob"),
+        "{}",
+        sent[3]
+    );
+    assert_eq!(result.unwrap().options["a"], "1");
+}
+
+#[test]
+fn a_password_change_step_without_an_answer_is_outcome_unknown_and_not_restarted() {
+    let api = Api::new("https://wiki.example/w/api.php", "model/0").unwrap();
+    let mut session = Session::new(api, SessionConfig::default());
+    let mut call = session
+        .client_login(
+            "Bob",
+            Password::new("temp-pw"),
+            Some(Password::new("new-pw")),
+        )
+        .unwrap();
+    let mut answers = vec![
+        Response::json(r#"{"query":{"tokens":{"logintoken":"lt+\\"}}}"#),
+        Response::json(UI_NEW_PASSWORD),
+        Response::new(503, vec![("Retry-After".into(), "0".into())], "busy"),
+    ];
+    let (sent, result) = drive(&mut session, &mut call, &mut answers);
+    assert_eq!(
+        sent.len(),
+        3,
+        "no restart from the temporary password: {sent:#?}"
+    );
+    let err = result.unwrap_err();
+    assert!(err.outcome_unknown(), "{err:?}");
+}
