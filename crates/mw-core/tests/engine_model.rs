@@ -654,3 +654,77 @@ fn a_password_change_step_without_an_answer_is_outcome_unknown_and_not_restarted
     let err = result.unwrap_err();
     assert!(err.outcome_unknown(), "{err:?}");
 }
+
+#[test]
+fn a_logout_racing_a_relogin_ends_logged_out() {
+    let api = Api::new("https://wiki.example/w/api.php", "model/0").unwrap();
+    let mut session = Session::new(api, SessionConfig::default());
+    let now = SystemTime::UNIX_EPOCH;
+    let mut login = session.login("Alice@bot", Password::new("pw")).unwrap();
+    let mut answers = vec![
+        Response::json(r#"{"query":{"tokens":{"logintoken":"lt+\\"}}}"#),
+        Response::json(r#"{"login":{"result":"Success","lguserid":7,"lgusername":"Alice"}}"#),
+        Response::json(
+            r#"{"query":{"userinfo":{"id":7,"name":"Alice","rights":[]},"tokens":{"csrftoken":"c+\\"}}}"#,
+        ),
+    ];
+    drive(&mut session, &mut login, &mut answers).1.unwrap();
+
+    // The session ends on the server; an email finds out and starts a relogin.
+    let mut email = session
+        .email_user(&EmailUser::new("Bob", "s", "t"))
+        .unwrap();
+    let Step::Send(_) = session.poll(&mut email, now) else {
+        panic!()
+    };
+    let lost = Response::json(api_error("assertuserfailed"));
+    session.handle(&mut email, Answer::Response(lost), now);
+    let Step::Send(relogin) = session.poll(&mut email, now) else {
+        panic!()
+    };
+    assert!(text(&relogin).contains("type=login"));
+
+    // Meanwhile the caller logs out.
+    let mut logout = session.logout();
+    let Step::Send(token) = session.poll(&mut logout, now) else {
+        panic!()
+    };
+    assert!(
+        text(&token).contains("assert=user"),
+        "still asserted until it ends"
+    );
+
+    // The relogin's answer arrives, with a session cookie: it is not kept,
+    // and the relogin goes no further.
+    let cookie = Response::new(
+        200,
+        vec![("Set-Cookie".into(), "wiki_session=relogged; path=/".into())],
+        r#"{"query":{"tokens":{"logintoken":"lt+\\"}}}"#,
+    );
+    session.handle(&mut email, Answer::Response(cookie), now);
+    let Step::Done(Err(Error::Login(e))) = session.poll(&mut email, now) else {
+        panic!("the email stops")
+    };
+    assert_eq!(e.result, "SessionChanged");
+
+    // The logout's token fetch finds the session already gone: logged out.
+    let gone = Response::json(api_error("assertuserfailed"));
+    session.handle(&mut logout, Answer::Response(gone), now);
+    let Step::Done(Ok(_)) = session.poll(&mut logout, now) else {
+        panic!("the logout ends")
+    };
+    assert!(session.account().is_none());
+    assert!(!session.wants_login(), "no credentials kept");
+    let mut read = session.read_options();
+    let Step::Send(req) = session.poll(&mut read, now) else {
+        panic!()
+    };
+    assert!(
+        req.header("cookie").is_none(),
+        "no cookie of the discarded relogin"
+    );
+    assert!(
+        !text(&req).contains("assert"),
+        "logged out, as the caller asked"
+    );
+}
