@@ -142,6 +142,7 @@
 #![forbid(unsafe_code)]
 
 mod api;
+mod codes;
 mod cookies;
 mod email;
 mod error;
@@ -156,6 +157,7 @@ mod tokens;
 mod users;
 
 pub use api::{Account, Api, LIMIT_DEFAULT, LIMIT_HIGH};
+pub use codes::{ERROR_CODES, ErrorCode};
 pub use cookies::CookieJar;
 pub use email::{
     EmailResult, EmailSent, EmailUser, ResetPassword, parse_email_user, parse_reset_password,
