@@ -16,7 +16,7 @@ use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyList, PyString, PyType};
+use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple, PyType};
 
 /// A warning or error message from the wiki: ``code``, ``text`` and
 /// ``module`` (``None`` when the server did not say).
@@ -79,6 +79,9 @@ impl EmailResult {
 struct OptionsResult {
     warnings: Vec<ApiWarning>,
     rejected: BTreeMap<String, ApiWarning>,
+    /// Dropped-option warnings that name none of the options sent (the
+    /// wiki's text did not say which), so none is lost.
+    rejected_unnamed: Vec<ApiWarning>,
 }
 
 impl From<&OptionsChanged> for OptionsResult {
@@ -86,6 +89,7 @@ impl From<&OptionsChanged> for OptionsResult {
         OptionsResult {
             warnings: warnings(&done.warnings),
             rejected: rejected_map(&done.rejected),
+            rejected_unnamed: rejected_unnamed(&done.rejected),
         }
     }
 }
@@ -104,19 +108,24 @@ impl OptionsResult {
 // ---- errors ------------------------------------------------------------------
 
 fn exception<'py>(py: Python<'py>, name: &'static str) -> PyResult<&'py Bound<'py, PyType>> {
-    static CELLS: [PyOnceLock<Py<PyType>>; 7] = [const { PyOnceLock::new() }; 7];
-    let index = [
+    const NAMES: [&str; 8] = [
         "MwError",
         "ApiError",
         "LoginError",
         "TransportError",
+        "TransportTimeoutError",
         "DecodeError",
         "InvalidInputError",
         "MediaWikiWarning",
-    ]
-    .iter()
-    .position(|n| *n == name)
-    .unwrap_or(0);
+    ];
+    static CELLS: [PyOnceLock<Py<PyType>>; NAMES.len()] =
+        [const { PyOnceLock::new() }; NAMES.len()];
+    // An unknown name (a table row naming a class this list lacks) falls
+    // back to MwError itself, never to another name's cache.
+    let (index, name) = NAMES
+        .iter()
+        .position(|n| *n == name)
+        .map_or((0, NAMES[0]), |i| (i, NAMES[i]));
     CELLS[index].import(py, "mwkit._exceptions", name)
 }
 
@@ -165,6 +174,7 @@ fn to_py(py: Python<'_>, err: Error) -> PyErr {
                 ("not_applied", any(py, not_applied)),
                 ("unknown", any(py, unknown)),
                 ("rejected", any(py, rejected_map(&rejected))),
+                ("rejected_unnamed", any(py, rejected_unnamed(&rejected))),
             ];
             (error, Some((partial, applied_warnings)))
         }
@@ -193,7 +203,13 @@ fn to_py(py: Python<'_>, err: Error) -> PyErr {
             if !fields.iter().any(|(k, _)| *k == "warnings") {
                 fields.push(("warnings", py.None()));
             }
-            for key in ["applied", "not_applied", "unknown", "rejected"] {
+            for key in [
+                "applied",
+                "not_applied",
+                "unknown",
+                "rejected",
+                "rejected_unnamed",
+            ] {
                 fields.push((key, py.None()));
             }
         }
@@ -208,74 +224,60 @@ fn to_py(py: Python<'_>, err: Error) -> PyErr {
 /// The exception class, fields and cause (for an outcome unknown: the
 /// exception its cause maps to) of an error that is not incomplete.
 fn describe(py: Python<'_>, err: Error) -> (&'static str, Fields, Option<PyErr>) {
-    let transport = |stage: &str, status: Option<u16>| {
-        vec![("stage", any(py, stage)), ("http_status", any(py, status))]
+    // The class and the name come from mw-core's one table; only the
+    // attributes particular to each stage are set here.
+    let row = err.code();
+    let mut class = row.python_class.unwrap_or("MwError");
+    let mut fields: Fields = vec![("kind", any(py, row.name))];
+    let transport = |status: Option<u16>| {
+        vec![
+            ("stage", any(py, row.name)),
+            ("http_status", any(py, status)),
+        ]
     };
+    let mut cause = None;
     match err {
-        Error::InvalidInput(e) => ("InvalidInputError", vec![("field", any(py, e.field))], None),
-        Error::Api(e) => (
-            "ApiError",
-            vec![
-                ("code", any(py, &e.code)),
-                ("info", any(py, &e.text)),
-                ("kind", any(py, e.kind().name())),
-                ("module", any(py, &e.module)),
-                ("http_status", any(py, e.http_status)),
-                ("errors", any(py, warnings(&e.errors))),
-                ("warnings", any(py, warnings(&e.warnings))),
-            ],
-            None,
-        ),
-        Error::Login(e) => (
-            "LoginError",
-            vec![
-                ("needs_new_password", any(py, e.needs_new_password())),
-                ("result", any(py, e.result)),
-                ("reason", any(py, e.reason)),
-                ("code", any(py, e.code)),
-            ],
-            None,
-        ),
-        Error::Http { status, .. } => (
-            "TransportError",
-            transport("http_status", Some(status)),
-            None,
-        ),
+        Error::InvalidInput(e) => fields.push(("field", any(py, e.field))),
+        Error::Api(e) => fields.extend([
+            ("code", any(py, &e.code)),
+            ("info", any(py, &e.text)),
+            ("module", any(py, &e.module)),
+            ("http_status", any(py, e.http_status)),
+            ("errors", any(py, warnings(&e.errors))),
+            ("warnings", any(py, warnings(&e.warnings))),
+        ]),
+        Error::Login(e) => fields.extend([
+            ("needs_new_password", any(py, e.needs_new_password())),
+            ("result", any(py, e.result)),
+            ("reason", any(py, e.reason)),
+            ("code", any(py, e.code)),
+        ]),
         Error::Decode {
             status, snippet, ..
-        } => (
-            "DecodeError",
-            vec![
-                ("snippet", any(py, snippet)),
-                ("http_status", any(py, status)),
-            ],
-            None,
-        ),
-        Error::Connect { .. } => ("TransportError", transport("connect", None), None),
-        Error::Timeout { .. } => ("TransportError", transport("timeout", None), None),
-        Error::BodyTooLarge { .. } => ("TransportError", transport("body_too_large", None), None),
-        Error::Redirected { status, .. } => (
-            "TransportError",
-            transport("redirected", Some(status)),
-            None,
-        ),
-        Error::Transport { .. } => ("TransportError", transport("transport", None), None),
+        } => fields.extend([
+            ("snippet", any(py, snippet)),
+            ("http_status", any(py, status)),
+        ]),
+        Error::Http { status, .. } | Error::Redirected { status, .. } => {
+            fields.extend(transport(Some(status)))
+        }
         Error::OutcomeUnknown(unknown) => {
             let status = match &unknown.cause {
                 Error::Http { status, .. } | Error::Decode { status, .. } => Some(*status),
                 _ => None,
             };
-            let cause = to_py(py, unknown.cause);
-            (
-                "TransportError",
-                transport("outcome_unknown", status),
-                Some(cause),
-            )
+            if unknown.timed_out() {
+                // A write that timed out is a TimeoutError too.
+                class = "TransportTimeoutError";
+            }
+            fields.extend(transport(status));
+            cause = Some(to_py(py, unknown.cause));
         }
         // Only an options change is incomplete, and never twice over.
-        Error::Incomplete(incomplete) => describe(py, incomplete.error),
-        _ => ("MwError", Vec::new(), None),
+        Error::Incomplete(incomplete) => return describe(py, incomplete.error),
+        _ => fields.extend(transport(None)),
     }
+    (class, fields, cause)
 }
 
 /// Options the wiki dropped, by name, each with its warning.
@@ -283,6 +285,15 @@ fn rejected_map(rejected: &[RejectedOption]) -> BTreeMap<String, ApiWarning> {
     rejected
         .iter()
         .filter_map(|r| Some((r.name.clone()?, ApiWarning::from(&r.message))))
+        .collect()
+}
+
+/// The dropped-option warnings that name none of the options sent.
+fn rejected_unnamed(rejected: &[RejectedOption]) -> Vec<ApiWarning> {
+    rejected
+        .iter()
+        .filter(|r| r.name.is_none())
+        .map(|r| ApiWarning::from(&r.message))
         .collect()
 }
 
@@ -408,46 +419,76 @@ fn type_name(v: &Bound<'_, PyAny>) -> String {
 /// A session with one wiki: its cookies, its csrf token, its login. Safe to
 /// share between threads; every network call releases the GIL.
 ///
-/// ``Session(api_url, user_agent, *, timeout=30.0, maxlag=5, retries=3,
-/// allow_insecure_credentials=False)``: ``timeout`` bounds each request in
-/// seconds; ``maxlag`` (seconds, or None) goes with every request;
-/// ``retries`` is how often one call may wait and send again when the wiki
-/// says it did not act (maxlag, readonly; for a read also HTTP 429 and 503). Used as a context
-/// manager, it logs out on exit.
+/// ``Session(api_url, user_agent, *, timeout=None, read_timeout=None,
+/// connect_timeout=None, maxlag=5, retries=3, max_wait=None,
+/// max_response_bytes=16777216, allow_insecure_credentials=False)``.
+///
+/// The defaults are the Rust client's and the C library's (``mwkit.DEFAULTS``
+/// lists them): ``timeout`` bounds each request as a whole (120 s),
+/// ``read_timeout`` each wait for the answer's headers and body (60 s),
+/// ``connect_timeout`` the connection (10 s), in seconds; ``maxlag``
+/// (seconds, or None) goes with every request; ``retries`` is how often one
+/// call may wait and send again when the wiki says it did not act (maxlag,
+/// readonly; for a read also HTTP 429 and 503), never waiting longer than
+/// ``max_wait`` (60 s) at once; answers over ``max_response_bytes`` are not
+/// read. Used as a context manager, it logs out on exit.
 #[pyclass(frozen, module = "mwkit")]
 struct Session {
     client: Client,
+}
+
+/// Seconds as a duration, or the error saying what is wrong.
+fn seconds(py: Python<'_>, field: &str, value: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .ok_or_else(|| invalid(py, field, "must be a positive number of seconds"))
 }
 
 #[pymethods]
 impl Session {
     #[new]
     #[pyo3(
-        signature = (api_url, user_agent, *, timeout = 30.0, maxlag = Some(5), retries = 3, allow_insecure_credentials = false),
-        text_signature = "(api_url, user_agent, *, timeout=30.0, maxlag=5, retries=3, allow_insecure_credentials=False)"
+        signature = (
+            api_url, user_agent, *, timeout = None, read_timeout = None, connect_timeout = None,
+            maxlag = Some(mw_ureq::DEFAULT_MAXLAG), retries = mw_ureq::DEFAULT_RETRIES,
+            max_wait = None, max_response_bytes = mw_ureq::DEFAULT_MAX_RESPONSE_BYTES,
+            allow_insecure_credentials = false
+        ),
+        text_signature = "(api_url, user_agent, *, timeout=None, read_timeout=None, connect_timeout=None, maxlag=5, retries=3, max_wait=None, max_response_bytes=16777216, allow_insecure_credentials=False)"
     )]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         api_url: &str,
         user_agent: &str,
-        timeout: f64,
+        timeout: Option<f64>,
+        read_timeout: Option<f64>,
+        connect_timeout: Option<f64>,
         maxlag: Option<u32>,
         retries: u32,
+        max_wait: Option<f64>,
+        max_response_bytes: u64,
         allow_insecure_credentials: bool,
     ) -> PyResult<Self> {
-        let timeout = Duration::try_from_secs_f64(timeout)
-            .ok()
-            .filter(|t| !t.is_zero())
-            .ok_or_else(|| invalid(py, "timeout", "must be a positive number of seconds"))?;
-        let client = Client::builder(api_url, user_agent)
-            .timeout(timeout)
-            .read_timeout(timeout)
-            .connect_timeout(timeout.min(mw_ureq::DEFAULT_CONNECT_TIMEOUT))
+        let mut builder = Client::builder(api_url, user_agent)
             .maxlag(maxlag)
             .retries(retries)
-            .allow_insecure_credentials(allow_insecure_credentials)
-            .build()
-            .map_err(|e| to_py(py, e))?;
+            .max_response_bytes(max_response_bytes)
+            .allow_insecure_credentials(allow_insecure_credentials);
+        if let Some(t) = timeout {
+            builder = builder.timeout(seconds(py, "timeout", t)?);
+        }
+        if let Some(t) = read_timeout {
+            builder = builder.read_timeout(seconds(py, "read_timeout", t)?);
+        }
+        if let Some(t) = connect_timeout {
+            builder = builder.connect_timeout(seconds(py, "connect_timeout", t)?);
+        }
+        if let Some(t) = max_wait {
+            builder = builder.max_wait(seconds(py, "max_wait", t)?);
+        }
+        let client = builder.build().map_err(|e| to_py(py, e))?;
         Ok(Session { client })
     }
 
@@ -544,6 +585,26 @@ impl Session {
             .entries
             .into_iter()
             .map(|e| (e.requested, e.status.is_emailable()))
+            .collect())
+    }
+
+    /// Which users can be emailed, in four states: a dict from each name
+    /// given to ``"emailable"``, ``"not_emailable"`` (no address, or email
+    /// from users refused), ``"missing"`` (no such user) or ``"invalid"``
+    /// (not a valid user name) -- the same names as C's ``mw_emailability``.
+    fn emailable_states(
+        &self,
+        py: Python<'_>,
+        names: Vec<String>,
+    ) -> PyResult<BTreeMap<String, &'static str>> {
+        let report = py
+            .detach(|| self.client.emailable(&names))
+            .map_err(|e| to_py(py, e))?;
+        warn_all(py, &report.warnings)?;
+        Ok(report
+            .entries
+            .into_iter()
+            .map(|e| (e.requested, e.status.name()))
             .collect())
     }
 
@@ -716,6 +777,52 @@ mod _native {
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
-        m.add("__version__", env!("CARGO_PKG_VERSION"))
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        m.add("DEFAULTS", super::defaults(m.py())?)?;
+        m.add("ERROR_CODES", super::error_codes(m.py())?)
     }
+
+    /// The exception mwkit raises for one row of ``ERROR_CODES`` (an
+    /// example error of that row, translated as any other). For the test
+    /// that walks the table; not part of the API.
+    #[pyfunction]
+    fn _example_error(py: Python<'_>, name: &str) -> Option<PyErr> {
+        let row = mw_ureq::mw_core::ErrorCode::by_name(name)?;
+        Some(super::to_py(py, row.example()?))
+    }
+}
+
+/// The client's defaults, in Python's units (seconds as floats).
+fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("timeout", mw_ureq::DEFAULT_TIMEOUT.as_secs_f64())?;
+    d.set_item("read_timeout", mw_ureq::DEFAULT_READ_TIMEOUT.as_secs_f64())?;
+    d.set_item(
+        "connect_timeout",
+        mw_ureq::DEFAULT_CONNECT_TIMEOUT.as_secs_f64(),
+    )?;
+    d.set_item("maxlag", mw_ureq::DEFAULT_MAXLAG)?;
+    d.set_item("retries", mw_ureq::DEFAULT_RETRIES)?;
+    d.set_item("max_wait", mw_ureq::DEFAULT_MAX_WAIT.as_secs_f64())?;
+    d.set_item("max_response_bytes", mw_ureq::DEFAULT_MAX_RESPONSE_BYTES)?;
+    Ok(d)
+}
+
+/// mw-core's table of error codes, one tuple per row: ``(name, c_value,
+/// c_name, python_class, stage, outcome_unknown)``.
+fn error_codes(py: Python<'_>) -> PyResult<Bound<'_, PyTuple>> {
+    let rows: Vec<_> = mw_ureq::mw_core::ERROR_CODES
+        .iter()
+        .map(|r| {
+            (
+                r.name,
+                r.c_value,
+                r.c_name,
+                r.python_class,
+                r.stage,
+                r.outcome_unknown,
+            )
+        })
+        .collect();
+    PyTuple::new(py, rows)
 }

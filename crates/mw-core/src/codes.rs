@@ -45,242 +45,47 @@ const TRANSPORT: Option<&str> = Some("TransportError");
 const API: Option<&str> = Some("ApiError");
 
 /// Every row, in the order of their C values.
+#[rustfmt::skip]
 pub const ERROR_CODES: &[ErrorCode] = rows![
-    (
-        "null_parameter",
-        1,
-        "MW_ERR_NULL_PARAMETER",
-        None,
-        "binding",
-        false
-    ),
-    (
-        "invalid_utf8",
-        2,
-        "MW_ERR_INVALID_UTF8",
-        None,
-        "binding",
-        false
-    ),
-    (
-        "buffer_too_small",
-        3,
-        "MW_ERR_BUFFER_TOO_SMALL",
-        None,
-        "binding",
-        false
-    ),
+    ("null_parameter", 1, "MW_ERR_NULL_PARAMETER", None, "binding", false),
+    ("invalid_utf8", 2, "MW_ERR_INVALID_UTF8", None, "binding", false),
+    ("buffer_too_small", 3, "MW_ERR_BUFFER_TOO_SMALL", None, "binding", false),
     ("panic", 4, "MW_ERR_PANIC", None, "binding", false),
-    (
-        "invalid_input",
-        5,
-        "MW_ERR_INVALID_INPUT",
-        INPUT,
-        "input",
-        false
-    ),
-    (
-        "outcome_unknown",
-        6,
-        "MW_ERR_OUTCOME_UNKNOWN",
-        TRANSPORT,
-        "outcome",
-        true
-    ),
+    ("invalid_input", 5, "MW_ERR_INVALID_INPUT", INPUT, "input", false),
+    ("outcome_unknown", 6, "MW_ERR_OUTCOME_UNKNOWN", TRANSPORT, "outcome", true),
     ("connect", 7, "MW_ERR_CONNECT", TRANSPORT, "connect", false),
-    (
-        "timeout",
-        8,
-        "MW_ERR_TIMEOUT",
-        TRANSPORT,
-        "transport",
-        false
-    ),
-    (
-        "body_too_large",
-        9,
-        "MW_ERR_BODY_TOO_LARGE",
-        TRANSPORT,
-        "transport",
-        false
-    ),
-    (
-        "redirected",
-        10,
-        "MW_ERR_REDIRECTED",
-        TRANSPORT,
-        "http",
-        false
-    ),
-    (
-        "transport",
-        11,
-        "MW_ERR_TRANSPORT",
-        TRANSPORT,
-        "transport",
-        false
-    ),
-    (
-        "http_status",
-        12,
-        "MW_ERR_HTTP_STATUS",
-        TRANSPORT,
-        "http",
-        false
-    ),
-    (
-        "decode",
-        13,
-        "MW_ERR_DECODE",
-        Some("DecodeError"),
-        "decode",
-        false
-    ),
-    (
-        "login_failed",
-        14,
-        "MW_ERR_LOGIN_FAILED",
-        Some("LoginError"),
-        "login",
-        false
-    ),
+    ("timeout", 8, "MW_ERR_TIMEOUT", Some("TransportTimeoutError"), "transport", false),
+    ("body_too_large", 9, "MW_ERR_BODY_TOO_LARGE", TRANSPORT, "transport", false),
+    ("redirected", 10, "MW_ERR_REDIRECTED", TRANSPORT, "http", false),
+    ("transport", 11, "MW_ERR_TRANSPORT", TRANSPORT, "transport", false),
+    ("http_status", 12, "MW_ERR_HTTP_STATUS", TRANSPORT, "http", false),
+    ("decode", 13, "MW_ERR_DECODE", Some("DecodeError"), "decode", false),
+    ("login_failed", 14, "MW_ERR_LOGIN_FAILED", Some("LoginError"), "login", false),
     ("not_found", 15, "MW_ERR_NOT_FOUND", None, "binding", false),
-    (
-        "unclassified",
-        16,
-        "MW_ERR_OTHER",
-        Some("MwError"),
-        "binding",
-        false
-    ),
+    ("unclassified", 16, "MW_ERR_OTHER", Some("MwError"), "binding", false),
     ("other", 100, "MW_ERR_API_OTHER", API, "api", false),
     ("bad_token", 101, "MW_ERR_API_BAD_TOKEN", API, "api", false),
-    (
-        "not_logged_in",
-        102,
-        "MW_ERR_API_NOT_LOGGED_IN",
-        API,
-        "api",
-        false
-    ),
-    (
-        "assert_user_failed",
-        103,
-        "MW_ERR_API_ASSERT_USER_FAILED",
-        API,
-        "api",
-        false
-    ),
-    (
-        "assert_bot_failed",
-        104,
-        "MW_ERR_API_ASSERT_BOT_FAILED",
-        API,
-        "api",
-        false
-    ),
-    (
-        "permission_denied",
-        105,
-        "MW_ERR_API_PERMISSION_DENIED",
-        API,
-        "api",
-        false
-    ),
-    (
-        "must_post_params",
-        106,
-        "MW_ERR_API_MUST_POST_PARAMS",
-        API,
-        "api",
-        false
-    ),
-    (
-        "missing_param",
-        107,
-        "MW_ERR_API_MISSING_PARAM",
-        API,
-        "api",
-        false
-    ),
-    (
-        "invalid_param_mix",
-        108,
-        "MW_ERR_API_INVALID_PARAM_MIX",
-        API,
-        "api",
-        false
-    ),
+    ("not_logged_in", 102, "MW_ERR_API_NOT_LOGGED_IN", API, "api", false),
+    ("assert_user_failed", 103, "MW_ERR_API_ASSERT_USER_FAILED", API, "api", false),
+    ("assert_bot_failed", 104, "MW_ERR_API_ASSERT_BOT_FAILED", API, "api", false),
+    ("permission_denied", 105, "MW_ERR_API_PERMISSION_DENIED", API, "api", false),
+    ("must_post_params", 106, "MW_ERR_API_MUST_POST_PARAMS", API, "api", false),
+    ("missing_param", 107, "MW_ERR_API_MISSING_PARAM", API, "api", false),
+    ("invalid_param_mix", 108, "MW_ERR_API_INVALID_PARAM_MIX", API, "api", false),
     ("cant_send", 109, "MW_ERR_API_CANT_SEND", API, "api", false),
-    (
-        "blocked_from_email",
-        110,
-        "MW_ERR_API_BLOCKED_FROM_EMAIL",
-        API,
-        "api",
-        false
-    ),
+    ("blocked_from_email", 110, "MW_ERR_API_BLOCKED_FROM_EMAIL", API, "api", false),
     ("blocked", 111, "MW_ERR_API_BLOCKED", API, "api", false),
-    (
-        "user_mail_disabled",
-        112,
-        "MW_ERR_API_USER_MAIL_DISABLED",
-        API,
-        "api",
-        false
-    ),
+    ("user_mail_disabled", 112, "MW_ERR_API_USER_MAIL_DISABLED", API, "api", false),
     ("no_target", 113, "MW_ERR_API_NO_TARGET", API, "api", false),
     ("no_email", 114, "MW_ERR_API_NO_EMAIL", API, "api", false),
-    (
-        "no_wiki_email",
-        115,
-        "MW_ERR_API_NO_WIKI_EMAIL",
-        API,
-        "api",
-        false
-    ),
-    (
-        "rate_limited",
-        116,
-        "MW_ERR_API_RATE_LIMITED",
-        API,
-        "api",
-        false
-    ),
+    ("no_wiki_email", 115, "MW_ERR_API_NO_WIKI_EMAIL", API, "api", false),
+    ("rate_limited", 116, "MW_ERR_API_RATE_LIMITED", API, "api", false),
     ("maxlag", 117, "MW_ERR_API_MAXLAG", API, "api", false),
     ("readonly", 118, "MW_ERR_API_READONLY", API, "api", false),
-    (
-        "no_changes",
-        119,
-        "MW_ERR_API_NO_CHANGES",
-        API,
-        "api",
-        false
-    ),
-    (
-        "password_reset_no_data",
-        120,
-        "MW_ERR_API_PASSWORD_RESET_NO_DATA",
-        API,
-        "api",
-        false
-    ),
-    (
-        "password_reset_invalid_email",
-        121,
-        "MW_ERR_API_PASSWORD_RESET_INVALID_EMAIL",
-        API,
-        "api",
-        false
-    ),
-    (
-        "module_disabled",
-        122,
-        "MW_ERR_API_MODULE_DISABLED",
-        API,
-        "api",
-        false
-    ),
+    ("no_changes", 119, "MW_ERR_API_NO_CHANGES", API, "api", false),
+    ("password_reset_no_data", 120, "MW_ERR_API_PASSWORD_RESET_NO_DATA", API, "api", false),
+    ("password_reset_invalid_email", 121, "MW_ERR_API_PASSWORD_RESET_INVALID_EMAIL", API, "api", false),
+    ("module_disabled", 122, "MW_ERR_API_MODULE_DISABLED", API, "api", false),
     ("internal", 123, "MW_ERR_API_INTERNAL", API, "api", false),
 ];
 

@@ -24,6 +24,17 @@ pub enum Emailability {
 }
 
 impl Emailability {
+    /// The state's name, the same in every language: `"emailable"`,
+    /// `"not_emailable"`, `"missing"` or `"invalid"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Emailability::Emailable => "emailable",
+            Emailability::NotEmailable => "not_emailable",
+            Emailability::Missing => "missing",
+            Emailability::Invalid => "invalid",
+        }
+    }
+
     /// `true` only for [`Emailability::Emailable`].
     pub fn is_emailable(self) -> bool {
         self == Emailability::Emailable

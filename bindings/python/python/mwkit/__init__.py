@@ -38,8 +38,17 @@ from ._exceptions import (
     MediaWikiWarning,
     MwError,
     TransportError,
+    TransportTimeoutError,
 )
-from ._native import ApiWarning, EmailResult, OptionsResult, Session, __version__
+from ._native import (
+    DEFAULTS,
+    ERROR_CODES,
+    ApiWarning,
+    EmailResult,
+    OptionsResult,
+    Session,
+    __version__,
+)
 
 __all__ = [
     "Session",
@@ -50,8 +59,11 @@ __all__ = [
     "ApiError",
     "LoginError",
     "TransportError",
+    "TransportTimeoutError",
     "DecodeError",
     "InvalidInputError",
     "MediaWikiWarning",
+    "DEFAULTS",
+    "ERROR_CODES",
     "__version__",
 ]

@@ -11,6 +11,7 @@ __all__ = [
     "ApiError",
     "LoginError",
     "TransportError",
+    "TransportTimeoutError",
     "DecodeError",
     "InvalidInputError",
     "MediaWikiWarning",
@@ -22,6 +23,11 @@ class MwError(Exception):
 
     Every instance has these attributes:
 
+    - ``kind``: the error's stable name, the same in Rust and C
+      (``mwkit.ERROR_CODES`` lists every one with its C value): an API
+      error's kind (``"no_email"``, ``"rate_limited"``, ...) or the stage
+      (``"invalid_input"``, ``"connect"``, ``"timeout"``,
+      ``"outcome_unknown"``, ``"login_failed"``, ...).
     - ``outcome_unknown``: true when a write may have been carried out
       although the call failed (it was not sent again: check its effect
       before repeating it).
@@ -44,12 +50,14 @@ class MwError(Exception):
       options change, the applied requests' warnings; otherwise ``None``.
     """
 
+    kind: str = "unclassified"
     outcome_unknown: bool = False
     retry_after: Optional[float] = None
     applied: Optional[List[str]] = None
     not_applied: Optional[List[str]] = None
     unknown: Optional[List[str]] = None
     rejected: Optional[Dict[str, Any]] = None
+    rejected_unnamed: Optional[List[Any]] = None
     warnings: Optional[List[Any]]  # set on every instance mwkit raises
 
     def __init__(self, message: str, **fields: Any) -> None:
@@ -99,8 +107,10 @@ class LoginError(MwError):
     needs_new_password: bool
 
 
-class TransportError(MwError):
-    """The request could not be completed over HTTP.
+class TransportError(MwError, ConnectionError):
+    """The request could not be completed over HTTP. It is also a
+    :class:`ConnectionError` (so ``except OSError`` catches it), and a
+    timeout is a :class:`TransportTimeoutError`, also a :class:`TimeoutError`.
 
     ``outcome_unknown`` is true when a write may have been carried out
     although no answer proved what the wiki did (a timeout, a dropped
@@ -118,6 +128,12 @@ class TransportError(MwError):
     outcome_unknown: bool
     stage: str
     http_status: Optional[int]
+
+
+class TransportTimeoutError(TransportError, TimeoutError):
+    """A timeout: of a read (``stage == "timeout"``), or of a write, whose
+    outcome is then unknown (``stage == "outcome_unknown"``,
+    ``outcome_unknown`` true)."""
 
 
 class DecodeError(MwError):

@@ -1,12 +1,25 @@
 """Type stubs for mwkit's native module (checked by mypy's stubtest)."""
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union, final
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union, final
 
 from typing_extensions import Self
 
-__all__ = ["ApiWarning", "EmailResult", "OptionsResult", "Session", "__version__"]
+__all__ = [
+    "ApiWarning",
+    "EmailResult",
+    "OptionsResult",
+    "Session",
+    "DEFAULTS",
+    "ERROR_CODES",
+    "_example_error",
+    "__version__",
+]
 
 __version__: str
+DEFAULTS: Dict[str, Union[int, float]]
+ERROR_CODES: Tuple[Tuple[str, int, str, Optional[str], str, bool], ...]
+
+def _example_error(name: str) -> Optional[BaseException]: ...
 
 @final
 class ApiWarning:
@@ -36,6 +49,8 @@ class OptionsResult:
     def warnings(self) -> List[ApiWarning]: ...
     @property
     def rejected(self) -> Dict[str, ApiWarning]: ...
+    @property
+    def rejected_unnamed(self) -> List[ApiWarning]: ...
 
 @final
 class Session:
@@ -46,9 +61,13 @@ class Session:
         api_url: str,
         user_agent: str,
         *,
-        timeout: float = 30.0,
+        timeout: Optional[float] = None,
+        read_timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
         maxlag: Optional[int] = 5,
         retries: int = 3,
+        max_wait: Optional[float] = None,
+        max_response_bytes: int = 16777216,
         allow_insecure_credentials: bool = False,
     ) -> Session: ...
     @property
@@ -60,6 +79,7 @@ class Session:
     def logout(self) -> List[ApiWarning]: ...
     def email_user(self, target: str, subject: str, text: str, *, cc_me: bool = False) -> EmailResult: ...
     def emailable(self, names: Sequence[str]) -> Dict[str, bool]: ...
+    def emailable_states(self, names: Sequence[str]) -> Dict[str, str]: ...
     def reset_password(self, *, user: Optional[str] = None, email: Optional[str] = None) -> List[ApiWarning]: ...
     def get_options(self) -> Dict[str, str]: ...
     def set_options(self, changes: Mapping[str, Optional[str]]) -> OptionsResult: ...
