@@ -153,6 +153,7 @@ mod raw;
 mod response;
 mod secret;
 mod session;
+mod settings;
 mod tokens;
 mod users;
 
@@ -176,10 +177,12 @@ pub use options::{
 pub use raw::{RawReply, parse_raw};
 pub use secret::{Password, Token};
 pub use session::{
-    Answer, Call, CallOutput, DEFAULT_MAX_WAIT, DEFAULT_RETRIES, FailureKind, LoginInfo,
-    MAX_RELOGINS_PER_CALL, MAX_SENDS_WITHOUT_PROGRESS, Session, SessionConfig, Step,
-    TransportFailure,
+    Answer, Call, CallOutput, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_WAIT, DEFAULT_MAXLAG, DEFAULT_READ_TIMEOUT, DEFAULT_RETRIES, DEFAULT_TIMEOUT,
+    FailureKind, LoginInfo, MAX_RELOGINS_PER_CALL, MAX_SENDS_WITHOUT_PROGRESS, Session,
+    SessionConfig, Step, TransportFailure,
 };
+pub use settings::ClientSettings;
 pub use tokens::{TokenType, Tokens, parse_tokens};
 pub use users::{
     Emailability, EmailableEntry, EmailableReport, UsersBatch, normalize_user_name, parse_emailable,

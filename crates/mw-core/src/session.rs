@@ -40,10 +40,23 @@ pub struct SessionConfig {
     pub allow_insecure_credentials: bool,
 }
 
+// The defaults of every client, in one place: the Rust clients use them,
+// and the Python and C bindings take them from here.
+
 /// Default number of waits per call.
 pub const DEFAULT_RETRIES: u32 = 3;
 /// Default longest wait accepted from the server.
 pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(60);
+/// Default time to connect.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time to wait for an answer (headers, then body).
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default limit for one whole request, connection included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+/// Default `maxlag`, in seconds.
+pub const DEFAULT_MAXLAG: u32 = 5;
+/// Default largest answer body read, in bytes.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 
 impl Default for SessionConfig {
     fn default() -> Self {

@@ -4,29 +4,19 @@
 
 use std::fmt;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use mw_core::{
-    Account, Answer, Api, Call, CallOutput, EmailSent, EmailUser, EmailableReport, Message, Method,
-    OptionsChange, OptionsChanged, Password, RawReply, Request, ResetPassword, ResetScope,
-    Response, Session, SessionConfig, Step, Token, UserOptions,
+    Account, Answer, Call, CallOutput, ClientSettings, EmailSent, EmailUser, EmailableReport,
+    Message, Method, OptionsChange, OptionsChanged, Password, RawReply, Request, ResetPassword,
+    ResetScope, Response, Session, Step, Token, UserOptions,
 };
 
+use crate::LoginInfo;
 use crate::error::{Error, failure};
-use crate::{DEFAULT_MAX_WAIT, DEFAULT_RETRIES, LoginInfo};
 
-/// Default time to connect.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default time to wait for an answer (headers, then body).
-pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
-/// Default limit for one whole request, connection included.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
-/// Default `maxlag`, in seconds.
-pub const DEFAULT_MAXLAG: u32 = 5;
-/// Default largest answer body read, in bytes.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
-
-/// Sets up a [`Client`].
+/// Sets up a [`Client`]: the setters (timeouts, `maxlag`, retries, ...)
+/// and defaults are mw-core's [`ClientSettings`], the same for every client.
 ///
 /// ```
 /// use std::time::Duration;
@@ -40,78 +30,11 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 /// ```
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
-    api_url: String,
-    user_agent: String,
-    connect_timeout: Duration,
-    read_timeout: Duration,
-    timeout: Duration,
-    maxlag: Option<u32>,
-    max_response_bytes: u64,
-    config: SessionConfig,
+    settings: ClientSettings,
 }
 
 impl ClientBuilder {
-    /// Time to connect (default 10 s).
-    #[must_use]
-    pub fn connect_timeout(mut self, t: Duration) -> Self {
-        self.connect_timeout = t;
-        self
-    }
-
-    /// Time to wait for the answer's headers, and again for its body
-    /// (default 60 s).
-    #[must_use]
-    pub fn read_timeout(mut self, t: Duration) -> Self {
-        self.read_timeout = t;
-        self
-    }
-
-    /// Limit for one whole request, from connecting to the last byte
-    /// (default 120 s).
-    #[must_use]
-    pub fn timeout(mut self, t: Duration) -> Self {
-        self.timeout = t;
-        self
-    }
-
-    /// `maxlag` sent with every request (default 5 s; `None` to send none).
-    #[must_use]
-    pub fn maxlag(mut self, maxlag: Option<u32>) -> Self {
-        self.maxlag = maxlag;
-        self
-    }
-
-    /// How many times one call may wait and send again when the server
-    /// proves it did not act and asks to wait (`maxlag`, `readonly`; for a
-    /// read also HTTP 429 or 503). Default 3; 0 turns waiting off.
-    #[must_use]
-    pub fn retries(mut self, n: u32) -> Self {
-        self.config.retries = n;
-        self
-    }
-
-    /// The longest wait accepted from the server (default 60 s). A server
-    /// asking for longer gets its error returned instead.
-    #[must_use]
-    pub fn max_wait(mut self, t: Duration) -> Self {
-        self.config.max_wait = t;
-        self
-    }
-
-    /// The largest answer body read (default 16 MiB); reading stops there.
-    #[must_use]
-    pub fn max_response_bytes(mut self, n: u64) -> Self {
-        self.max_response_bytes = n;
-        self
-    }
-
-    /// Allow sending passwords over plain `http://` to a host that is not
-    /// the loopback (default: refused before anything is sent).
-    #[must_use]
-    pub fn allow_insecure_credentials(mut self, allow: bool) -> Self {
-        self.config.allow_insecure_credentials = allow;
-        self
-    }
+    mw_core::client_builder_setters!();
 
     /// Builds the client.
     ///
@@ -119,20 +42,8 @@ impl ClientBuilder {
     /// [`Error::InvalidInput`] for a bad API URL, a user agent that is empty
     /// or holds CR/LF, or a zero timeout or body limit.
     pub fn build(self) -> Result<Client, Error> {
-        let mut api = Api::new(&self.api_url, &self.user_agent)?;
-        api.set_maxlag(self.maxlag);
-        for (name, d) in [
-            ("connect timeout", self.connect_timeout),
-            ("read timeout", self.read_timeout),
-            ("timeout", self.timeout),
-        ] {
-            if d.is_zero() {
-                return Err(invalid(name, "must be more than zero"));
-            }
-        }
-        if self.max_response_bytes == 0 {
-            return Err(invalid("max response bytes", "must be more than zero"));
-        }
+        let s = &self.settings;
+        let session = s.session()?;
         let config = ureq::Agent::config_builder()
             // Error statuses carry API error bodies: read them, don't fail.
             .http_status_as_error(false)
@@ -140,26 +51,22 @@ impl ClientBuilder {
             // into a GET or land elsewhere.
             .max_redirects(0)
             .max_redirects_will_error(false)
-            .timeout_connect(Some(self.connect_timeout))
-            .timeout_recv_response(Some(self.read_timeout))
-            .timeout_recv_body(Some(self.read_timeout))
-            .timeout_global(Some(self.timeout))
-            .user_agent(self.user_agent.as_str())
+            .timeout_connect(Some(s.connect_timeout))
+            .timeout_recv_response(Some(s.read_timeout))
+            .timeout_recv_body(Some(s.read_timeout))
+            .timeout_global(Some(s.timeout))
+            .user_agent(s.user_agent.as_str())
             // One host only: keep a connection for each thread sharing the
             // client (ureq's default keeps 3).
             .max_idle_connections_per_host(16)
             .build();
         Ok(Client {
             agent: ureq::Agent::new_with_config(config),
-            max_response_bytes: self.max_response_bytes,
-            session: Mutex::new(Session::new(api, self.config)),
+            max_response_bytes: s.max_response_bytes,
+            session: Mutex::new(session),
             progress: Condvar::new(),
         })
     }
-}
-
-fn invalid(field: &str, reason: &str) -> Error {
-    Error::InvalidInput(mw_core::InvalidInput::new(field, reason))
 }
 
 /// A blocking MediaWiki client for account actions.
@@ -218,18 +125,7 @@ impl Client {
     /// asks).
     pub fn builder(api_url: &str, user_agent: &str) -> ClientBuilder {
         ClientBuilder {
-            api_url: api_url.to_owned(),
-            user_agent: user_agent.to_owned(),
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            read_timeout: DEFAULT_READ_TIMEOUT,
-            timeout: DEFAULT_TIMEOUT,
-            maxlag: Some(DEFAULT_MAXLAG),
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            config: SessionConfig {
-                retries: DEFAULT_RETRIES,
-                max_wait: DEFAULT_MAX_WAIT,
-                allow_insecure_credentials: false,
-            },
+            settings: ClientSettings::new(api_url, user_agent),
         }
     }
 
@@ -368,7 +264,7 @@ impl Client {
     /// csrf token; a POST is a write, never sent twice blindly.
     ///
     /// # Errors
-    /// Invalid input (see [`Api::raw_request`]) before sending; an API or
+    /// Invalid input (see [`mw_core::Api::raw_request`]) before sending; an API or
     /// transport error.
     pub fn raw(
         &self,
@@ -490,6 +386,8 @@ impl Client {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]

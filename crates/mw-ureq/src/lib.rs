@@ -55,14 +55,12 @@
 mod client;
 mod error;
 
-pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAXLAG,
-    DEFAULT_READ_TIMEOUT, DEFAULT_TIMEOUT,
-};
+pub use client::{Client, ClientBuilder};
 pub use error::Error;
 pub use mw_core::{
-    self, Account, ApiError, DEFAULT_MAX_WAIT, DEFAULT_RETRIES, EmailResult, EmailSent, EmailUser,
-    Emailability, EmailableEntry, EmailableReport, ErrorKind, Incomplete, LoginError, LoginInfo,
-    Message, Method, OptionsChange, OptionsChanged, OutcomeUnknown, Password, RawReply,
+    self, Account, ApiError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_WAIT,
+    DEFAULT_MAXLAG, DEFAULT_READ_TIMEOUT, DEFAULT_RETRIES, DEFAULT_TIMEOUT, EmailResult, EmailSent,
+    EmailUser, Emailability, EmailableEntry, EmailableReport, ErrorKind, Incomplete, LoginError,
+    LoginInfo, Message, Method, OptionsChange, OptionsChanged, OutcomeUnknown, Password, RawReply,
     RejectedOption, ResetPassword, ResetScope, RetryAfter, Token, UserOptions,
 };

@@ -1,0 +1,434 @@
+//! [`Client`]: an async loop over mw-core's [`Session`] engine that moves
+//! its requests with reqwest, sleeps with tokio, and waits on a
+//! [`Notify`] while another task does what a call needs.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Instant, SystemTime};
+
+use mw_core::{
+    Account, Answer, Call, CallOutput, ClientSettings, EmailSent, EmailUser, EmailableReport,
+    Error, FailureKind, LoginInfo, Message, Method, OptionsChange, OptionsChanged, Password,
+    RawReply, Request, ResetPassword, ResetScope, Response, Session, Step, Token,
+    TransportFailure, UserOptions,
+};
+use tokio::sync::Notify;
+
+/// Sets up a [`Client`]: the setters and defaults are mw-core's
+/// [`ClientSettings`], the same as `mw-ureq`'s.
+///
+/// ```
+/// use std::time::Duration;
+/// let client = mw_reqwest::Client::builder("https://wiki.example/w/api.php", "MyTool/1.0 (me@example.org)")
+///     .read_timeout(Duration::from_secs(20))
+///     .retries(2)
+///     .build()?;
+/// assert!(client.account().is_none());
+/// # Ok::<(), mw_reqwest::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    settings: ClientSettings,
+}
+
+impl ClientBuilder {
+    mw_core::client_builder_setters!();
+
+    /// Builds the client. It needs no runtime to be built; its calls run on
+    /// tokio.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a bad API URL, a user agent that is empty
+    /// or holds CR/LF, or a zero timeout or body limit; [`Error::Transport`]
+    /// if the TLS setup fails.
+    pub fn build(self) -> Result<Client, Error> {
+        let s = &self.settings;
+        let session = s.session()?;
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Transport {
+            detail: format!("tls setup: {e}"),
+        })?
+        .with_root_certificates(rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        })
+        .with_no_client_auth();
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            // A redirect is reported, never followed: a POST must not turn
+            // into a GET or land elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(s.connect_timeout)
+            .read_timeout(s.read_timeout)
+            .timeout(s.timeout)
+            .pool_max_idle_per_host(32)
+            .no_proxy()
+            .build()
+            .map_err(|e| Error::Transport {
+                detail: format!("http client setup: {e}"),
+            })?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                max_response_bytes: s.max_response_bytes,
+                session: Mutex::new(session),
+                progress: Notify::new(),
+            }),
+        })
+    }
+}
+
+struct Inner {
+    http: reqwest::Client,
+    max_response_bytes: u64,
+    session: Mutex<Session>,
+    /// Signalled whenever a call made progress, for calls that parked.
+    progress: Notify,
+}
+
+/// An async MediaWiki client for account actions, with the operations of
+/// `mw_ureq::Client` as `async fn`s.
+///
+/// Clone it freely: clones share one session (cookies, login, csrf token),
+/// and concurrent token fetches and relogins become one. Its futures are
+/// `Send`. Cancelling a call (dropping its future) leaves the client usable.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("session", &*self.lock())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Abandons a call whose future was dropped before it finished, so that
+/// the other tasks' calls never wait on it.
+struct Running<'a, T> {
+    inner: &'a Inner,
+    call: Call<T>,
+    done: bool,
+}
+
+impl<T> Drop for Running<'_, T> {
+    fn drop(&mut self) {
+        if !self.done {
+            lock(&self.inner.session).abandon(&mut self.call);
+            self.inner.progress.notify_waiters();
+        }
+    }
+}
+
+fn lock(m: &Mutex<Session>) -> MutexGuard<'_, Session> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Client {
+    /// A builder for a client of the API at `api_url`, identifying itself as
+    /// `user_agent` (name your tool and a contact, as MediaWiki's policy
+    /// asks).
+    pub fn builder(api_url: &str, user_agent: &str) -> ClientBuilder {
+        ClientBuilder {
+            settings: ClientSettings::new(api_url, user_agent),
+        }
+    }
+
+    /// A client with the default settings.
+    ///
+    /// # Errors
+    /// As [`ClientBuilder::build`].
+    pub fn new(api_url: &str, user_agent: &str) -> Result<Client, Error> {
+        Self::builder(api_url, user_agent).build()
+    }
+
+    /// The logged-in account, if any (kept while a lost session waits for a
+    /// new login: requests still assert it).
+    pub fn account(&self) -> Option<Account> {
+        self.lock().account().cloned()
+    }
+
+    /// The API URL.
+    pub fn api_url(&self) -> String {
+        self.lock().api().url().to_owned()
+    }
+
+    /// Logs in with a bot password (`name` is `User@appid`); see
+    /// `mw_ureq::Client::login`.
+    ///
+    /// # Errors
+    /// [`Error::Login`] with the server's reason; invalid input before
+    /// anything is sent.
+    pub async fn login(&self, name: &str, password: impl Into<Password>) -> Result<LoginInfo, Error> {
+        let password = password.into();
+        self.run(|s| s.login(name, password)).await
+    }
+
+    /// Logs in with a main account's password through `action=clientlogin`,
+    /// setting `new_password` when the server asks for one; see
+    /// `mw_ureq::Client::client_login`.
+    ///
+    /// # Errors
+    /// As [`Client::login`].
+    pub async fn client_login(
+        &self,
+        name: &str,
+        password: impl Into<Password>,
+        new_password: Option<Password>,
+    ) -> Result<LoginInfo, Error> {
+        let password = password.into();
+        self.run(|s| s.client_login(name, password, new_password))
+            .await
+    }
+
+    /// Logs out and forgets the session, even when the answer is an error.
+    ///
+    /// # Errors
+    /// A transport or API error of the logout request.
+    pub async fn logout(&self) -> Result<Vec<Message>, Error> {
+        self.run(|s| Ok(s.logout())).await
+    }
+
+    /// Emails a user (`action=emailuser`), sent again only after MediaWiki's
+    /// proof that it did not act.
+    ///
+    /// # Errors
+    /// Invalid input before sending; an API error; [`Error::OutcomeUnknown`]
+    /// when the mail may have gone out.
+    pub async fn email_user(&self, email: &EmailUser) -> Result<EmailSent, Error> {
+        self.run(|s| s.email_user(email)).await
+    }
+
+    /// Starts a password reset (`action=resetpassword`).
+    ///
+    /// # Errors
+    /// As [`Client::email_user`].
+    pub async fn reset_password(&self, reset: &ResetPassword) -> Result<Vec<Message>, Error> {
+        self.run(|s| Ok(s.reset_password(reset))).await
+    }
+
+    /// Which of `names` can be emailed, one POST per 50 names (500 with
+    /// `apihighlimits`).
+    ///
+    /// # Errors
+    /// Invalid input before sending; an API or transport error.
+    pub async fn emailable<S: AsRef<str>>(&self, names: &[S]) -> Result<EmailableReport, Error> {
+        self.run(|s| s.emailable(names)).await
+    }
+
+    /// The logged-in user's preferences.
+    ///
+    /// # Errors
+    /// An API or transport error.
+    pub async fn options(&self) -> Result<UserOptions, Error> {
+        self.run(|s| Ok(s.read_options())).await
+    }
+
+    /// Changes preferences in as few requests as MediaWiki allows.
+    ///
+    /// # Errors
+    /// Invalid input before sending; an API or transport error;
+    /// [`Error::Incomplete`] when a later request fails.
+    pub async fn change_options(&self, change: &OptionsChange) -> Result<OptionsChanged, Error> {
+        self.run(|s| s.change_options(change)).await
+    }
+
+    /// Resets preferences to their defaults: all of them, or some kinds.
+    ///
+    /// # Errors
+    /// As [`Client::change_options`].
+    pub async fn reset_options(&self, scope: ResetScope) -> Result<OptionsChanged, Error> {
+        let change = match scope {
+            ResetScope::All => OptionsChange::new().reset_all(),
+            ResetScope::Kinds(kinds) => OptionsChange::new().reset_kinds(kinds),
+        };
+        self.change_options(&change).await
+    }
+
+    /// Any action, answered as JSON; a POST is a write.
+    ///
+    /// # Errors
+    /// Invalid input before sending; an API or transport error.
+    pub async fn raw(
+        &self,
+        params: &[(&str, &str)],
+        method: Method,
+        with_token: bool,
+    ) -> Result<RawReply, Error> {
+        self.run(|s| s.raw(params, method, with_token)).await
+    }
+
+    /// Replaces the cached csrf token. For tests of recovery; not part of
+    /// the API.
+    #[doc(hidden)]
+    pub fn __set_cached_csrf_for_tests(&self, token: Option<Token>) {
+        self.lock().__set_csrf_for_tests(token);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Session> {
+        lock(&self.inner.session)
+    }
+
+    /// Drives one call of the engine to its end. The session's lock is
+    /// never held across an `.await`.
+    async fn run<T: CallOutput>(
+        &self,
+        start: impl FnOnce(&mut Session) -> Result<Call<T>, Error>,
+    ) -> Result<T, Error> {
+        let inner = &*self.inner;
+        let call = start(&mut lock(&inner.session))?;
+        let mut running = Running {
+            inner,
+            call,
+            done: false,
+        };
+        loop {
+            // Registered before polling, so a wake-up between the poll and
+            // the wait is not missed.
+            let notified = inner.progress.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let step = lock(&inner.session).poll(&mut running.call, SystemTime::now());
+            match step {
+                Step::Send(req) => {
+                    let answer = self.send(req).await;
+                    lock(&inner.session).handle(&mut running.call, answer, SystemTime::now());
+                    inner.progress.notify_waiters();
+                }
+                Step::Wait(delay) => {
+                    log::info!("waiting {delay:?} as the server asked, then sending again");
+                    tokio::time::sleep(delay).await;
+                }
+                Step::Park => notified.await,
+                Step::Done(result) => {
+                    running.done = true;
+                    inner.progress.notify_waiters();
+                    return result;
+                }
+            }
+        }
+    }
+
+    /// Sends one request and reads its answer whole (up to the body limit).
+    async fn send(&self, req: Request) -> Answer {
+        let started = Instant::now();
+        let method = match req.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+        };
+        let mut b = self.inner.http.request(method, &req.url);
+        for (k, v) in &req.headers {
+            b = b.header(k.as_str(), v.as_str());
+        }
+        if req.method == Method::Post {
+            b = b.body(req.body);
+        }
+        let mut resp = match b.send().await {
+            Ok(resp) => resp,
+            Err(e) => {
+                log::debug!("{} {}: {e}", req.method.as_str(), req.url);
+                return Answer::Failed(failure(&e));
+            }
+        };
+        let status = resp.status().as_u16();
+        let headers: Vec<(String, String)> = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                (k.as_str().to_owned(), v)
+            })
+            .collect();
+        let limit = self.inner.max_response_bytes;
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() as u64 + chunk.len() as u64 > limit {
+                        return Answer::Failed(TransportFailure {
+                            kind: FailureKind::BodyTooLarge { limit },
+                            may_have_been_sent: true,
+                            detail: format!("response body larger than {limit} bytes"),
+                        });
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Answer::Failed(failure(&e)),
+            }
+        }
+        log::debug!(
+            "{} {} -> {status}, {} bytes in {:?}",
+            req.method.as_str(),
+            req.url,
+            body.len(),
+            started.elapsed()
+        );
+        Answer::Response(Response::new(status, headers, body))
+    }
+}
+
+/// Sorts a reqwest error for the engine: nothing is sent before a
+/// connection exists; anything after it may have reached the server.
+fn failure(e: &reqwest::Error) -> TransportFailure {
+    let (kind, sent) = if e.is_connect() {
+        (FailureKind::Connect, false)
+    } else if e.is_timeout() {
+        (FailureKind::Timeout, true)
+    } else {
+        (FailureKind::Other, true)
+    };
+    // reqwest's Display names the URL, never a body, header or cookie.
+    let mut detail = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        detail.push_str(": ");
+        detail.push_str(&s.to_string());
+        source = s.source();
+    }
+    TransportFailure {
+        kind,
+        may_have_been_sent: sent,
+        detail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_is_send_sync_and_clone_and_its_futures_are_send() {
+        fn check<T: Send + Sync + Clone>() {}
+        check::<Client>();
+        fn send<F: std::future::Future + Send>(_: F) {}
+        let client = Client::new("http://127.0.0.1:9/api.php", "mwkit-test/0")
+            .unwrap_or_else(|e| panic!("{e}"));
+        send(client.email_user(&EmailUser::new("Bob", "s", "t")));
+        send(client.options());
+        send(client.login("A@b", "pw"));
+    }
+
+    #[tokio::test]
+    async fn passwords_over_plain_http_to_another_host_are_refused_before_sending() {
+        let client = Client::new("http://wiki.invalid/api.php", "mwkit-test/0")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = client.login("A@b", "secret").await.expect_err("refused");
+        assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    }
+
+    #[test]
+    fn bad_settings_are_refused() {
+        assert!(Client::new("http://127.0.0.1/api.php", "").is_err());
+        assert!(
+            Client::builder("http://127.0.0.1/api.php", "ua")
+                .timeout(std::time::Duration::ZERO)
+                .build()
+                .is_err()
+        );
+    }
+}
