@@ -17,16 +17,15 @@
 #include "mw.h"
 
 /* Prints one of the last call's name lists (one name a line), if any. */
-static void print_names(const char *what, mw_result (*get)(const mw_client *, char *, size_t, size_t *),
-                        const mw_client *client) {
+static void print_names(const char *what, mw_result (*get)(char *, size_t, size_t *)) {
   size_t needed = 0;
   size_t n = 0;
   char *buf;
-  if (get(client, NULL, 0, &needed) != MW_ERR_BUFFER_TOO_SMALL || needed <= 1) {
+  if (get(NULL, 0, &needed) != MW_ERR_BUFFER_TOO_SMALL || needed <= 1) {
     return; /* none */
   }
   buf = malloc(needed);
-  if (buf != NULL && get(client, buf, needed, &n) == MW_OK) {
+  if (buf != NULL && get(buf, needed, &n) == MW_OK) {
     fprintf(stderr, "%s:\n%s\n", what, buf);
   }
   free(buf);
@@ -51,8 +50,8 @@ int main(void) {
     r = mw_client_set_options(client, names, values, 3); /* step 4 */
   }
   if (r == MW_OK) {
-    for (i = 0; i < mw_client_last_warning_count(client); i++) {
-      if (mw_client_last_warning(client, i, MW_WARNING_OPTION, name, sizeof name, &n) == MW_OK && n > 0) {
+    for (i = 0; i < mw_last_warning_count(); i++) {
+      if (mw_last_warning(i, MW_WARNING_OPTION, name, sizeof name, &n) == MW_OK && n > 0) {
         printf("dropped by the wiki: %s\n", name);
       }
     }
@@ -64,9 +63,9 @@ int main(void) {
   }
   if (r != MW_OK) {
     fprintf(stderr, "failed: %s\n", mw_result_name(r));
-    print_names("applied", mw_client_last_options_applied, client);
-    print_names("not applied", mw_client_last_options_not_applied, client);
-    print_names("in doubt: read them back before changing them again", mw_client_last_options_unknown, client);
+    print_names("applied", mw_last_options_applied);
+    print_names("not applied", mw_last_options_not_applied);
+    print_names("in doubt: read them back before changing them again", mw_last_options_unknown);
   }
   mw_options_free(options);
   mw_client_free(client);

@@ -16,18 +16,36 @@
 int main(void) {
   const char *url = getenv("MWKIT_API_URL");
   const char *user = getenv("MWKIT_RESET_USER");
+  mw_client_builder *builder = NULL;
   mw_client *client = NULL;
+  char text[512];
+  size_t n = 0;
   mw_result r;
   if (url == NULL || user == NULL) {
     fprintf(stderr, "set MWKIT_API_URL and MWKIT_RESET_USER\n");
     return 2;
   }
-  r = mw_client_new(url, "mwkit-examples/1.0 (examples@example.invalid)", &client);
+  /* A client with settings of its own: a 20 s read timeout, at most two
+   * waits when the wiki asks (maxlag, readonly); the rest are the defaults. */
+  r = mw_client_builder_new(url, "mwkit-examples/1.0 (examples@example.invalid)", &builder);
+  if (r == MW_OK) {
+    r = mw_client_builder_set_read_timeout_ms(builder, 20000);
+  }
+  if (r == MW_OK) {
+    r = mw_client_builder_set_retries(builder, 2);
+  }
+  if (r == MW_OK) {
+    r = mw_client_builder_build(builder, &client); /* a bad URL is refused here */
+  }
+  mw_client_builder_free(builder);
   if (r == MW_OK) {
     r = mw_client_reset_password(client, user, NULL); /* steps 1-2; NULL: no email given */
   }
   if (r != MW_OK) {
-    fprintf(stderr, "reset refused: %s\n", mw_result_name(r));
+    if (mw_last_error_text(text, sizeof text, &n) != MW_OK) {
+      text[0] = '\0';
+    }
+    fprintf(stderr, "reset refused: %s: %s\n", mw_result_name(r), text);
   } else {
     printf("password reset requested for %s\n", user);
   }

@@ -23,10 +23,11 @@ static const char *need(const char *name) {
   return v;
 }
 
-static void report(const mw_client *client, mw_result r) {
+/* The failure and its text: MediaWiki's own, or why the call was refused. */
+static void report(mw_result r) {
   char text[1024];
   size_t n = 0;
-  if (mw_client_last_error_text(client, text, sizeof text, &n) != MW_OK) {
+  if (mw_last_error_text(text, sizeof text, &n) != MW_OK) {
     text[0] = '\0';
   }
   fprintf(stderr, "%s: %s\n", mw_result_name(r), text);
@@ -36,7 +37,7 @@ int main(void) {
   mw_client *client = NULL;
   mw_result r = mw_client_new(need("MWKIT_API_URL"), "mwkit-examples/1.0 (examples@example.invalid)", &client);
   if (r != MW_OK) {
-    fprintf(stderr, "mw_client_new: %s\n", mw_result_name(r));
+    report(r); /* e.g. MW_ERR_INVALID_INPUT: the API URL is not http(s) */
     return 1;
   }
   r = mw_client_login(client, need("MWKIT_BOT_NAME"), need("MWKIT_BOT_PASSWORD")); /* steps 1-3 */
@@ -50,12 +51,12 @@ int main(void) {
      * one, says when to look, not that sending again is safe. */
     uint64_t seconds = 0;
     fprintf(stderr, "the email may have been sent: check before sending again\n");
-    if (mw_client_last_retry_after(client, &seconds) == MW_OK) {
+    if (mw_last_retry_after(&seconds) == MW_OK) {
       fprintf(stderr, "the server asked to wait %llu s\n", (unsigned long long)seconds);
     }
   }
   if (r != MW_OK) {
-    report(client, r);
+    report(r);
   } else {
     printf("emailed %s\n", need("MWKIT_TARGET"));
   }

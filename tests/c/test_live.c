@@ -1,7 +1,8 @@
 /*
  * libmw against the real test wiki: an email delivered (found in the sink),
  * options set and read back, an API error's code and text, NULL arguments,
- * invalid UTF-8 and a too-small buffer giving their codes, and no crash.
+ * invalid UTF-8 and a too-small buffer giving their codes, and no crash; a
+ * refusal after a failed call replacing its details (no stale text).
  * Against a loopback stand-in (tests/c/standin.py), what the wiki cannot be
  * made to answer: a 503 with Retry-After to an email (outcome unknown, the
  * server's Retry-After readable, never sent again) and an options change of
@@ -23,21 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "mw.h"
-
-static int passed = 0;
-static int failed = 0;
-
-#define CHECK(name, cond)                                                          \
-  do {                                                                             \
-    if (cond) {                                                                    \
-      passed++;                                                                    \
-      printf("ok   %s\n", name);                                                   \
-    } else {                                                                       \
-      failed++;                                                                    \
-      printf("FAIL %s (%s:%d)\n", name, __FILE__, __LINE__);                       \
-    }                                                                              \
-  } while (0)
 
 static const char *env(const char *name) {
   const char *value = getenv(name);
@@ -141,8 +129,10 @@ static void test_null_and_bad_arguments(void) {
         mw_client_login(NULL, "a", "b") == MW_ERR_NULL_PARAMETER &&
             mw_client_email_user(NULL, "a", "b", "c", false) == MW_ERR_NULL_PARAMETER &&
             mw_client_logout(NULL) == MW_ERR_NULL_PARAMETER &&
-            mw_client_last_error_text(NULL, buf, sizeof buf, &n) == MW_ERR_NULL_PARAMETER &&
-            mw_client_last_warning_count(NULL) == 0);
+            mw_last_error_text(buf, sizeof buf, &n) == MW_OK && strcmp(buf, "client is NULL") == 0 &&
+            mw_last_warning_count() == 0);
+  CHECK("a NULL out_n gives MW_ERR_NULL_PARAMETER",
+        mw_last_error_text(buf, sizeof buf, NULL) == MW_ERR_NULL_PARAMETER);
   mw_client_free(NULL);
   mw_options_free(NULL);
   mw_string_free(NULL);
@@ -186,15 +176,31 @@ static void test_email_and_errors(void) {
   r = mw_client_email_user(client, env("MWKIT_NO_ADDRESS"), subject, "no address", false);
   CHECK("a target without an address gives MW_ERR_API_NO_EMAIL", r == MW_ERR_API_NO_EMAIL);
   CHECK("the last error code is readable",
-        mw_client_last_error_code(client, code, sizeof code, &n) == MW_OK && strcmp(code, "noemail") == 0 &&
+        mw_last_error_code(code, sizeof code, &n) == MW_OK && strcmp(code, "noemail") == 0 &&
             n == strlen("noemail"));
   CHECK("the last error text is MediaWiki's own",
-        mw_client_last_error_text(client, text, sizeof text, &n) == MW_OK &&
+        mw_last_error_text(text, sizeof text, &n) == MW_OK &&
             strstr(text, "no email address") != NULL);
   n = 0;
   CHECK("a too-small buffer gives MW_ERR_BUFFER_TOO_SMALL and the size needed",
-        mw_client_last_error_code(client, tiny, sizeof tiny, &n) == MW_ERR_BUFFER_TOO_SMALL &&
+        mw_last_error_code(tiny, sizeof tiny, &n) == MW_ERR_BUFFER_TOO_SMALL &&
             n == strlen("noemail") + 1);
+  CHECK("reading the details does not erase them",
+        mw_last_error_text(text, sizeof text, &n) == MW_OK && strstr(text, "no email address") != NULL);
+
+  /* A refusal after the failed API call replaces its details: no stale text. */
+  CHECK("a NULL text after the API error gives MW_ERR_NULL_PARAMETER",
+        mw_client_email_user(client, env("MWKIT_NO_ADDRESS"), subject, NULL, false) == MW_ERR_NULL_PARAMETER);
+  CHECK("then the last error text names the NULL argument, not the API error",
+        mw_last_error_text(text, sizeof text, &n) == MW_OK && strcmp(text, "text is NULL") == 0);
+  CHECK("and the last error code is empty",
+        mw_last_error_code(code, sizeof code, &n) == MW_OK && n == 0 && code[0] == '\0');
+  CHECK("an invalid UTF-8 subject replaces it in turn",
+        mw_client_email_user(client, "a", (const char[]){'a', (char)0xff, '\0'}, "t", false) == MW_ERR_INVALID_UTF8 &&
+            mw_last_error_text(text, sizeof text, &n) == MW_OK && strcmp(text, "subject is not valid UTF-8") == 0);
+  CHECK("a success empties the details",
+        mw_client_emailable(client, (const char *[]){env("MWKIT_TARGET")}, 1, (mw_emailability[1]){0}) == MW_OK &&
+            mw_last_error_text(text, sizeof text, &n) == MW_OK && n == 0);
   CHECK("the refused email did not arrive", count_mails(needle, 2) == 1);
   mw_client_free(client);
 }
@@ -217,20 +223,20 @@ static void test_options(void) {
 
   mw_client_login(client, env("MWKIT_BOT_NAME"), env("MWKIT_BOT_PASSWORD"));
   CHECK("mw_client_set_options succeeds", mw_client_set_options(client, names, values, 3) == MW_OK);
-  count = mw_client_last_warning_count(client);
+  count = mw_last_warning_count();
   for (i = 0; i < count; i++) {
-    if (mw_client_last_warning(client, i, MW_WARNING_OPTION, name, sizeof name, &n) == MW_OK &&
+    if (mw_last_warning(i, MW_WARNING_OPTION, name, sizeof name, &n) == MW_OK &&
         strcmp(name, "mwkit-c-no-such-option") == 0 &&
-        mw_client_last_warning(client, i, MW_WARNING_CODE, warning_option, sizeof warning_option, &m) == MW_OK &&
+        mw_last_warning(i, MW_WARNING_CODE, warning_option, sizeof warning_option, &m) == MW_OK &&
         strcmp(warning_option, "validationfailed") == 0) {
       saw_rejected = 1;
     }
   }
   CHECK("the dropped option comes back as a warning naming it", saw_rejected);
   CHECK("an unknown warning part is invalid input",
-        count == 0 || mw_client_last_warning(client, 0, 99, name, sizeof name, &n) == MW_ERR_INVALID_INPUT);
+        count == 0 || mw_last_warning(0, 99, name, sizeof name, &n) == MW_ERR_INVALID_INPUT);
   CHECK("a warning index out of range is MW_ERR_NOT_FOUND",
-        mw_client_last_warning(client, count, MW_WARNING_TEXT, name, sizeof name, &n) == MW_ERR_NOT_FOUND);
+        mw_last_warning(count, MW_WARNING_TEXT, name, sizeof name, &n) == MW_ERR_NOT_FOUND);
 
   CHECK("mw_client_get_options succeeds", mw_client_get_options(client, &options) == MW_OK && options != NULL);
   CHECK("the value holding | = & reads back",
@@ -297,8 +303,8 @@ static void test_emailable_reset_and_request(void) {
   CHECK("a wrong bot password gives MW_ERR_LOGIN_FAILED",
         mw_client_login(client, env("MWKIT_BOT_NAME"), "wrong-S3CRET-password") == MW_ERR_LOGIN_FAILED);
   CHECK("the login error's code and text are the server's, without the password",
-        mw_client_last_error_code(client, needle, sizeof needle, &n) == MW_OK && strcmp(needle, "wrongpassword") == 0 &&
-            mw_client_last_error_text(client, needle, sizeof needle, &n) == MW_OK &&
+        mw_last_error_code(needle, sizeof needle, &n) == MW_OK && strcmp(needle, "wrongpassword") == 0 &&
+            mw_last_error_text(needle, sizeof needle, &n) == MW_OK &&
             strstr(needle, "Incorrect") != NULL && strstr(needle, "S3CRET") == NULL);
   mw_client_free(client);
 }
@@ -339,18 +345,18 @@ static int standin_count(const char *path, const char *what) {
 
 /* A last-call name list read the documented way: ask for the size with an
  * empty buffer, then read it. NULL when that fails. Free with free(). */
-static char *read_names(mw_result (*get)(const mw_client *, char *, size_t, size_t *), const mw_client *client) {
+static char *read_names(mw_result (*get)(char *, size_t, size_t *)) {
   size_t needed = 0;
   size_t n = 0;
   char *buf;
-  if (get(client, NULL, 0, &needed) != MW_ERR_BUFFER_TOO_SMALL || needed == 0) {
+  if (get(NULL, 0, &needed) != MW_ERR_BUFFER_TOO_SMALL || needed == 0) {
     return NULL;
   }
   buf = malloc(needed);
   if (buf == NULL) {
     return NULL;
   }
-  if (get(client, buf, needed, &n) != MW_OK || n + 1 != needed || strlen(buf) != n) {
+  if (get(buf, needed, &n) != MW_OK || n + 1 != needed || strlen(buf) != n) {
     free(buf);
     return NULL;
   }
@@ -377,25 +383,24 @@ static void test_standin_email_503(void) {
   mw_result r = mw_client_email_user(client, "Bob", "subject", "text", false);
 
   CHECK("a 503 with Retry-After to an email gives MW_ERR_OUTCOME_UNKNOWN", r == MW_ERR_OUTCOME_UNKNOWN);
-  CHECK("mw_client_last_retry_after gives the server's 7 seconds",
-        mw_client_last_retry_after(client, &seconds) == MW_OK && seconds == 7);
+  CHECK("mw_last_retry_after gives the server's 7 seconds",
+        mw_last_retry_after(&seconds) == MW_OK && seconds == 7);
   CHECK("the email was POSTed exactly once: a 503 is never sent again",
         standin_count(path, "POST emailuser ") == 1 && standin_count(path, "") == 2);
   CHECK("the last error text says the outcome is unknown and why",
-        mw_client_last_error_text(client, text, sizeof text, &n) == MW_OK && strstr(text, "outcome unknown") != NULL &&
+        mw_last_error_text(text, sizeof text, &n) == MW_OK && strstr(text, "outcome unknown") != NULL &&
             strstr(text, "503") != NULL);
-  CHECK("mw_client_last_retry_after checks its pointers",
-        mw_client_last_retry_after(client, NULL) == MW_ERR_NULL_PARAMETER &&
-            mw_client_last_retry_after(NULL, &seconds) == MW_ERR_NULL_PARAMETER);
+  CHECK("mw_last_retry_after checks its pointers",
+        mw_last_retry_after(NULL) == MW_ERR_NULL_PARAMETER);
   n = 99;
   CHECK("the partial-change names are empty after an email",
-        mw_client_last_options_applied(client, buf, sizeof buf, &n) == MW_OK && n == 0 && buf[0] == '\0');
+        mw_last_options_applied(buf, sizeof buf, &n) == MW_OK && n == 0 && buf[0] == '\0');
 
   /* The next call, refused before sending, carries no Retry-After. */
   seconds = 12345;
   CHECK("an empty target is invalid input", mw_client_email_user(client, "", "s", "t", false) == MW_ERR_INVALID_INPUT);
-  CHECK("then mw_client_last_retry_after is MW_ERR_NOT_FOUND and writes nothing",
-        mw_client_last_retry_after(client, &seconds) == MW_ERR_NOT_FOUND && seconds == 12345);
+  CHECK("then mw_last_retry_after is MW_ERR_NOT_FOUND and writes nothing",
+        mw_last_retry_after(&seconds) == MW_ERR_NOT_FOUND && seconds == 12345);
   CHECK("and nothing more reached the stand-in", standin_count(path, "") == 2);
   mw_client_free(client);
 }
@@ -427,27 +432,26 @@ static void test_standin_options_partway(void) {
         standin_count(path, "POST options 50") == 2 && standin_count(path, "POST options") == 2);
 
   joined_names(want, sizeof want, "userjs-mwkit-c-", 0, 50);
-  got = read_names(mw_client_last_options_applied, client);
-  CHECK("mw_client_last_options_applied names the first 50", got != NULL && strcmp(got, want) == 0);
+  got = read_names(mw_last_options_applied);
+  CHECK("mw_last_options_applied names the first 50", got != NULL && strcmp(got, want) == 0);
   free(got);
   joined_names(want, sizeof want, "userjs-mwkit-c-", 50, 100);
-  got = read_names(mw_client_last_options_unknown, client);
-  CHECK("mw_client_last_options_unknown names the 50 in doubt", got != NULL && strcmp(got, want) == 0);
+  got = read_names(mw_last_options_unknown);
+  CHECK("mw_last_options_unknown names the 50 in doubt", got != NULL && strcmp(got, want) == 0);
   free(got);
   joined_names(want, sizeof want, "userjs-mwkit-c-", 100, 120);
-  got = read_names(mw_client_last_options_not_applied, client);
-  CHECK("mw_client_last_options_not_applied names the last 20", got != NULL && strcmp(got, want) == 0);
+  got = read_names(mw_last_options_not_applied);
+  CHECK("mw_last_options_not_applied names the last 20", got != NULL && strcmp(got, want) == 0);
   free(got);
 
   CHECK("a too-small buffer gives MW_ERR_BUFFER_TOO_SMALL, the size needed, and is untouched",
-        mw_client_last_options_not_applied(client, tiny, sizeof tiny, &n) == MW_ERR_BUFFER_TOO_SMALL &&
+        mw_last_options_not_applied(tiny, sizeof tiny, &n) == MW_ERR_BUFFER_TOO_SMALL &&
             n == strlen(want) + 1 && tiny[0] == 'x' && tiny[3] == 'x');
   CHECK("the name getters check their pointers",
-        mw_client_last_options_applied(NULL, tiny, sizeof tiny, &n) == MW_ERR_NULL_PARAMETER &&
-            mw_client_last_options_unknown(client, tiny, sizeof tiny, NULL) == MW_ERR_NULL_PARAMETER &&
-            mw_client_last_options_not_applied(client, NULL, 8, &n) == MW_ERR_NULL_PARAMETER);
-  CHECK("a 502 without Retry-After leaves mw_client_last_retry_after MW_ERR_NOT_FOUND",
-        mw_client_last_retry_after(client, &seconds) == MW_ERR_NOT_FOUND);
+        mw_last_options_unknown(tiny, sizeof tiny, NULL) == MW_ERR_NULL_PARAMETER &&
+            mw_last_options_not_applied(NULL, 8, &n) == MW_ERR_NULL_PARAMETER);
+  CHECK("a 502 without Retry-After leaves mw_last_retry_after MW_ERR_NOT_FOUND",
+        mw_last_retry_after(&seconds) == MW_ERR_NOT_FOUND);
   mw_client_free(client);
 }
 
@@ -460,6 +464,5 @@ int main(void) {
   test_emailable_reset_and_request();
   test_standin_email_503();
   test_standin_options_partway();
-  printf("c-tests: %d passed, %d failed\n", passed, failed);
-  return failed == 0 ? 0 : 1;
+  return summary();
 }

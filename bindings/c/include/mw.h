@@ -6,7 +6,8 @@
  *
  * Conventions
  *  - Every fallible function returns an mw_result; MW_OK is 0. Values never
- *    change; mw_result_name() gives a code's name.
+ *    change (new ones are appended); they and mw_result_name()'s names are
+ *    the rows of mw-core's one table of error codes (ERROR_CODES).
  *  - Strings in are NUL-terminated UTF-8 (MW_ERR_INVALID_UTF8 otherwise);
  *    a NULL where a pointer is required gives MW_ERR_NULL_PARAMETER.
  *  - Out-parameters come last and are written only on success. Strings out
@@ -14,13 +15,25 @@
  *    written, out_n gets its length without the NUL. A buffer too small
  *    gives MW_ERR_BUFFER_TOO_SMALL, leaves buf untouched and puts the size
  *    needed, NUL included, in out_n. Objects the library allocates have one
- *    free function each (mw_client_free, mw_options_free, mw_string_free),
- *    all accepting NULL.
- *  - After a failed call, mw_client_last_error_code() and
- *    mw_client_last_error_text() give the API's error code and MediaWiki's
- *    own text; after any call, mw_client_last_warning_count() and
- *    mw_client_last_warning() give its warnings, and
- *    mw_client_last_retry_after() the server's Retry-After in seconds
+ *    free function each (mw_client_builder_free, mw_client_free,
+ *    mw_options_free, mw_string_free), all accepting NULL.
+ *  - A client: mw_client_new() with the defaults, or mw_client_builder_new(),
+ *    its mw_client_builder_set_*() setters (timeouts in milliseconds, maxlag,
+ *    retries, the longest wait, the body cap, insecure credentials) and
+ *    mw_client_builder_build(). The defaults are mw-ureq's
+ *    DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DEFAULT_TIMEOUT,
+ *    DEFAULT_MAXLAG, DEFAULT_RETRIES, DEFAULT_MAX_WAIT and
+ *    DEFAULT_MAX_RESPONSE_BYTES. Bad settings are refused by the build
+ *    (MW_ERR_INVALID_INPUT), and mw_last_error_text() says which.
+ *  - The last call: every function that returns an mw_result, except the
+ *    mw_last_*() readers, records its outcome as the calling thread's last
+ *    call, a refusal (a NULL, invalid UTF-8, a buffer too small) included;
+ *    the readers record nothing, so reading never erases what it reads.
+ *    mw_last_error_code() and mw_last_error_text() give the API's error
+ *    code and MediaWiki's own text (or the library's message: which
+ *    argument was refused, why a client could not be built);
+ *    mw_last_warning_count() and mw_last_warning() its warnings, and
+ *    mw_last_retry_after() the server's Retry-After in seconds
  *    (MW_ERR_NOT_FOUND when it sent none). Nothing there ever holds a
  *    password or a token.
  *  - A write (email, password reset, options) is sent again only when
@@ -29,20 +42,23 @@
  *    reached the wiki (any 5xx, 503 with Retry-After included, a timeout, a
  *    dropped or HTML answer, emailuser's Failure, internal_api_error_*) is
  *    MW_ERR_OUTCOME_UNKNOWN: check the effect before sending it again;
- *    mw_client_last_retry_after() says when to look.
+ *    mw_last_retry_after() says when to look.
  *  - An options change travels in several requests when it is large (50
  *    options to a request, 500 with apihighlimits). When it fails partway,
- *    mw_client_last_options_applied(), _not_applied() and _unknown() name
- *    the options of each kind, joined by '\n'; the result is
+ *    mw_last_options_applied(), _not_applied() and _unknown() name the
+ *    options of each kind, joined by '\n'; the result is
  *    MW_ERR_OUTCOME_UNKNOWN when a request is in doubt, else the code of the
  *    failure that stopped the change.
+ *  - Every function body runs inside a panic boundary (MW_ERR_PANIC).
  *
  * Threads
  *  One mw_client may be used by several threads at once: it shares one
- *  session, one csrf token and one connection pool. The last-call details
- *  are kept per thread: each thread reads those of its own last call.
- *  mw_options objects are not shared state; read one from one thread at a
- *  time.
+ *  session, one csrf token and one connection pool. Free a client only
+ *  after every thread is done with it. The last-call details are kept per
+ *  thread, in thread-local storage: each thread reads those of its own last
+ *  call, on whichever client (or none); they are freed when the thread
+ *  ends. A builder and an mw_options are not shared state: use one from one
+ *  thread at a time.
  */
 
 
@@ -78,7 +94,7 @@ enum mw_result
   // a dropped, truncated or HTML answer, `emailuser`'s `Failure`, an
   // `internal_api_error_*`); it was not sent again. Check its effect
   // before repeating it. Also an options change that failed partway with
-  // a request in doubt: `mw_client_last_options_applied` and its siblings
+  // a request in doubt: `mw_last_options_applied` and its siblings
   // name what was applied, what was not and what is in doubt.
   MW_ERR_OUTCOME_UNKNOWN = 6,
   // No connection could be made; nothing was sent.
@@ -192,7 +208,7 @@ typedef uint32_t mw_emailability;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// A part of a warning (`mw_client_last_warning`).
+// A part of a warning (`mw_last_warning`).
 enum mw_warning_part
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
@@ -216,9 +232,13 @@ typedef uint32_t mw_warning_part;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// A client of one wiki. Opaque; create with `mw_client_new`, free with
-// `mw_client_free`.
+// A client of one wiki, safe to share between threads. Opaque; create with
+// `mw_client_new` or `mw_client_builder_build`, free with `mw_client_free`.
 typedef struct mw_client mw_client;
+
+// The settings of a client to be built. Opaque; create with
+// `mw_client_builder_new`, free with `mw_client_builder_free`.
+typedef struct mw_client_builder mw_client_builder;
 
 // A user's preferences, read by `mw_client_get_options`. Opaque; free with
 // `mw_options_free`.
@@ -235,26 +255,120 @@ const char *mw_version(void);
 // not free it. Unknown values give `"MW_ERR_UNKNOWN"`.
 const char *mw_result_name(uint32_t result);
 
+// Starts the settings of a client of the API at `api_url`, identifying
+// itself as `user_agent` (name the tool and a contact), with mw-ureq's
+// defaults (`DEFAULT_CONNECT_TIMEOUT`, `DEFAULT_READ_TIMEOUT`,
+// `DEFAULT_TIMEOUT`, `DEFAULT_MAXLAG`, `DEFAULT_RETRIES`,
+// `DEFAULT_MAX_WAIT`, `DEFAULT_MAX_RESPONSE_BYTES`; insecure credentials
+// refused). Nothing is checked until `mw_client_builder_build`. On success
+// `*out` receives the builder, to free with `mw_client_builder_free`.
+//
+// # Safety
+// The strings are NULL or NUL-terminated; `out` is NULL or writable.
+mw_result mw_client_builder_new(const char *api_url,
+                                const char *user_agent,
+                                struct mw_client_builder **out);
+
+// Sets the time to connect, in milliseconds.
+//
+// # Safety
+// `builder` is NULL or a live builder, used by one thread at a time (as
+// every `mw_client_builder_set_*`).
+mw_result mw_client_builder_set_connect_timeout_ms(struct mw_client_builder *builder, uint64_t ms);
+
+// Sets the time to wait for the answer's headers, and again for its body,
+// in milliseconds. A read that times out is `MW_ERR_TIMEOUT`; a write,
+// `MW_ERR_OUTCOME_UNKNOWN`.
+//
+// # Safety
+// As `mw_client_builder_set_connect_timeout_ms`.
+mw_result mw_client_builder_set_read_timeout_ms(struct mw_client_builder *builder, uint64_t ms);
+
+// Sets the limit for one whole request, from connecting to the last byte,
+// in milliseconds.
+//
+// # Safety
+// As `mw_client_builder_set_connect_timeout_ms`.
+mw_result mw_client_builder_set_timeout_ms(struct mw_client_builder *builder, uint64_t ms);
+
+// Sets the `maxlag` sent with every request, in seconds; `send` false
+// sends none (`seconds` is then ignored).
+//
+// # Safety
+// As `mw_client_builder_set_connect_timeout_ms`.
+mw_result mw_client_builder_set_maxlag(struct mw_client_builder *builder,
+                                       bool send,
+                                       uint32_t seconds);
+
+// Sets how many times one call may wait and send again when the server
+// proves it did not act and asks to wait (`maxlag`, `readonly`; for a read
+// also HTTP 429 or 503); 0 turns waiting off.
+//
+// # Safety
+// As `mw_client_builder_set_connect_timeout_ms`.
+mw_result mw_client_builder_set_retries(struct mw_client_builder *builder, uint32_t retries);
+
+// Sets the longest wait accepted from the server, in milliseconds; a
+// server asking for longer gets its error returned instead.
+//
+// # Safety
+// As `mw_client_builder_set_connect_timeout_ms`.
+mw_result mw_client_builder_set_max_wait_ms(struct mw_client_builder *builder, uint64_t ms);
+
+// Sets the largest answer body read, in bytes. A larger answer to a read
+// is `MW_ERR_BODY_TOO_LARGE`; to a write, `MW_ERR_OUTCOME_UNKNOWN`.
+//
+// # Safety
+// As `mw_client_builder_set_connect_timeout_ms`.
+mw_result mw_client_builder_set_max_response_bytes(struct mw_client_builder *builder,
+                                                   uint64_t bytes);
+
+// Allows sending passwords over plain `http://` to a host that is not the
+// loopback (by default they are refused before anything is sent).
+//
+// # Safety
+// As `mw_client_builder_set_connect_timeout_ms`.
+mw_result mw_client_builder_set_allow_insecure_credentials(struct mw_client_builder *builder,
+                                                           bool allow);
+
+// Builds a client from the settings. `MW_ERR_INVALID_INPUT` for a bad API
+// URL, a user agent that is empty or holds CR/LF, or a zero timeout or body
+// limit; `mw_last_error_text` says which. On success `*out` receives the
+// client, to free with `mw_client_free`. The builder is left as it was:
+// build again, or free it with `mw_client_builder_free`.
+//
+// # Safety
+// `builder` is NULL or a live builder; `out` is NULL or writable.
+mw_result mw_client_builder_build(const struct mw_client_builder *builder, struct mw_client **out);
+
+// Frees a builder. NULL is allowed and does nothing.
+//
+// # Safety
+// `builder` is NULL or from `mw_client_builder_new`, not used afterwards.
+void mw_client_builder_free(struct mw_client_builder *builder);
+
 // Creates a client of the API at `api_url`, identifying itself as
-// `user_agent` (name the tool and a contact), with the default settings
-// (timeouts 10 s to connect, 60 s to read, 120 s in all; maxlag 5; 3
-// waits). On success `*out` receives the handle, to free with
-// `mw_client_free`.
+// `user_agent` (name the tool and a contact), with the defaults of
+// `mw_client_builder_new`. On success `*out` receives the handle, to free
+// with `mw_client_free`. On failure `mw_last_error_text` says why.
 //
 // # Safety
 // The strings are NULL or NUL-terminated; `out` is NULL or writable.
 mw_result mw_client_new(const char *api_url, const char *user_agent, struct mw_client **out);
 
-// Frees a client. NULL is allowed and does nothing.
+// Frees a client. NULL is allowed and does nothing. Free it only after
+// every thread is done with it.
 //
 // # Safety
-// `client` is NULL or a handle from `mw_client_new`, not used afterwards.
+// `client` is NULL or a handle from this library, not used afterwards by
+// any thread.
 void mw_client_free(struct mw_client *client);
 
-// Logs in with a bot password (`User@appid`).
+// Logs in with a bot password (`User@appid`, `action=login`).
 //
 // # Safety
-// `client` is a live handle; the strings are NUL-terminated.
+// `client` is NULL or a live handle; the strings are NULL or
+// NUL-terminated.
 mw_result mw_client_login(const struct mw_client *client, const char *name, const char *password);
 
 // Logs in with a main account's password (`action=clientlogin`).
@@ -262,29 +376,29 @@ mw_result mw_client_login(const struct mw_client *client, const char *name, cons
 // password from a reset.
 //
 // # Safety
-// `client` is a live handle; the strings are NUL-terminated, `new_password`
-// may be NULL.
-mw_result mw_client_client_login(const struct mw_client *client,
-                                 const char *name,
-                                 const char *password,
-                                 const char *new_password);
+// `client` is NULL or a live handle; the strings are NULL or
+// NUL-terminated.
+mw_result mw_client_clientlogin(const struct mw_client *client,
+                                const char *name,
+                                const char *password,
+                                const char *new_password);
 
 // Logs out and forgets the session.
 //
 // # Safety
-// `client` is a live handle.
+// `client` is NULL or a live handle.
 mw_result mw_client_logout(const struct mw_client *client);
 
 // Emails a user; `cc_me` sends a copy to the sender. Sent again only after
 // an answer proving MediaWiki did not act (`badtoken`, a lost session,
 // `maxlag`, `readonly`). `MW_ERR_OUTCOME_UNKNOWN` when the mail may have
 // gone out (any 5xx, 503 with `Retry-After` included, a timeout, a dropped
-// answer, `Failure`): check before sending again;
-// `mw_client_last_retry_after` gives the server's `Retry-After`. The
-// warnings are the last call's (`mw_client_last_warning_count`).
+// answer, `Failure`): check before sending again; `mw_last_retry_after`
+// gives the server's `Retry-After`.
 //
 // # Safety
-// `client` is a live handle; the strings are NUL-terminated.
+// `client` is NULL or a live handle; the strings are NULL or
+// NUL-terminated.
 mw_result mw_client_email_user(const struct mw_client *client,
                                const char *target,
                                const char *subject,
@@ -295,8 +409,8 @@ mw_result mw_client_email_user(const struct mw_client *client,
 // receives an `mw_emailability` for each name, in order.
 //
 // # Safety
-// `client` is a live handle; `names` holds `count` NUL-terminated strings;
-// `out` is writable for `count` values.
+// `client` is NULL or a live handle; `names` holds `count` NUL-terminated
+// strings; `out` is NULL or writable for `count` values.
 mw_result mw_client_emailable(const struct mw_client *client,
                               const char *const *names,
                               size_t count,
@@ -306,7 +420,8 @@ mw_result mw_client_emailable(const struct mw_client *client,
 // for the one not given). Logged out, it uses the anonymous token.
 //
 // # Safety
-// `client` is a live handle; `user` and `email` are NULL or NUL-terminated.
+// `client` is NULL or a live handle; `user` and `email` are NULL or
+// NUL-terminated.
 mw_result mw_client_reset_password(const struct mw_client *client,
                                    const char *user,
                                    const char *email);
@@ -315,7 +430,7 @@ mw_result mw_client_reset_password(const struct mw_client *client,
 // to free with `mw_options_free`.
 //
 // # Safety
-// `client` is a live handle; `out` is writable.
+// `client` is NULL or a live handle; `out` is NULL or writable.
 mw_result mw_client_get_options(const struct mw_client *client, struct mw_options **out);
 
 // Changes `count` preferences: `names[i]` to `values[i]`, or back to its
@@ -323,12 +438,12 @@ mw_result mw_client_get_options(const struct mw_client *client, struct mw_option
 // success even then) are the last call's warnings with an
 // `MW_WARNING_OPTION` part. A large change travels in several requests
 // (50 options to a request, 500 with `apihighlimits`); when it fails
-// partway, `mw_client_last_options_applied`, `mw_client_last_options_unknown`
-// and `mw_client_last_options_not_applied` name the options of each kind.
+// partway, `mw_last_options_applied`, `mw_last_options_unknown` and
+// `mw_last_options_not_applied` name the options of each kind.
 //
 // # Safety
-// `client` is a live handle; `names` holds `count` NUL-terminated strings,
-// `values` `count` pointers, each NULL or NUL-terminated.
+// `client` is NULL or a live handle; `names` holds `count` NUL-terminated
+// strings, `values` `count` pointers, each NULL or NUL-terminated.
 mw_result mw_client_set_options(const struct mw_client *client,
                                 const char *const *names,
                                 const char *const *values,
@@ -339,7 +454,8 @@ mw_result mw_client_set_options(const struct mw_client *client,
 // `"userjs"`, ...).
 //
 // # Safety
-// `client` is a live handle; `kinds` holds `count` NUL-terminated strings.
+// `client` is NULL or a live handle; `kinds` holds `count` NUL-terminated
+// strings.
 mw_result mw_client_reset_options(const struct mw_client *client,
                                   const char *const *kinds,
                                   size_t count);
@@ -350,8 +466,8 @@ mw_result mw_client_reset_options(const struct mw_client *client,
 // text, to free with `mw_string_free`.
 //
 // # Safety
-// `client` is a live handle; `keys` and `values` hold `count`
-// NUL-terminated strings; `out_json` is writable.
+// `client` is NULL or a live handle; `keys` and `values` hold `count`
+// NUL-terminated strings; `out_json` is NULL or writable.
 mw_result mw_client_request(const struct mw_client *client,
                             const char *const *keys,
                             const char *const *values,
@@ -367,61 +483,47 @@ mw_result mw_client_request(const struct mw_client *client,
 // `s` is NULL or a string from this library, not used afterwards.
 void mw_string_free(char *s);
 
-// The API error code of this thread's last failed call on `client`
-// (`"noemail"`, or a login's reason code or result), empty when it had
-// none. For `MW_ERR_OUTCOME_UNKNOWN` after an API error (an
-// `internal_api_error_*`, `emailuser`'s `Failure`), that error's code.
+// The API error code of this thread's last call (`"noemail"`, or a
+// login's reason code or result), empty when it had none. For
+// `MW_ERR_OUTCOME_UNKNOWN` after an API error (an `internal_api_error_*`,
+// `emailuser`'s `Failure`), that error's code.
 //
 // # Safety
-// `client` is a live handle; `buf` is writable for `len` bytes; `out_n` is
-// writable.
-mw_result mw_client_last_error_code(const struct mw_client *client,
-                                    char *buf,
-                                    size_t len,
-                                    size_t *out_n);
+// `buf` is NULL or writable for `len` bytes; `out_n` is NULL or writable
+// (as for every `mw_last_*` that fills a buffer).
+mw_result mw_last_error_code(char *buf, size_t len, size_t *out_n);
 
-// The text of this thread's last failed call on `client`: MediaWiki's own
-// text for an API error (also one that left the outcome unknown) or a
-// refused login, else the library's message.
-// Empty after a success. Never holds a password or a token.
+// The text of this thread's last call: MediaWiki's own text for an API
+// error (also one that left the outcome unknown) or a refused login, else
+// the library's message, which names the argument refused (`"text is
+// NULL"`) and a client's construction error. Empty after a success. Never
+// holds a password or a token.
 //
 // # Safety
-// As `mw_client_last_error_code`.
-mw_result mw_client_last_error_text(const struct mw_client *client,
-                                    char *buf,
-                                    size_t len,
-                                    size_t *out_n);
+// As `mw_last_error_code`.
+mw_result mw_last_error_text(char *buf, size_t len, size_t *out_n);
 
-// How many warnings this thread's last call on `client` gave (0 for a NULL
-// client).
-//
-// # Safety
-// `client` is NULL or a live handle.
-size_t mw_client_last_warning_count(const struct mw_client *client);
+// How many warnings this thread's last call gave.
+size_t mw_last_warning_count(void);
 
 // One part (an `mw_warning_part`) of warning `index` of this thread's last
-// call on `client`. `MW_ERR_NOT_FOUND` when `index` is out of range,
+// call. `MW_ERR_NOT_FOUND` when `index` is out of range,
 // `MW_ERR_INVALID_INPUT` for an unknown part.
 //
 // # Safety
-// As `mw_client_last_error_code`.
-mw_result mw_client_last_warning(const struct mw_client *client,
-                                 size_t index,
-                                 uint32_t part,
-                                 char *buf,
-                                 size_t len,
-                                 size_t *out_n);
+// As `mw_last_error_code`.
+mw_result mw_last_warning(size_t index, uint32_t part, char *buf, size_t len, size_t *out_n);
 
-// The server's `Retry-After` on this thread's last call on `client`, in
-// whole seconds from the call's end (an HTTP date is counted from then,
-// rounded up; a date past is 0). It is when to look again, never a promise
-// that sending again is safe: after `MW_ERR_OUTCOME_UNKNOWN` check the
-// write's effect first. `MW_ERR_NOT_FOUND` when the server sent none (or
-// the last call succeeded); `*out_seconds` is written only on `MW_OK`.
+// The server's `Retry-After` on this thread's last call, in whole seconds
+// from the call's end (an HTTP date is counted from then, rounded up; a
+// date past is 0). It is when to look again, never a promise that sending
+// again is safe: after `MW_ERR_OUTCOME_UNKNOWN` check the write's effect
+// first. `MW_ERR_NOT_FOUND` when the server sent none (or the last call
+// succeeded); `*out_seconds` is written only on `MW_OK`.
 //
 // # Safety
-// `client` is a live handle; `out_seconds` is writable.
-mw_result mw_client_last_retry_after(const struct mw_client *client, uint64_t *out_seconds);
+// `out_seconds` is NULL or writable.
+mw_result mw_last_retry_after(uint64_t *out_seconds);
 
 // After an options change (`mw_client_set_options`,
 // `mw_client_reset_options`) that failed partway, the names of the options
@@ -430,38 +532,28 @@ mw_result mw_client_last_retry_after(const struct mw_client *client, uint64_t *o
 // among them the wiki dropped are also the last call's warnings with an
 // `MW_WARNING_OPTION` part. Empty after any other call. The call's result
 // is `MW_ERR_OUTCOME_UNKNOWN` when a request is in doubt
-// (`mw_client_last_options_unknown`), else the code of what stopped it.
+// (`mw_last_options_unknown`), else the code of what stopped it.
 //
 // # Safety
-// `client` is a live handle; `buf` is writable for `len` bytes; `out_n` is
-// writable.
-mw_result mw_client_last_options_applied(const struct mw_client *client,
-                                         char *buf,
-                                         size_t len,
-                                         size_t *out_n);
+// As `mw_last_error_code`.
+mw_result mw_last_options_applied(char *buf, size_t len, size_t *out_n);
 
 // After an options change that failed partway, the names of the options
 // not applied: their request was refused, or never sent. As
-// `mw_client_last_options_applied`.
+// `mw_last_options_applied`.
 //
 // # Safety
-// As `mw_client_last_options_applied`.
-mw_result mw_client_last_options_not_applied(const struct mw_client *client,
-                                             char *buf,
-                                             size_t len,
-                                             size_t *out_n);
+// As `mw_last_error_code`.
+mw_result mw_last_options_not_applied(char *buf, size_t len, size_t *out_n);
 
 // After an options change that failed partway, the names of the options
 // whose request may or may not have been carried out (the call returned
 // `MW_ERR_OUTCOME_UNKNOWN`): read the options back before changing them
-// again. As `mw_client_last_options_applied`.
+// again. As `mw_last_options_applied`.
 //
 // # Safety
-// As `mw_client_last_options_applied`.
-mw_result mw_client_last_options_unknown(const struct mw_client *client,
-                                         char *buf,
-                                         size_t len,
-                                         size_t *out_n);
+// As `mw_last_error_code`.
+mw_result mw_last_options_unknown(char *buf, size_t len, size_t *out_n);
 
 // How many preferences `options` holds (0 for NULL).
 //
@@ -470,11 +562,12 @@ mw_result mw_client_last_options_unknown(const struct mw_client *client,
 size_t mw_options_len(const struct mw_options *options);
 
 // The name and value of preference `index` (in name order) into two
-// buffers. `MW_ERR_NOT_FOUND` when `index` is out of range.
+// buffers: both are written, or neither. `MW_ERR_NOT_FOUND` when `index`
+// is out of range.
 //
 // # Safety
-// `options` is from `mw_client_get_options`; each buffer is writable for
-// its length; `name_n` and `value_n` are writable.
+// `options` is NULL or from `mw_client_get_options`; each buffer is NULL
+// or writable for its length; `name_n` and `value_n` are NULL or writable.
 mw_result mw_options_get(const struct mw_options *options,
                          size_t index,
                          char *name,
@@ -488,8 +581,9 @@ mw_result mw_options_get(const struct mw_options *options,
 // user has no such preference.
 //
 // # Safety
-// `options` is from `mw_client_get_options`; `name` is NUL-terminated;
-// `buf` is writable for `len` bytes; `out_n` is writable.
+// `options` is NULL or from `mw_client_get_options`; `name` is NULL or
+// NUL-terminated; `buf` is NULL or writable for `len` bytes; `out_n` is
+// NULL or writable.
 mw_result mw_options_find(const struct mw_options *options,
                           const char *name,
                           char *buf,

@@ -1,36 +1,43 @@
 //! C ABI for mwkit (`libmw`): a translation layer over `mw-ureq`.
 //!
-//! Conventions (rustls-ffi's):
-//! - everything is `mw_`; an opaque handle `mw_client` with `mw_client_new`
-//!   and a NULL-tolerant `mw_client_free`;
-//! - every fallible function returns an [`mw_result`]; out-parameters come
-//!   last and are written only on success (one documented exception: a
-//!   too-small buffer gets the size it needs in `out_n`);
-//! - strings in are NUL-terminated UTF-8; strings out go into caller buffers
-//!   (`buf`, `len`, `out_n`: `out_n` receives the bytes written, without the
-//!   terminating NUL, which is always written), or are allocated by the
-//!   library and freed with [`mw_string_free`];
-//! - every body runs inside a panic boundary, and every pointer is checked
-//!   for NULL.
+//! Conventions (rustls-ffi's): everything is `mw_`; opaque handles
+//! (`mw_client_builder`, `mw_client`, `mw_options`), each freed by a
+//! NULL-tolerant `_free`; every fallible function returns an [`mw_result`],
+//! whose values and names are the rows of mw-core's table
+//! ([`mw_core::ERROR_CODES`]); out-parameters come last and are written only
+//! on success (a too-small buffer's `out_n` excepted); strings in are
+//! NUL-terminated UTF-8, strings out go to caller buffers (`buf`, `len`,
+//! `out_n`) or are freed with [`mw_string_free`].
 //!
-//! Threads: one `mw_client` may be used by several threads at once. The
-//! "last call" details (error code and text, warnings, the server's
-//! `Retry-After`, the names of a partial options change) are kept per thread
-//! on the handle: each thread reads those of its own last call.
+//! Each exported function is its logic only. Its body runs inside one of
+//! three panic boundaries of `ffi.rs`: `call` (records what happened as the
+//! thread's last call: success, failure and every refusal), `read` (the
+//! last-call readers: records nothing, so reading never erases what it
+//! reads) or `guard`. Its pointer arguments are checked by `arg!`, which
+//! names the argument in the refusal's text; handles are freed by
+//! `free_box`.
+//!
+//! The last-call details are thread-local: one record per thread, replaced
+//! by each call and freed when the thread ends, however many threads come
+//! and go.
 #![allow(non_camel_case_types)]
 
-use std::collections::HashMap;
-use std::ffi::{CStr, c_char};
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Mutex, PoisonError};
-use std::thread::ThreadId;
-use std::time::SystemTime;
+#[macro_use]
+mod ffi;
+mod last;
 
-use mw_ureq::mw_core::{self, ErrorKind, Message};
+use std::ffi::{CString, c_char};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use mw_ureq::mw_core::{self, ERROR_CODES};
 use mw_ureq::{
-    Client, EmailUser, Emailability, Error, Method, OptionsChange, RejectedOption, ResetPassword,
-    ResetScope, RetryAfter,
+    Client, ClientBuilder, EmailUser, Emailability, Error, Method, OptionsChange, ResetPassword,
+    ResetScope,
 };
+
+use ffi::{Fail, Out, boxed, call, done, free_box, guard, read, refuse};
+use last::{Warnings, plain, with_last, with_rejected};
 
 /// The outcome of every fallible function. Values never change once
 /// released; new ones are only added.
@@ -55,7 +62,7 @@ pub enum mw_result {
     /// a dropped, truncated or HTML answer, `emailuser`'s `Failure`, an
     /// `internal_api_error_*`); it was not sent again. Check its effect
     /// before repeating it. Also an options change that failed partway with
-    /// a request in doubt: `mw_client_last_options_applied` and its siblings
+    /// a request in doubt: `mw_last_options_applied` and its siblings
     /// name what was applied, what was not and what is in doubt.
     MW_ERR_OUTCOME_UNKNOWN = 6,
     /// No connection could be made; nothing was sent.
@@ -153,7 +160,7 @@ pub enum mw_emailability {
     MW_INVALID = 3,
 }
 
-/// A part of a warning (`mw_client_last_warning`).
+/// A part of a warning (`mw_last_warning`).
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum mw_warning_part {
@@ -168,25 +175,16 @@ pub enum mw_warning_part {
     MW_WARNING_OPTION = 3,
 }
 
-/// What a thread's last call left: its error, warnings, the server's
-/// `Retry-After` and, for an options change that failed partway, its names.
-#[derive(Default)]
-struct LastCall {
-    code: String,
-    text: String,
-    warnings: Vec<(Message, Option<String>)>,
-    /// Whole seconds from the end of the call, rounded up.
-    retry_after: Option<u64>,
-    applied: Vec<String>,
-    not_applied: Vec<String>,
-    unknown: Vec<String>,
-}
-
-/// A client of one wiki. Opaque; create with `mw_client_new`, free with
-/// `mw_client_free`.
+/// A client of one wiki, safe to share between threads. Opaque; create with
+/// `mw_client_new` or `mw_client_builder_build`, free with `mw_client_free`.
 pub struct mw_client {
     client: Client,
-    last: Mutex<HashMap<ThreadId, LastCall>>,
+}
+
+/// The settings of a client to be built. Opaque; create with
+/// `mw_client_builder_new`, free with `mw_client_builder_free`.
+pub struct mw_client_builder {
+    builder: ClientBuilder,
 }
 
 /// A user's preferences, read by `mw_client_get_options`. Opaque; free with
@@ -195,255 +193,18 @@ pub struct mw_options {
     pairs: Vec<(String, String)>,
 }
 
-// ---- plumbing ------------------------------------------------------------------
-
-/// Runs `body` inside a panic boundary.
-fn guard(body: impl FnOnce() -> mw_result) -> mw_result {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or(mw_result::MW_ERR_PANIC)
-}
-
-macro_rules! try_ffi {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(code) => return code,
-        }
-    };
-}
-
-/// A NUL-terminated UTF-8 string argument.
-///
-/// # Safety
-/// `p` is NULL or points to a NUL-terminated string valid for the call.
-unsafe fn arg_str<'a>(p: *const c_char) -> Result<&'a str, mw_result> {
-    if p.is_null() {
-        return Err(mw_result::MW_ERR_NULL_PARAMETER);
-    }
-    // SAFETY: non-NULL and NUL-terminated, per the caller's contract.
-    unsafe { CStr::from_ptr(p) }
-        .to_str()
-        .map_err(|_| mw_result::MW_ERR_INVALID_UTF8)
-}
-
-/// An optional string argument: NULL is `None`.
-///
-/// # Safety
-/// As [`arg_str`].
-unsafe fn optional_text<'a>(p: *const c_char) -> Result<Option<&'a str>, mw_result> {
-    if p.is_null() {
-        Ok(None)
-    } else {
-        unsafe { arg_str(p) }.map(Some)
+impl mw_client_builder {
+    /// A setter's body.
+    fn set(&mut self, f: impl FnOnce(ClientBuilder) -> ClientBuilder) -> Result<Warnings, Fail> {
+        self.builder = f(self.builder.clone());
+        Ok(done())
     }
 }
 
-/// An array of `count` strings; a NULL entry is `None` when `nulls_allowed`.
-///
-/// # Safety
-/// `array` is NULL only when `count` is 0; otherwise it points to `count`
-/// pointers, each NULL or a NUL-terminated string.
-unsafe fn text_array<'a>(
-    array: *const *const c_char,
-    count: usize,
-    nulls_allowed: bool,
-) -> Result<Vec<Option<&'a str>>, mw_result> {
-    if count == 0 {
-        return Ok(Vec::new());
-    }
-    if array.is_null() {
-        return Err(mw_result::MW_ERR_NULL_PARAMETER);
-    }
-    // SAFETY: `array` holds `count` pointers, per the caller's contract.
-    let pointers = unsafe { std::slice::from_raw_parts(array, count) };
-    pointers
-        .iter()
-        .map(|&p| {
-            if p.is_null() && nulls_allowed {
-                Ok(None)
-            } else {
-                unsafe { arg_str(p) }.map(Some)
-            }
-        })
-        .collect()
-}
-
-/// Writes `s` and a NUL into `buf` (`len` bytes), the length without the NUL
-/// into `out_n`. Too small: `out_n` gets the size needed, NUL included, and
-/// `buf` is untouched.
-///
-/// # Safety
-/// `buf` is NULL or writable for `len` bytes; `out_n` is NULL or writable.
-unsafe fn write_out(s: &str, buf: *mut c_char, len: usize, out_n: *mut usize) -> mw_result {
-    if out_n.is_null() || (buf.is_null() && len > 0) {
-        return mw_result::MW_ERR_NULL_PARAMETER;
-    }
-    let needed = s.len() + 1;
-    if len < needed {
-        // SAFETY: checked non-NULL above.
-        unsafe { *out_n = needed };
-        return mw_result::MW_ERR_BUFFER_TOO_SMALL;
-    }
-    // SAFETY: `buf` holds at least `needed` bytes; the regions don't overlap.
-    unsafe {
-        std::ptr::copy_nonoverlapping(s.as_ptr(), buf.cast::<u8>(), s.len());
-        *buf.add(s.len()) = 0;
-        *out_n = s.len();
-    }
-    mw_result::MW_OK
-}
-
-/// The handle behind a pointer.
-///
-/// # Safety
-/// `client` is NULL or a live pointer from `mw_client_new`.
-unsafe fn handle<'a>(client: *const mw_client) -> Result<&'a mw_client, mw_result> {
-    // SAFETY: per the caller's contract.
-    unsafe { client.as_ref() }.ok_or(mw_result::MW_ERR_NULL_PARAMETER)
-}
-
-impl mw_client {
-    /// Records this thread's last call: success (with its warnings) or the
-    /// error, and returns the matching code.
-    fn finish<T>(
-        &self,
-        result: Result<T, Error>,
-        warnings: impl FnOnce(&T) -> Vec<(Message, Option<String>)>,
-    ) -> (mw_result, Option<T>) {
-        let mut last = LastCall::default();
-        let (code, value) = match result {
-            Ok(v) => {
-                last.warnings = warnings(&v);
-                (mw_result::MW_OK, Some(v))
-            }
-            Err(e) => {
-                record_error(&e, &mut last);
-                (code_of(&e), None)
-            }
-        };
-        self.last
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(std::thread::current().id(), last);
-        (code, value)
-    }
-
-    fn with_last<R>(&self, f: impl FnOnce(Option<&LastCall>) -> R) -> R {
-        let last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
-        f(last.get(&std::thread::current().id()))
-    }
-}
-
-fn plain(messages: &[Message]) -> Vec<(Message, Option<String>)> {
-    messages.iter().map(|m| (m.clone(), None)).collect()
-}
-
-/// An options change's warnings, each dropped option's warning naming it.
-fn with_rejected(
-    warnings: &[Message],
-    rejected: &[RejectedOption],
-) -> Vec<(Message, Option<String>)> {
-    let mut out = plain(warnings);
-    for rejected in rejected {
-        if let Some(slot) = out
-            .iter_mut()
-            .find(|(m, name)| name.is_none() && *m == rejected.message)
-        {
-            slot.1 = rejected.name.clone();
-        }
-    }
-    out
-}
-
-/// The failure inside the outcome-unknown and incomplete wrappers: where
-/// MediaWiki's own code and text are kept.
-fn innermost(e: &Error) -> &Error {
-    match e {
-        Error::OutcomeUnknown(o) => innermost(&o.cause),
-        Error::Incomplete(i) => innermost(&i.error),
-        other => other,
-    }
-}
-
-/// A `Retry-After` as whole seconds from now, rounded up so that waiting
-/// that long is never too short.
-fn whole_seconds(retry_after: RetryAfter) -> u64 {
-    let d = retry_after.delay_from(SystemTime::now());
-    d.as_secs() + u64::from(d.subsec_nanos() > 0)
-}
-
-/// Fills `last` from a failed call's error: the server's code and text (or
-/// the library's message), its warnings, its `Retry-After`, and the names
-/// of a partial options change.
-fn record_error(e: &Error, last: &mut LastCall) {
-    match innermost(e) {
-        Error::Api(api) => {
-            last.code = api.code.clone();
-            last.text = api.text.clone();
-            last.warnings = plain(&api.warnings);
-        }
-        Error::Login(login) => {
-            last.code = login.code.clone().unwrap_or_else(|| login.result.clone());
-            last.text = login.reason.clone();
-        }
-        _ => last.text = e.to_string(),
-    }
-    last.retry_after = e.retry_after().map(whole_seconds);
-    if let Error::Incomplete(i) = e {
-        // The applied requests' warnings first, then the failing one's.
-        let mut warnings = with_rejected(&i.warnings, &i.rejected);
-        warnings.append(&mut last.warnings);
-        last.warnings = warnings;
-        last.applied = i.applied.clone();
-        last.not_applied = i.not_applied.clone();
-        last.unknown = i.unknown.clone();
-    }
-}
-
-fn code_of(e: &Error) -> mw_result {
-    use mw_result::*;
-    match e {
-        Error::InvalidInput(_) => MW_ERR_INVALID_INPUT,
-        Error::Api(api) => match api.kind() {
-            ErrorKind::BadToken => MW_ERR_API_BAD_TOKEN,
-            ErrorKind::NotLoggedIn => MW_ERR_API_NOT_LOGGED_IN,
-            ErrorKind::AssertUserFailed => MW_ERR_API_ASSERT_USER_FAILED,
-            ErrorKind::AssertBotFailed => MW_ERR_API_ASSERT_BOT_FAILED,
-            ErrorKind::PermissionDenied => MW_ERR_API_PERMISSION_DENIED,
-            ErrorKind::MustPostParams => MW_ERR_API_MUST_POST_PARAMS,
-            ErrorKind::MissingParam => MW_ERR_API_MISSING_PARAM,
-            ErrorKind::InvalidParamMix => MW_ERR_API_INVALID_PARAM_MIX,
-            ErrorKind::CantSend => MW_ERR_API_CANT_SEND,
-            ErrorKind::BlockedFromEmail => MW_ERR_API_BLOCKED_FROM_EMAIL,
-            ErrorKind::Blocked => MW_ERR_API_BLOCKED,
-            ErrorKind::UserMailDisabled => MW_ERR_API_USER_MAIL_DISABLED,
-            ErrorKind::NoTarget => MW_ERR_API_NO_TARGET,
-            ErrorKind::NoEmail => MW_ERR_API_NO_EMAIL,
-            ErrorKind::NoWikiEmail => MW_ERR_API_NO_WIKI_EMAIL,
-            ErrorKind::RateLimited => MW_ERR_API_RATE_LIMITED,
-            ErrorKind::Maxlag { .. } => MW_ERR_API_MAXLAG,
-            ErrorKind::ReadOnly => MW_ERR_API_READONLY,
-            ErrorKind::NoChanges => MW_ERR_API_NO_CHANGES,
-            ErrorKind::PasswordResetNoData => MW_ERR_API_PASSWORD_RESET_NO_DATA,
-            ErrorKind::PasswordResetInvalidEmail => MW_ERR_API_PASSWORD_RESET_INVALID_EMAIL,
-            ErrorKind::ModuleDisabled => MW_ERR_API_MODULE_DISABLED,
-            ErrorKind::Internal(_) => MW_ERR_API_INTERNAL,
-            _ => MW_ERR_API_OTHER,
-        },
-        Error::Login(_) => MW_ERR_LOGIN_FAILED,
-        Error::Http { .. } => MW_ERR_HTTP_STATUS,
-        Error::Decode { .. } => MW_ERR_DECODE,
-        Error::Connect { .. } => MW_ERR_CONNECT,
-        Error::Timeout { .. } => MW_ERR_TIMEOUT,
-        Error::BodyTooLarge { .. } => MW_ERR_BODY_TOO_LARGE,
-        Error::Redirected { .. } => MW_ERR_REDIRECTED,
-        Error::Transport { .. } => MW_ERR_TRANSPORT,
-        Error::OutcomeUnknown(_) => MW_ERR_OUTCOME_UNKNOWN,
-        // Partway: outcome unknown when the failing request is in doubt,
-        // else what stopped it (the names are the last call's).
-        Error::Incomplete(_) if e.outcome_unknown() => MW_ERR_OUTCOME_UNKNOWN,
-        Error::Incomplete(i) => code_of(&i.error),
-        _ => MW_ERR_OTHER,
-    }
+/// Hands a new client to C.
+fn put_client(out: Out<*mut mw_client>, client: Result<Client, Error>) -> Result<Warnings, Fail> {
+    out.put(boxed(mw_client { client: client? }));
+    Ok(done())
 }
 
 // ---- version and result names ----------------------------------------------------
@@ -451,74 +212,200 @@ fn code_of(e: &Error) -> mw_result {
 /// The library's version, a static NUL-terminated string; do not free it.
 #[unsafe(no_mangle)]
 pub extern "C" fn mw_version() -> *const c_char {
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+    guard(c"".as_ptr(), || {
+        concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+    })
 }
 
 /// The name of a result code (`"MW_ERR_API_NO_EMAIL"`), a static string; do
 /// not free it. Unknown values give `"MW_ERR_UNKNOWN"`.
 #[unsafe(no_mangle)]
 pub extern "C" fn mw_result_name(result: u32) -> *const c_char {
-    macro_rules! names {
-        ($($v:ident),* $(,)?) => {
-            match result {
-                $(x if x == mw_result::$v as u32 => concat!(stringify!($v), "\0"),)*
-                _ => "MW_ERR_UNKNOWN\0",
-            }
-        };
-    }
-    let name: &'static str = names!(
-        MW_OK,
-        MW_ERR_NULL_PARAMETER,
-        MW_ERR_INVALID_UTF8,
-        MW_ERR_BUFFER_TOO_SMALL,
-        MW_ERR_PANIC,
-        MW_ERR_INVALID_INPUT,
-        MW_ERR_OUTCOME_UNKNOWN,
-        MW_ERR_CONNECT,
-        MW_ERR_TIMEOUT,
-        MW_ERR_BODY_TOO_LARGE,
-        MW_ERR_REDIRECTED,
-        MW_ERR_TRANSPORT,
-        MW_ERR_HTTP_STATUS,
-        MW_ERR_DECODE,
-        MW_ERR_LOGIN_FAILED,
-        MW_ERR_NOT_FOUND,
-        MW_ERR_OTHER,
-        MW_ERR_API_OTHER,
-        MW_ERR_API_BAD_TOKEN,
-        MW_ERR_API_NOT_LOGGED_IN,
-        MW_ERR_API_ASSERT_USER_FAILED,
-        MW_ERR_API_ASSERT_BOT_FAILED,
-        MW_ERR_API_PERMISSION_DENIED,
-        MW_ERR_API_MUST_POST_PARAMS,
-        MW_ERR_API_MISSING_PARAM,
-        MW_ERR_API_INVALID_PARAM_MIX,
-        MW_ERR_API_CANT_SEND,
-        MW_ERR_API_BLOCKED_FROM_EMAIL,
-        MW_ERR_API_BLOCKED,
-        MW_ERR_API_USER_MAIL_DISABLED,
-        MW_ERR_API_NO_TARGET,
-        MW_ERR_API_NO_EMAIL,
-        MW_ERR_API_NO_WIKI_EMAIL,
-        MW_ERR_API_RATE_LIMITED,
-        MW_ERR_API_MAXLAG,
-        MW_ERR_API_READONLY,
-        MW_ERR_API_NO_CHANGES,
-        MW_ERR_API_PASSWORD_RESET_NO_DATA,
-        MW_ERR_API_PASSWORD_RESET_INVALID_EMAIL,
-        MW_ERR_API_MODULE_DISABLED,
-        MW_ERR_API_INTERNAL,
-    );
-    name.as_ptr().cast()
+    static NAMES: OnceLock<Vec<(u32, CString)>> = OnceLock::new();
+    guard(c"MW_ERR_UNKNOWN".as_ptr(), || {
+        let names = NAMES.get_or_init(|| {
+            let rows = ERROR_CODES.iter();
+            rows.filter_map(|r| Some((r.c_value, CString::new(r.c_name).ok()?)))
+                .collect()
+        });
+        match names.iter().find(|(value, _)| *value == result) {
+            Some((_, name)) => name.as_ptr(),
+            None if result == mw_result::MW_OK as u32 => c"MW_OK".as_ptr(),
+            None => c"MW_ERR_UNKNOWN".as_ptr(),
+        }
+    })
+}
+
+// ---- building a client -----------------------------------------------------------
+
+/// Starts the settings of a client of the API at `api_url`, identifying
+/// itself as `user_agent` (name the tool and a contact), with mw-ureq's
+/// defaults (`DEFAULT_CONNECT_TIMEOUT`, `DEFAULT_READ_TIMEOUT`,
+/// `DEFAULT_TIMEOUT`, `DEFAULT_MAXLAG`, `DEFAULT_RETRIES`,
+/// `DEFAULT_MAX_WAIT`, `DEFAULT_MAX_RESPONSE_BYTES`; insecure credentials
+/// refused). Nothing is checked until `mw_client_builder_build`. On success
+/// `*out` receives the builder, to free with `mw_client_builder_free`.
+///
+/// # Safety
+/// The strings are NULL or NUL-terminated; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mw_client_builder_new(
+    api_url: *const c_char,
+    user_agent: *const c_char,
+    out: *mut *mut mw_client_builder,
+) -> mw_result {
+    call(|| {
+        let out = arg!(out(out));
+        let builder = Client::builder(arg!(text(api_url)), arg!(text(user_agent)));
+        out.put(boxed(mw_client_builder { builder }));
+        Ok(done())
+    })
+}
+
+/// Sets the time to connect, in milliseconds.
+///
+/// # Safety
+/// `builder` is NULL or a live builder, used by one thread at a time (as
+/// every `mw_client_builder_set_*`).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mw_client_builder_set_connect_timeout_ms(
+    builder: *mut mw_client_builder,
+    ms: u64,
+) -> mw_result {
+    call(|| arg!(handle_mut(builder)).set(|b| b.connect_timeout(Duration::from_millis(ms))))
+}
+
+/// Sets the time to wait for the answer's headers, and again for its body,
+/// in milliseconds. A read that times out is `MW_ERR_TIMEOUT`; a write,
+/// `MW_ERR_OUTCOME_UNKNOWN`.
+///
+/// # Safety
+/// As `mw_client_builder_set_connect_timeout_ms`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mw_client_builder_set_read_timeout_ms(
+    builder: *mut mw_client_builder,
+    ms: u64,
+) -> mw_result {
+    call(|| arg!(handle_mut(builder)).set(|b| b.read_timeout(Duration::from_millis(ms))))
+}
+
+/// Sets the limit for one whole request, from connecting to the last byte,
+/// in milliseconds.
+///
+/// # Safety
+/// As `mw_client_builder_set_connect_timeout_ms`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mw_client_builder_set_timeout_ms(
+    builder: *mut mw_client_builder,
+    ms: u64,
+) -> mw_result {
+    call(|| arg!(handle_mut(builder)).set(|b| b.timeout(Duration::from_millis(ms))))
+}
+
+/// Sets the `maxlag` sent with every request, in seconds; `send` false
+/// sends none (`seconds` is then ignored).
+///
+/// # Safety
+/// As `mw_client_builder_set_connect_timeout_ms`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mw_client_builder_set_maxlag(
+    builder: *mut mw_client_builder,
+    send: bool,
+    seconds: u32,
+) -> mw_result {
+    call(|| arg!(handle_mut(builder)).set(|b| b.maxlag(send.then_some(seconds))))
+}
+
+/// Sets how many times one call may wait and send again when the server
+/// proves it did not act and asks to wait (`maxlag`, `readonly`; for a read
+/// also HTTP 429 or 503); 0 turns waiting off.
+///
+/// # Safety
+/// As `mw_client_builder_set_connect_timeout_ms`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mw_client_builder_set_retries(
+    builder: *mut mw_client_builder,
+    retries: u32,
+) -> mw_result {
+    call(|| arg!(handle_mut(builder)).set(|b| b.retries(retries)))
+}
+
+/// Sets the longest wait accepted from the server, in milliseconds; a
+/// server asking for longer gets its error returned instead.
+///
+/// # Safety
+/// As `mw_client_builder_set_connect_timeout_ms`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mw_client_builder_set_max_wait_ms(
+    builder: *mut mw_client_builder,
+    ms: u64,
+) -> mw_result {
+    call(|| arg!(handle_mut(builder)).set(|b| b.max_wait(Duration::from_millis(ms))))
+}
+
+/// Sets the largest answer body read, in bytes. A larger answer to a read
+/// is `MW_ERR_BODY_TOO_LARGE`; to a write, `MW_ERR_OUTCOME_UNKNOWN`.
+///
+/// # Safety
+/// As `mw_client_builder_set_connect_timeout_ms`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mw_client_builder_set_max_response_bytes(
+    builder: *mut mw_client_builder,
+    bytes: u64,
+) -> mw_result {
+    call(|| arg!(handle_mut(builder)).set(|b| b.max_response_bytes(bytes)))
+}
+
+/// Allows sending passwords over plain `http://` to a host that is not the
+/// loopback (by default they are refused before anything is sent).
+///
+/// # Safety
+/// As `mw_client_builder_set_connect_timeout_ms`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mw_client_builder_set_allow_insecure_credentials(
+    builder: *mut mw_client_builder,
+    allow: bool,
+) -> mw_result {
+    call(|| arg!(handle_mut(builder)).set(|b| b.allow_insecure_credentials(allow)))
+}
+
+/// Builds a client from the settings. `MW_ERR_INVALID_INPUT` for a bad API
+/// URL, a user agent that is empty or holds CR/LF, or a zero timeout or body
+/// limit; `mw_last_error_text` says which. On success `*out` receives the
+/// client, to free with `mw_client_free`. The builder is left as it was:
+/// build again, or free it with `mw_client_builder_free`.
+///
+/// # Safety
+/// `builder` is NULL or a live builder; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mw_client_builder_build(
+    builder: *const mw_client_builder,
+    out: *mut *mut mw_client,
+) -> mw_result {
+    call(|| {
+        put_client(
+            arg!(out(out)),
+            arg!(handle(builder)).builder.clone().build(),
+        )
+    })
+}
+
+/// Frees a builder. NULL is allowed and does nothing.
+///
+/// # Safety
+/// `builder` is NULL or from `mw_client_builder_new`, not used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mw_client_builder_free(builder: *mut mw_client_builder) {
+    // SAFETY: the caller's contract is `free_box`'s.
+    unsafe { free_box(builder) }
 }
 
 // ---- the client ------------------------------------------------------------------
 
 /// Creates a client of the API at `api_url`, identifying itself as
-/// `user_agent` (name the tool and a contact), with the default settings
-/// (timeouts 10 s to connect, 60 s to read, 120 s in all; maxlag 5; 3
-/// waits). On success `*out` receives the handle, to free with
-/// `mw_client_free`.
+/// `user_agent` (name the tool and a contact), with the defaults of
+/// `mw_client_builder_new`. On success `*out` receives the handle, to free
+/// with `mw_client_free`. On failure `mw_last_error_text` says why.
 ///
 /// # Safety
 /// The strings are NULL or NUL-terminated; `out` is NULL or writable.
@@ -528,57 +415,42 @@ pub unsafe extern "C" fn mw_client_new(
     user_agent: *const c_char,
     out: *mut *mut mw_client,
 ) -> mw_result {
-    guard(|| {
-        let api_url = try_ffi!(unsafe { arg_str(api_url) });
-        let user_agent = try_ffi!(unsafe { arg_str(user_agent) });
-        if out.is_null() {
-            return mw_result::MW_ERR_NULL_PARAMETER;
-        }
-        match Client::new(api_url, user_agent) {
-            Ok(client) => {
-                let handle = Box::new(mw_client {
-                    client,
-                    last: Mutex::new(HashMap::new()),
-                });
-                // SAFETY: `out` is non-NULL and writable.
-                unsafe { *out = Box::into_raw(handle) };
-                mw_result::MW_OK
-            }
-            Err(e) => code_of(&e),
-        }
+    call(|| {
+        let out = arg!(out(out));
+        put_client(
+            out,
+            Client::new(arg!(text(api_url)), arg!(text(user_agent))),
+        )
     })
 }
 
-/// Frees a client. NULL is allowed and does nothing.
+/// Frees a client. NULL is allowed and does nothing. Free it only after
+/// every thread is done with it.
 ///
 /// # Safety
-/// `client` is NULL or a handle from `mw_client_new`, not used afterwards.
+/// `client` is NULL or a handle from this library, not used afterwards by
+/// any thread.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mw_client_free(client: *mut mw_client) {
-    let _ = catch_unwind(AssertUnwindSafe(|| {
-        if !client.is_null() {
-            // SAFETY: a handle from `mw_client_new`, freed once.
-            drop(unsafe { Box::from_raw(client) });
-        }
-    }));
+    // SAFETY: the caller's contract is `free_box`'s.
+    unsafe { free_box(client) }
 }
 
-/// Logs in with a bot password (`User@appid`).
+/// Logs in with a bot password (`User@appid`, `action=login`).
 ///
 /// # Safety
-/// `client` is a live handle; the strings are NUL-terminated.
+/// `client` is NULL or a live handle; the strings are NULL or
+/// NUL-terminated.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mw_client_login(
     client: *const mw_client,
     name: *const c_char,
     password: *const c_char,
 ) -> mw_result {
-    guard(|| {
-        let c = try_ffi!(unsafe { handle(client) });
-        let name = try_ffi!(unsafe { arg_str(name) });
-        let password = try_ffi!(unsafe { arg_str(password) });
-        c.finish(c.client.login(name, password), |info| plain(&info.warnings))
-            .0
+    call(|| {
+        let c = arg!(handle(client));
+        let info = c.client.login(arg!(text(name)), arg!(text(password)))?;
+        Ok(plain(&info.warnings))
     })
 }
 
@@ -587,51 +459,43 @@ pub unsafe extern "C" fn mw_client_login(
 /// password from a reset.
 ///
 /// # Safety
-/// `client` is a live handle; the strings are NUL-terminated, `new_password`
-/// may be NULL.
+/// `client` is NULL or a live handle; the strings are NULL or
+/// NUL-terminated.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn mw_client_client_login(
+pub unsafe extern "C" fn mw_client_clientlogin(
     client: *const mw_client,
     name: *const c_char,
     password: *const c_char,
     new_password: *const c_char,
 ) -> mw_result {
-    guard(|| {
-        let c = try_ffi!(unsafe { handle(client) });
-        let name = try_ffi!(unsafe { arg_str(name) });
-        let password = try_ffi!(unsafe { arg_str(password) });
-        let new_password =
-            try_ffi!(unsafe { optional_text(new_password) }).map(mw_core::Password::new);
-        c.finish(
-            c.client.client_login(name, password, new_password),
-            |info| plain(&info.warnings),
-        )
-        .0
+    call(|| {
+        let c = arg!(handle(client));
+        let (name, password) = (arg!(text(name)), arg!(text(password)));
+        let new_password = arg!(optional_text(new_password)).map(mw_core::Password::new);
+        let info = c.client.client_login(name, password, new_password)?;
+        Ok(plain(&info.warnings))
     })
 }
 
 /// Logs out and forgets the session.
 ///
 /// # Safety
-/// `client` is a live handle.
+/// `client` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mw_client_logout(client: *const mw_client) -> mw_result {
-    guard(|| {
-        let c = try_ffi!(unsafe { handle(client) });
-        c.finish(c.client.logout(), |w| plain(w)).0
-    })
+    call(|| Ok(plain(&arg!(handle(client)).client.logout()?)))
 }
 
 /// Emails a user; `cc_me` sends a copy to the sender. Sent again only after
 /// an answer proving MediaWiki did not act (`badtoken`, a lost session,
 /// `maxlag`, `readonly`). `MW_ERR_OUTCOME_UNKNOWN` when the mail may have
 /// gone out (any 5xx, 503 with `Retry-After` included, a timeout, a dropped
-/// answer, `Failure`): check before sending again;
-/// `mw_client_last_retry_after` gives the server's `Retry-After`. The
-/// warnings are the last call's (`mw_client_last_warning_count`).
+/// answer, `Failure`): check before sending again; `mw_last_retry_after`
+/// gives the server's `Retry-After`.
 ///
 /// # Safety
-/// `client` is a live handle; the strings are NUL-terminated.
+/// `client` is NULL or a live handle; the strings are NULL or
+/// NUL-terminated.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mw_client_email_user(
     client: *const mw_client,
@@ -640,14 +504,11 @@ pub unsafe extern "C" fn mw_client_email_user(
     text: *const c_char,
     cc_me: bool,
 ) -> mw_result {
-    guard(|| {
-        let c = try_ffi!(unsafe { handle(client) });
-        let target = try_ffi!(unsafe { arg_str(target) });
-        let subject = try_ffi!(unsafe { arg_str(subject) });
-        let body = try_ffi!(unsafe { arg_str(text) });
-        let email = EmailUser::new(target, subject, body).cc_me(cc_me);
-        c.finish(c.client.email_user(&email), |sent| plain(&sent.warnings))
-            .0
+    call(|| {
+        let c = arg!(handle(client));
+        let email = EmailUser::new(arg!(text(target)), arg!(text(subject)), arg!(text(text)));
+        let sent = c.client.email_user(&email.cc_me(cc_me))?;
+        Ok(plain(&sent.warnings))
     })
 }
 
@@ -655,8 +516,8 @@ pub unsafe extern "C" fn mw_client_email_user(
 /// receives an `mw_emailability` for each name, in order.
 ///
 /// # Safety
-/// `client` is a live handle; `names` holds `count` NUL-terminated strings;
-/// `out` is writable for `count` values.
+/// `client` is NULL or a live handle; `names` holds `count` NUL-terminated
+/// strings; `out` is NULL or writable for `count` values.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mw_client_emailable(
     client: *const mw_client,
@@ -664,29 +525,23 @@ pub unsafe extern "C" fn mw_client_emailable(
     count: usize,
     out: *mut mw_emailability,
 ) -> mw_result {
-    guard(|| {
-        let c = try_ffi!(unsafe { handle(client) });
-        let names: Vec<&str> = try_ffi!(unsafe { text_array(names, count, false) })
-            .into_iter()
-            .flatten()
-            .collect();
-        if out.is_null() {
-            return mw_result::MW_ERR_NULL_PARAMETER;
-        }
-        let (code, report) = c.finish(c.client.emailable(&names), |r| plain(&r.warnings));
-        if let Some(report) = report {
-            for (i, entry) in report.entries.iter().enumerate().take(count) {
-                let value = match entry.status {
+    call(|| {
+        let c = arg!(handle(client));
+        let names = arg!(texts(names, count));
+        let out = arg!(outs(out, count));
+        let report = c.client.emailable(&names)?;
+        for (i, entry) in report.entries.iter().enumerate() {
+            out.put_at(
+                i,
+                match entry.status {
                     Emailability::Emailable => mw_emailability::MW_EMAILABLE,
                     Emailability::NotEmailable => mw_emailability::MW_NOT_EMAILABLE,
                     Emailability::Missing => mw_emailability::MW_MISSING,
                     Emailability::Invalid => mw_emailability::MW_INVALID,
-                };
-                // SAFETY: `out` is writable for `count` values and i < count.
-                unsafe { *out.add(i) = value };
-            }
+                },
+            );
         }
-        code
+        Ok(plain(&report.warnings))
     })
 }
 
@@ -694,19 +549,18 @@ pub unsafe extern "C" fn mw_client_emailable(
 /// for the one not given). Logged out, it uses the anonymous token.
 ///
 /// # Safety
-/// `client` is a live handle; `user` and `email` are NULL or NUL-terminated.
+/// `client` is NULL or a live handle; `user` and `email` are NULL or
+/// NUL-terminated.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mw_client_reset_password(
     client: *const mw_client,
     user: *const c_char,
     email: *const c_char,
 ) -> mw_result {
-    guard(|| {
-        let c = try_ffi!(unsafe { handle(client) });
-        let user = try_ffi!(unsafe { optional_text(user) });
-        let email = try_ffi!(unsafe { optional_text(email) });
-        let result = ResetPassword::new(user, email).and_then(|r| c.client.reset_password(&r));
-        c.finish(result, |w| plain(w)).0
+    call(|| {
+        let c = arg!(handle(client));
+        let reset = ResetPassword::new(arg!(optional_text(user)), arg!(optional_text(email)))?;
+        Ok(plain(&c.client.reset_password(&reset)?))
     })
 }
 
@@ -714,26 +568,19 @@ pub unsafe extern "C" fn mw_client_reset_password(
 /// to free with `mw_options_free`.
 ///
 /// # Safety
-/// `client` is a live handle; `out` is writable.
+/// `client` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mw_client_get_options(
     client: *const mw_client,
     out: *mut *mut mw_options,
 ) -> mw_result {
-    guard(|| {
-        let c = try_ffi!(unsafe { handle(client) });
-        if out.is_null() {
-            return mw_result::MW_ERR_NULL_PARAMETER;
-        }
-        let (code, read) = c.finish(c.client.options(), |r| plain(&r.warnings));
-        if let Some(read) = read {
-            let options = Box::new(mw_options {
-                pairs: read.options.into_iter().collect(),
-            });
-            // SAFETY: `out` is non-NULL and writable.
-            unsafe { *out = Box::into_raw(options) };
-        }
-        code
+    call(|| {
+        let (c, out) = (arg!(handle(client)), arg!(out(out)));
+        let read = c.client.options()?;
+        out.put(boxed(mw_options {
+            pairs: read.options.into_iter().collect(),
+        }));
+        Ok(plain(&read.warnings))
     })
 }
 
@@ -742,12 +589,12 @@ pub unsafe extern "C" fn mw_client_get_options(
 /// success even then) are the last call's warnings with an
 /// `MW_WARNING_OPTION` part. A large change travels in several requests
 /// (50 options to a request, 500 with `apihighlimits`); when it fails
-/// partway, `mw_client_last_options_applied`, `mw_client_last_options_unknown`
-/// and `mw_client_last_options_not_applied` name the options of each kind.
+/// partway, `mw_last_options_applied`, `mw_last_options_unknown` and
+/// `mw_last_options_not_applied` name the options of each kind.
 ///
 /// # Safety
-/// `client` is a live handle; `names` holds `count` NUL-terminated strings,
-/// `values` `count` pointers, each NULL or NUL-terminated.
+/// `client` is NULL or a live handle; `names` holds `count` NUL-terminated
+/// strings, `values` `count` pointers, each NULL or NUL-terminated.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mw_client_set_options(
     client: *const mw_client,
@@ -755,17 +602,16 @@ pub unsafe extern "C" fn mw_client_set_options(
     values: *const *const c_char,
     count: usize,
 ) -> mw_result {
-    guard(|| {
-        let c = try_ffi!(unsafe { handle(client) });
-        let names = try_ffi!(unsafe { text_array(names, count, false) });
-        let values = try_ffi!(unsafe { text_array(values, count, true) });
-        let mut change = OptionsChange::new();
-        for (name, value) in names.into_iter().flatten().zip(values) {
-            change = change.change(name, value.map(str::to_owned));
-        }
-        let result = c.client.change_options(&change);
-        c.finish(result, |done| with_rejected(&done.warnings, &done.rejected))
-            .0
+    call(|| {
+        let c = arg!(handle(client));
+        let pairs = arg!(texts(names, count))
+            .into_iter()
+            .zip(arg!(optional_texts(values, count)));
+        let change = pairs.fold(OptionsChange::new(), |change, (name, value)| {
+            change.change(name, value.map(str::to_owned))
+        });
+        let done = c.client.change_options(&change)?;
+        Ok(with_rejected(&done.warnings, &done.rejected))
     })
 }
 
@@ -774,30 +620,27 @@ pub unsafe extern "C" fn mw_client_set_options(
 /// `"userjs"`, ...).
 ///
 /// # Safety
-/// `client` is a live handle; `kinds` holds `count` NUL-terminated strings.
+/// `client` is NULL or a live handle; `kinds` holds `count` NUL-terminated
+/// strings.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mw_client_reset_options(
     client: *const mw_client,
     kinds: *const *const c_char,
     count: usize,
 ) -> mw_result {
-    guard(|| {
-        let c = try_ffi!(unsafe { handle(client) });
-        let kinds: Vec<String> = try_ffi!(unsafe { text_array(kinds, count, false) })
+    call(|| {
+        let c = arg!(handle(client));
+        let kinds: Vec<String> = arg!(texts(kinds, count))
             .into_iter()
-            .flatten()
             .map(str::to_owned)
             .collect();
         // No kinds (a NULL array, count 0) means every preference, as documented.
-        let scope = if kinds.is_empty() {
-            ResetScope::All
-        } else {
-            ResetScope::from_kinds(kinds)
+        let scope = match kinds.is_empty() {
+            true => ResetScope::All,
+            false => ResetScope::from_kinds(kinds),
         };
-        c.finish(c.client.reset_options(scope), |done| {
-            with_rejected(&done.warnings, &done.rejected)
-        })
-        .0
+        let done = c.client.reset_options(scope)?;
+        Ok(with_rejected(&done.warnings, &done.rejected))
     })
 }
 
@@ -807,8 +650,8 @@ pub unsafe extern "C" fn mw_client_reset_options(
 /// text, to free with `mw_string_free`.
 ///
 /// # Safety
-/// `client` is a live handle; `keys` and `values` hold `count`
-/// NUL-terminated strings; `out_json` is writable.
+/// `client` is NULL or a live handle; `keys` and `values` hold `count`
+/// NUL-terminated strings; `out_json` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mw_client_request(
     client: *const mw_client,
@@ -819,31 +662,19 @@ pub unsafe extern "C" fn mw_client_request(
     with_token: bool,
     out_json: *mut *mut c_char,
 ) -> mw_result {
-    guard(|| {
-        let c = try_ffi!(unsafe { handle(client) });
-        let keys = try_ffi!(unsafe { text_array(keys, count, false) });
-        let values = try_ffi!(unsafe { text_array(values, count, false) });
-        if out_json.is_null() {
-            return mw_result::MW_ERR_NULL_PARAMETER;
-        }
-        let pairs: Vec<(&str, &str)> = keys
-            .into_iter()
-            .flatten()
-            .zip(values.into_iter().flatten())
+    call(|| {
+        let c = arg!(handle(client));
+        let pairs: Vec<(&str, &str)> = (arg!(texts(keys, count)).into_iter())
+            .zip(arg!(texts(values, count)))
             .collect();
+        let out = arg!(out(out_json));
         let method = if post { Method::Post } else { Method::Get };
-        let (code, reply) = c.finish(c.client.raw(&pairs, method, with_token), |r| {
-            plain(&r.warnings)
-        });
-        if let Some(reply) = reply {
-            // JSON text holds no NUL byte: serde_json escapes it.
-            let Ok(json) = std::ffi::CString::new(reply.json.to_string()) else {
-                return mw_result::MW_ERR_OTHER;
-            };
-            // SAFETY: `out_json` is non-NULL and writable.
-            unsafe { *out_json = json.into_raw() };
-        }
-        code
+        let reply = c.client.raw(&pairs, method, with_token)?;
+        // JSON text holds no NUL byte: serde_json escapes it.
+        let json = CString::new(reply.json.to_string())
+            .map_err(|_| refuse(mw_result::MW_ERR_OTHER, "the answer holds a NUL byte"))?;
+        out.put(json.into_raw());
+        Ok(plain(&reply.warnings))
     })
 }
 
@@ -854,160 +685,105 @@ pub unsafe extern "C" fn mw_client_request(
 /// `s` is NULL or a string from this library, not used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mw_string_free(s: *mut c_char) {
-    let _ = catch_unwind(AssertUnwindSafe(|| {
+    guard((), || {
         if !s.is_null() {
-            // SAFETY: allocated by `CString::into_raw` in this library.
-            drop(unsafe { std::ffi::CString::from_raw(s) });
+            // SAFETY: from `CString::into_raw` in this library, freed once.
+            drop(unsafe { CString::from_raw(s) });
         }
-    }));
+    });
 }
 
 // ---- the last call ----------------------------------------------------------------
 
-/// The API error code of this thread's last failed call on `client`
-/// (`"noemail"`, or a login's reason code or result), empty when it had
-/// none. For `MW_ERR_OUTCOME_UNKNOWN` after an API error (an
-/// `internal_api_error_*`, `emailuser`'s `Failure`), that error's code.
+/// The API error code of this thread's last call (`"noemail"`, or a
+/// login's reason code or result), empty when it had none. For
+/// `MW_ERR_OUTCOME_UNKNOWN` after an API error (an `internal_api_error_*`,
+/// `emailuser`'s `Failure`), that error's code.
 ///
 /// # Safety
-/// `client` is a live handle; `buf` is writable for `len` bytes; `out_n` is
-/// writable.
+/// `buf` is NULL or writable for `len` bytes; `out_n` is NULL or writable
+/// (as for every `mw_last_*` that fills a buffer).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn mw_client_last_error_code(
-    client: *const mw_client,
+pub unsafe extern "C" fn mw_last_error_code(
     buf: *mut c_char,
     len: usize,
     out_n: *mut usize,
 ) -> mw_result {
-    guard(|| {
-        let c = try_ffi!(unsafe { handle(client) });
-        let code = c.with_last(|l| l.map(|l| l.code.clone()).unwrap_or_default());
-        unsafe { write_out(&code, buf, len, out_n) }
-    })
+    read(|| with_last(|last| arg!(buffer(buf, len, out_n)).write(&last.code)))
 }
 
-/// The text of this thread's last failed call on `client`: MediaWiki's own
-/// text for an API error (also one that left the outcome unknown) or a
-/// refused login, else the library's message.
-/// Empty after a success. Never holds a password or a token.
+/// The text of this thread's last call: MediaWiki's own text for an API
+/// error (also one that left the outcome unknown) or a refused login, else
+/// the library's message, which names the argument refused (`"text is
+/// NULL"`) and a client's construction error. Empty after a success. Never
+/// holds a password or a token.
 ///
 /// # Safety
-/// As `mw_client_last_error_code`.
+/// As `mw_last_error_code`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn mw_client_last_error_text(
-    client: *const mw_client,
+pub unsafe extern "C" fn mw_last_error_text(
     buf: *mut c_char,
     len: usize,
     out_n: *mut usize,
 ) -> mw_result {
-    guard(|| {
-        let c = try_ffi!(unsafe { handle(client) });
-        let text = c.with_last(|l| l.map(|l| l.text.clone()).unwrap_or_default());
-        unsafe { write_out(&text, buf, len, out_n) }
-    })
+    read(|| with_last(|last| arg!(buffer(buf, len, out_n)).write(&last.text)))
 }
 
-/// How many warnings this thread's last call on `client` gave (0 for a NULL
-/// client).
-///
-/// # Safety
-/// `client` is NULL or a live handle.
+/// How many warnings this thread's last call gave.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn mw_client_last_warning_count(client: *const mw_client) -> usize {
-    catch_unwind(AssertUnwindSafe(|| match unsafe { handle(client) } {
-        Ok(c) => c.with_last(|l| l.map_or(0, |l| l.warnings.len())),
-        Err(_) => 0,
-    }))
-    .unwrap_or(0)
+pub extern "C" fn mw_last_warning_count() -> usize {
+    guard(0, || with_last(|last| last.warnings.len()))
 }
 
 /// One part (an `mw_warning_part`) of warning `index` of this thread's last
-/// call on `client`. `MW_ERR_NOT_FOUND` when `index` is out of range,
+/// call. `MW_ERR_NOT_FOUND` when `index` is out of range,
 /// `MW_ERR_INVALID_INPUT` for an unknown part.
 ///
 /// # Safety
-/// As `mw_client_last_error_code`.
+/// As `mw_last_error_code`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn mw_client_last_warning(
-    client: *const mw_client,
+pub unsafe extern "C" fn mw_last_warning(
     index: usize,
     part: u32,
     buf: *mut c_char,
     len: usize,
     out_n: *mut usize,
 ) -> mw_result {
-    guard(|| {
-        let c = try_ffi!(unsafe { handle(client) });
-        let value = c.with_last(|l| {
-            l.and_then(|l| l.warnings.get(index))
-                .map(|(m, option)| match part {
-                    p if p == mw_warning_part::MW_WARNING_CODE as u32 => Some(m.code.clone()),
-                    p if p == mw_warning_part::MW_WARNING_TEXT as u32 => Some(m.text.clone()),
-                    p if p == mw_warning_part::MW_WARNING_MODULE as u32 => {
-                        Some(m.module.clone().unwrap_or_default())
-                    }
-                    p if p == mw_warning_part::MW_WARNING_OPTION as u32 => {
-                        Some(option.clone().unwrap_or_default())
-                    }
-                    _ => None,
-                })
-        });
-        match value {
-            Some(Some(v)) => unsafe { write_out(&v, buf, len, out_n) },
-            Some(None) => mw_result::MW_ERR_INVALID_INPUT,
-            None => mw_result::MW_ERR_NOT_FOUND,
-        }
+    use mw_warning_part::*;
+    read(|| {
+        let out = arg!(buffer(buf, len, out_n));
+        with_last(|last| {
+            let Some((m, option)) = last.warnings.get(index) else {
+                return Err(refuse(mw_result::MW_ERR_NOT_FOUND, "no such warning"));
+            };
+            out.write(match part {
+                p if p == MW_WARNING_CODE as u32 => &m.code,
+                p if p == MW_WARNING_TEXT as u32 => &m.text,
+                p if p == MW_WARNING_MODULE as u32 => m.module.as_deref().unwrap_or(""),
+                p if p == MW_WARNING_OPTION as u32 => option.as_deref().unwrap_or(""),
+                _ => return Err(refuse(mw_result::MW_ERR_INVALID_INPUT, "no such part")),
+            })
+        })
     })
 }
 
-/// The server's `Retry-After` on this thread's last call on `client`, in
-/// whole seconds from the call's end (an HTTP date is counted from then,
-/// rounded up; a date past is 0). It is when to look again, never a promise
-/// that sending again is safe: after `MW_ERR_OUTCOME_UNKNOWN` check the
-/// write's effect first. `MW_ERR_NOT_FOUND` when the server sent none (or
-/// the last call succeeded); `*out_seconds` is written only on `MW_OK`.
+/// The server's `Retry-After` on this thread's last call, in whole seconds
+/// from the call's end (an HTTP date is counted from then, rounded up; a
+/// date past is 0). It is when to look again, never a promise that sending
+/// again is safe: after `MW_ERR_OUTCOME_UNKNOWN` check the write's effect
+/// first. `MW_ERR_NOT_FOUND` when the server sent none (or the last call
+/// succeeded); `*out_seconds` is written only on `MW_OK`.
 ///
 /// # Safety
-/// `client` is a live handle; `out_seconds` is writable.
+/// `out_seconds` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn mw_client_last_retry_after(
-    client: *const mw_client,
-    out_seconds: *mut u64,
-) -> mw_result {
-    guard(|| {
-        // SAFETY: `client` is NULL or a live handle, per the contract.
-        let c = try_ffi!(unsafe { handle(client) });
-        if out_seconds.is_null() {
-            return mw_result::MW_ERR_NULL_PARAMETER;
-        }
-        match c.with_last(|l| l.and_then(|l| l.retry_after)) {
-            Some(seconds) => {
-                // SAFETY: checked non-NULL above; writable per the contract.
-                unsafe { *out_seconds = seconds };
-                mw_result::MW_OK
-            }
-            None => mw_result::MW_ERR_NOT_FOUND,
-        }
+pub unsafe extern "C" fn mw_last_retry_after(out_seconds: *mut u64) -> mw_result {
+    read(|| {
+        let out = arg!(out(out_seconds));
+        let seconds = with_last(|last| last.retry_after);
+        out.put(seconds.ok_or_else(|| refuse(mw_result::MW_ERR_NOT_FOUND, "none"))?);
+        Ok(())
     })
-}
-
-/// Writes the names `pick` selects from this thread's last call, joined by
-/// `'\n'`, as `write_out` does.
-///
-/// # Safety
-/// As `mw_client_last_error_code`.
-unsafe fn last_names(
-    client: *const mw_client,
-    pick: fn(&LastCall) -> &[String],
-    buf: *mut c_char,
-    len: usize,
-    out_n: *mut usize,
-) -> mw_result {
-    // SAFETY: `client` is NULL or a live handle, per the contract.
-    let c = try_ffi!(unsafe { handle(client) });
-    let names = c.with_last(|l| l.map(|l| pick(l).join("\n")).unwrap_or_default());
-    // SAFETY: `buf`, `len` and `out_n` as the caller's contract says.
-    unsafe { write_out(&names, buf, len, out_n) }
 }
 
 /// After an options change (`mw_client_set_options`,
@@ -1017,55 +793,48 @@ unsafe fn last_names(
 /// among them the wiki dropped are also the last call's warnings with an
 /// `MW_WARNING_OPTION` part. Empty after any other call. The call's result
 /// is `MW_ERR_OUTCOME_UNKNOWN` when a request is in doubt
-/// (`mw_client_last_options_unknown`), else the code of what stopped it.
+/// (`mw_last_options_unknown`), else the code of what stopped it.
 ///
 /// # Safety
-/// `client` is a live handle; `buf` is writable for `len` bytes; `out_n` is
-/// writable.
+/// As `mw_last_error_code`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn mw_client_last_options_applied(
-    client: *const mw_client,
+pub unsafe extern "C" fn mw_last_options_applied(
     buf: *mut c_char,
     len: usize,
     out_n: *mut usize,
 ) -> mw_result {
-    // SAFETY: the caller's contract is `last_names`'.
-    guard(|| unsafe { last_names(client, |l| &l.applied, buf, len, out_n) })
+    read(|| with_last(|last| arg!(buffer(buf, len, out_n)).write(&last.applied.join("\n"))))
 }
 
 /// After an options change that failed partway, the names of the options
 /// not applied: their request was refused, or never sent. As
-/// `mw_client_last_options_applied`.
+/// `mw_last_options_applied`.
 ///
 /// # Safety
-/// As `mw_client_last_options_applied`.
+/// As `mw_last_error_code`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn mw_client_last_options_not_applied(
-    client: *const mw_client,
+pub unsafe extern "C" fn mw_last_options_not_applied(
     buf: *mut c_char,
     len: usize,
     out_n: *mut usize,
 ) -> mw_result {
-    // SAFETY: the caller's contract is `last_names`'.
-    guard(|| unsafe { last_names(client, |l| &l.not_applied, buf, len, out_n) })
+    read(|| with_last(|last| arg!(buffer(buf, len, out_n)).write(&last.not_applied.join("\n"))))
 }
 
 /// After an options change that failed partway, the names of the options
 /// whose request may or may not have been carried out (the call returned
 /// `MW_ERR_OUTCOME_UNKNOWN`): read the options back before changing them
-/// again. As `mw_client_last_options_applied`.
+/// again. As `mw_last_options_applied`.
 ///
 /// # Safety
-/// As `mw_client_last_options_applied`.
+/// As `mw_last_error_code`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn mw_client_last_options_unknown(
-    client: *const mw_client,
+pub unsafe extern "C" fn mw_last_options_unknown(
     buf: *mut c_char,
     len: usize,
     out_n: *mut usize,
 ) -> mw_result {
-    // SAFETY: the caller's contract is `last_names`'.
-    guard(|| unsafe { last_names(client, |l| &l.unknown, buf, len, out_n) })
+    read(|| with_last(|last| arg!(buffer(buf, len, out_n)).write(&last.unknown.join("\n"))))
 }
 
 // ---- options -----------------------------------------------------------------------
@@ -1076,16 +845,19 @@ pub unsafe extern "C" fn mw_client_last_options_unknown(
 /// `options` is NULL or from `mw_client_get_options`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mw_options_len(options: *const mw_options) -> usize {
-    // SAFETY: per the caller's contract.
-    unsafe { options.as_ref() }.map_or(0, |o| o.pairs.len())
+    guard(0, || {
+        // SAFETY: NULL or live, per the contract.
+        unsafe { options.as_ref() }.map_or(0, |o| o.pairs.len())
+    })
 }
 
 /// The name and value of preference `index` (in name order) into two
-/// buffers. `MW_ERR_NOT_FOUND` when `index` is out of range.
+/// buffers: both are written, or neither. `MW_ERR_NOT_FOUND` when `index`
+/// is out of range.
 ///
 /// # Safety
-/// `options` is from `mw_client_get_options`; each buffer is writable for
-/// its length; `name_n` and `value_n` are writable.
+/// `options` is NULL or from `mw_client_get_options`; each buffer is NULL
+/// or writable for its length; `name_n` and `value_n` are NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mw_options_get(
     options: *const mw_options,
@@ -1097,30 +869,20 @@ pub unsafe extern "C" fn mw_options_get(
     value_len: usize,
     value_n: *mut usize,
 ) -> mw_result {
-    guard(|| {
-        // SAFETY: per the caller's contract.
-        let Some(options) = (unsafe { options.as_ref() }) else {
-            return mw_result::MW_ERR_NULL_PARAMETER;
+    call(|| {
+        let pairs = &arg!(handle(options)).pairs;
+        let Some((k, v)) = pairs.get(index) else {
+            return Err(refuse(mw_result::MW_ERR_NOT_FOUND, "no such option"));
         };
-        let Some((k, v)) = options.pairs.get(index) else {
-            return mw_result::MW_ERR_NOT_FOUND;
-        };
-        if name_n.is_null() || value_n.is_null() {
-            return mw_result::MW_ERR_NULL_PARAMETER;
+        let name = arg!(buffer(name, name_len, name_n));
+        let value = arg!(buffer(value, value_len, value_n));
+        if !(name.fits(k) && value.fits(v)) {
+            name.tell_needed(k);
+            return Err(value.tell_needed(v));
         }
-        // Both fit, or neither is written.
-        if name_len <= k.len() || value_len <= v.len() {
-            // SAFETY: both checked non-NULL.
-            unsafe {
-                *name_n = k.len() + 1;
-                *value_n = v.len() + 1;
-            }
-            return mw_result::MW_ERR_BUFFER_TOO_SMALL;
-        }
-        match unsafe { write_out(k, name, name_len, name_n) } {
-            mw_result::MW_OK => unsafe { write_out(v, value, value_len, value_n) },
-            other => other,
-        }
+        name.write(k)?;
+        value.write(v)?;
+        Ok(done())
     })
 }
 
@@ -1128,8 +890,9 @@ pub unsafe extern "C" fn mw_options_get(
 /// user has no such preference.
 ///
 /// # Safety
-/// `options` is from `mw_client_get_options`; `name` is NUL-terminated;
-/// `buf` is writable for `len` bytes; `out_n` is writable.
+/// `options` is NULL or from `mw_client_get_options`; `name` is NULL or
+/// NUL-terminated; `buf` is NULL or writable for `len` bytes; `out_n` is
+/// NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mw_options_find(
     options: *const mw_options,
@@ -1138,18 +901,12 @@ pub unsafe extern "C" fn mw_options_find(
     len: usize,
     out_n: *mut usize,
 ) -> mw_result {
-    guard(|| {
-        // SAFETY: per the caller's contract.
-        let Some(options) = (unsafe { options.as_ref() }) else {
-            return mw_result::MW_ERR_NULL_PARAMETER;
-        };
-        let name = try_ffi!(unsafe { arg_str(name) });
-        match options
-            .pairs
-            .binary_search_by(|(k, _)| k.as_str().cmp(name))
-        {
-            Ok(i) => unsafe { write_out(&options.pairs[i].1, buf, len, out_n) },
-            Err(_) => mw_result::MW_ERR_NOT_FOUND,
+    call(|| {
+        let (pairs, name) = (&arg!(handle(options)).pairs, arg!(text(name)));
+        let out = arg!(buffer(buf, len, out_n));
+        match pairs.binary_search_by(|(k, _)| k.as_str().cmp(name)) {
+            Ok(i) => out.write(&pairs[i].1).map(|()| done()),
+            Err(_) => Err(refuse(mw_result::MW_ERR_NOT_FOUND, "no such option")),
         }
     })
 }
@@ -1160,17 +917,56 @@ pub unsafe extern "C" fn mw_options_find(
 /// `options` is NULL or from `mw_client_get_options`, not used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mw_options_free(options: *mut mw_options) {
-    let _ = catch_unwind(AssertUnwindSafe(|| {
-        if !options.is_null() {
-            // SAFETY: from `Box::into_raw` in `mw_client_get_options`, freed once.
-            drop(unsafe { Box::from_raw(options) });
-        }
-    }));
+    // SAFETY: the caller's contract is `free_box`'s.
+    unsafe { free_box(options) }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mw_ureq::mw_core::{ApiError, ErrorCode};
+    use std::collections::HashMap;
+    use std::ffi::CStr;
+
+    fn name(value: u32) -> &'static str {
+        // SAFETY: `mw_result_name` gives a static NUL-terminated string.
+        let name = unsafe { CStr::from_ptr(mw_result_name(value)) };
+        name.to_str().unwrap_or_default()
+    }
+
+    /// The `mw_result` enumerators as the committed header has them (the
+    /// header test checks that it is what cbindgen makes of the enum).
+    fn enumerators() -> HashMap<String, u32> {
+        let header = include_str!("../include/mw.h");
+        let start = header.find("enum mw_result\n").unwrap_or_default();
+        let body = &header[start..];
+        let body = &body[body.find('{').unwrap_or_default()..body.find('}').unwrap_or_default()];
+        let line = |l: &str| {
+            let (name, value) = l.trim().trim_end_matches(',').split_once(" = ")?;
+            Some((name.to_owned(), value.parse().ok()?))
+        };
+        body.lines().filter_map(line).collect()
+    }
+
+    #[test]
+    fn every_row_of_the_table_is_an_mw_result() {
+        let enumerators = enumerators();
+        assert!(enumerators.len() > 40, "{enumerators:?}");
+        for row in ERROR_CODES {
+            assert_eq!(enumerators.get(row.c_name), Some(&row.c_value), "{row:?}");
+            assert_eq!(name(row.c_value), row.c_name);
+            if let Some(example) = row.example() {
+                assert_eq!(mw_result::of(&example) as u32, row.c_value, "{example:?}");
+            }
+        }
+        for (enumerator, value) in &enumerators {
+            let row = ErrorCode::by_c_value(*value).map(|r| r.c_name);
+            let want = (*value != 0).then_some(enumerator.as_str());
+            assert_eq!(row, want, "{enumerator} = {value} has no row of its own");
+        }
+        assert_eq!(name(0), "MW_OK");
+        assert_eq!(name(9999), "MW_ERR_UNKNOWN");
+    }
 
     #[test]
     fn version_is_the_crate_version() {
@@ -1179,131 +975,56 @@ mod tests {
         assert_eq!(v.to_str().ok(), Some(env!("CARGO_PKG_VERSION")));
     }
 
-    #[test]
-    fn result_names_match_their_values() {
-        // SAFETY: static NUL-terminated strings.
-        let name = |r: u32| {
-            unsafe { CStr::from_ptr(mw_result_name(r)) }
-                .to_str()
-                .unwrap_or_default()
-                .to_owned()
-        };
-        assert_eq!(name(0), "MW_OK");
-        assert_eq!(name(114), "MW_ERR_API_NO_EMAIL");
-        assert_eq!(name(9999), "MW_ERR_UNKNOWN");
-    }
-
-    fn http(status: u16, retry_after: Option<u64>) -> Error {
-        Error::Http {
-            status,
-            retry_after: retry_after.map(|s| RetryAfter::Delay(std::time::Duration::from_secs(s))),
-            snippet: String::new(),
-        }
-    }
-
-    fn names(prefix: &str, n: usize) -> Vec<String> {
-        (0..n).map(|i| format!("{prefix}{i}")).collect()
-    }
-
-    fn incomplete(error: Error) -> Error {
-        Error::Incomplete(Box::new(mw_core::Incomplete {
-            applied: names("a", 2),
-            rejected: Vec::new(),
-            unknown: if error.outcome_unknown() {
-                names("u", 1)
-            } else {
-                Vec::new()
-            },
-            not_applied: names("n", 3),
-            warnings: Vec::new(),
-            error,
-        }))
-    }
-
-    fn recorded(e: &Error) -> LastCall {
-        let mut last = LastCall::default();
-        record_error(e, &mut last);
-        last
+    fn last_text() -> String {
+        with_last(|last| last.text.clone())
     }
 
     #[test]
-    fn a_503_to_a_write_is_outcome_unknown_with_its_retry_after() {
-        let e = http(503, Some(7)).for_write();
-        assert_eq!(code_of(&e), mw_result::MW_ERR_OUTCOME_UNKNOWN);
-        assert_eq!(recorded(&e).retry_after, Some(7));
-        assert_eq!(recorded(&http(502, None).for_write()).retry_after, None);
-    }
-
-    #[test]
-    fn an_oversized_answer_to_a_write_is_outcome_unknown_to_a_read_too_large() {
-        let e = Error::BodyTooLarge { limit: 10 };
-        assert_eq!(code_of(&e), mw_result::MW_ERR_BODY_TOO_LARGE);
-        assert_eq!(code_of(&e.for_write()), mw_result::MW_ERR_OUTCOME_UNKNOWN);
-    }
-
-    #[test]
-    fn an_http_date_retry_after_is_whole_seconds_rounded_up() {
-        let at = SystemTime::now() + std::time::Duration::from_millis(2500);
-        assert!((2..=3).contains(&whole_seconds(RetryAfter::At(at))));
-        let past = SystemTime::now() - std::time::Duration::from_secs(60);
-        assert_eq!(whole_seconds(RetryAfter::At(past)), 0);
-    }
-
-    #[test]
-    fn an_incomplete_change_in_doubt_is_outcome_unknown_and_names_its_options() {
-        let e = incomplete(http(502, None).for_write());
-        assert_eq!(code_of(&e), mw_result::MW_ERR_OUTCOME_UNKNOWN);
-        let last = recorded(&e);
-        assert_eq!(last.applied, names("a", 2));
-        assert_eq!(last.unknown, names("u", 1));
-        assert_eq!(last.not_applied, names("n", 3));
-        assert!(last.text.contains("incomplete"), "{}", last.text);
-    }
-
-    #[test]
-    fn an_incomplete_change_otherwise_has_its_inner_code_and_the_servers_text() {
-        let mut api =
-            mw_core::ApiError::new("ratelimited", "You've exceeded your rate limit.", 200);
-        api.retry_after = Some(RetryAfter::Delay(std::time::Duration::from_secs(30)));
-        let e = incomplete(Error::from(api));
-        assert_eq!(code_of(&e), mw_result::MW_ERR_API_RATE_LIMITED);
-        let last = recorded(&e);
-        assert_eq!(last.code, "ratelimited");
-        assert_eq!(last.text, "You've exceeded your rate limit.");
-        assert_eq!(last.retry_after, Some(30));
-        assert!(last.unknown.is_empty());
-        assert_eq!(last.not_applied, names("n", 3));
-    }
-
-    #[test]
-    fn an_internal_error_on_a_write_keeps_mediawikis_code_and_text() {
-        let api = mw_core::ApiError::new(
-            "internal_api_error_DBQueryError",
-            "[abc] Database error",
-            200,
+    fn every_refusal_and_panic_replaces_the_last_call() {
+        let api = ApiError::new("noemail", "no address", 200);
+        let failed = call(|| Err(Error::from(api).into()));
+        assert_eq!(failed, mw_result::MW_ERR_API_NO_EMAIL);
+        assert_eq!(with_last(|last| last.code.clone()), "noemail");
+        // SAFETY: a NULL handle, refused before use.
+        let refused = unsafe { mw_client_logout(std::ptr::null()) };
+        assert_eq!(refused, mw_result::MW_ERR_NULL_PARAMETER);
+        assert_eq!(
+            (with_last(|l| l.code.clone()), last_text()),
+            (String::new(), "client is NULL".into())
         );
-        let e = Error::from(api).for_write();
-        assert_eq!(code_of(&e), mw_result::MW_ERR_OUTCOME_UNKNOWN);
-        let last = recorded(&e);
-        assert_eq!(last.code, "internal_api_error_DBQueryError");
-        assert_eq!(last.text, "[abc] Database error");
+        let bad = c"a\xffb";
+        // SAFETY: NUL-terminated strings and a writable out-parameter.
+        let refused = unsafe {
+            mw_client_builder_new(bad.as_ptr(), c"ua".as_ptr(), &mut std::ptr::null_mut())
+        };
+        assert_eq!(refused, mw_result::MW_ERR_INVALID_UTF8);
+        assert_eq!(last_text(), "api_url is not valid UTF-8");
+        assert_eq!(call(|| panic!("a test panic")), mw_result::MW_ERR_PANIC);
+        assert!(last_text().contains("panicked"));
     }
 
     #[test]
-    fn the_new_getters_check_their_pointers() {
-        let mut seconds = 0u64;
-        let mut n = 0usize;
-        let mut buf = [0 as c_char; 8];
-        // SAFETY: NULL handles and valid out-parameters.
+    fn a_builder_reports_bad_settings_and_builds_with_good_ones() {
+        let mut builder = std::ptr::null_mut();
+        let mut client = std::ptr::null_mut();
+        let url = c"http://127.0.0.1:9/w/api.php";
+        // SAFETY: valid strings and out-parameters; the handles are freed.
         unsafe {
+            let r = mw_client_builder_new(url.as_ptr(), c"t/0".as_ptr(), &mut builder);
+            assert_eq!(r, mw_result::MW_OK);
+            let r = mw_client_builder_set_read_timeout_ms(builder, 0);
+            assert_eq!(r, mw_result::MW_OK);
+            let r = mw_client_builder_build(builder, &mut client);
             assert_eq!(
-                mw_client_last_retry_after(std::ptr::null(), &mut seconds),
-                mw_result::MW_ERR_NULL_PARAMETER
+                (r, client.is_null()),
+                (mw_result::MW_ERR_INVALID_INPUT, true)
             );
-            assert_eq!(
-                mw_client_last_options_applied(std::ptr::null(), buf.as_mut_ptr(), 8, &mut n),
-                mw_result::MW_ERR_NULL_PARAMETER
-            );
+            assert!(last_text().contains("read timeout"), "{}", last_text());
+            mw_client_builder_set_read_timeout_ms(builder, 1000);
+            let r = mw_client_builder_build(builder, &mut client);
+            assert_eq!((r, client.is_null()), (mw_result::MW_OK, false));
+            mw_client_free(client);
+            mw_client_builder_free(builder);
         }
     }
 }
