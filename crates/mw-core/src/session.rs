@@ -670,24 +670,26 @@ impl Session {
                         status: resp.status,
                         location,
                     };
-                    (None, Some(err))
+                    (None, Some((err, true)))
                 } else {
                     (Some(resp), None)
                 }
             }
             Answer::Failed(f) => {
+                let sent = f.may_have_been_sent && f.kind != FailureKind::Connect;
                 let err = match f.kind {
                     FailureKind::Connect => Error::Connect { detail: f.detail },
                     FailureKind::Timeout => Error::Timeout { detail: f.detail },
                     FailureKind::BodyTooLarge { limit } => Error::BodyTooLarge { limit },
                     FailureKind::Other => Error::Transport { detail: f.detail },
                 };
-                (None, Some(err))
+                (None, Some((err, sent)))
             }
         };
-        if let Some(err) = err {
-            // Nothing readable came back: no resend, whatever the request.
-            let err = if flight.is_write && !matches!(err, Error::Connect { .. }) {
+        if let Some((err, sent)) = err {
+            // Nothing readable came back: no resend, whatever the request;
+            // a write that may have left is in doubt.
+            let err = if flight.is_write && sent {
                 err.for_write()
             } else {
                 err

@@ -9,8 +9,8 @@ use std::time::{Instant, SystemTime};
 use mw_core::{
     Account, Answer, Call, CallOutput, ClientSettings, EmailSent, EmailUser, EmailableReport,
     Error, FailureKind, LoginInfo, Message, Method, OptionsChange, OptionsChanged, Password,
-    RawReply, Request, ResetPassword, ResetScope, Response, Session, Step, Token,
-    TransportFailure, UserOptions,
+    RawReply, Request, ResetPassword, ResetScope, Response, Session, Step, Token, TransportFailure,
+    UserOptions,
 };
 use tokio::sync::Notify;
 
@@ -29,6 +29,12 @@ use tokio::sync::Notify;
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     settings: ClientSettings,
+}
+
+impl From<ClientSettings> for ClientBuilder {
+    fn from(settings: ClientSettings) -> Self {
+        ClientBuilder { settings }
+    }
 }
 
 impl ClientBuilder {
@@ -163,7 +169,11 @@ impl Client {
     /// # Errors
     /// [`Error::Login`] with the server's reason; invalid input before
     /// anything is sent.
-    pub async fn login(&self, name: &str, password: impl Into<Password>) -> Result<LoginInfo, Error> {
+    pub async fn login(
+        &self,
+        name: &str,
+        password: impl Into<Password>,
+    ) -> Result<LoginInfo, Error> {
         let password = password.into();
         self.run(|s| s.login(name, password)).await
     }
@@ -331,7 +341,7 @@ impl Client {
             Ok(resp) => resp,
             Err(e) => {
                 log::debug!("{} {}: {e}", req.method.as_str(), req.url);
-                return Answer::Failed(failure(&e));
+                return Answer::Failed(failure(e));
             }
         };
         let status = resp.status().as_u16();
@@ -358,7 +368,7 @@ impl Client {
                     body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
-                Err(e) => return Answer::Failed(failure(&e)),
+                Err(e) => return Answer::Failed(failure(e)),
             }
         }
         log::debug!(
@@ -373,18 +383,23 @@ impl Client {
 }
 
 /// Sorts a reqwest error for the engine: nothing is sent before a
-/// connection exists; anything after it may have reached the server.
-fn failure(e: &reqwest::Error) -> TransportFailure {
+/// connection exists (or when the request could not even be built);
+/// anything after it may have reached the server.
+fn failure(e: reqwest::Error) -> TransportFailure {
     let (kind, sent) = if e.is_connect() {
         (FailureKind::Connect, false)
+    } else if e.is_builder() {
+        (FailureKind::Other, false)
     } else if e.is_timeout() {
         (FailureKind::Timeout, true)
     } else {
         (FailureKind::Other, true)
     };
-    // reqwest's Display names the URL, never a body, header or cookie.
+    // Without the URL (a GET's holds every parameter); never a body, a
+    // header or a cookie.
+    let e = e.without_url();
     let mut detail = e.to_string();
-    let mut source = std::error::Error::source(e);
+    let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
         detail.push_str(": ");
         detail.push_str(&s.to_string());

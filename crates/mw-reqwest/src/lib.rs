@@ -40,10 +40,9 @@ mod client;
 
 pub use client::{Client, ClientBuilder};
 pub use mw_core::{
-    self, Account, ApiError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_MAX_WAIT, DEFAULT_MAXLAG, DEFAULT_READ_TIMEOUT, DEFAULT_RETRIES, DEFAULT_TIMEOUT,
-    EmailResult, EmailSent, EmailUser, Emailability, EmailableEntry, EmailableReport, Error,
-    ErrorKind, Incomplete, LoginError, LoginInfo, Message, Method, OptionsChange, OptionsChanged,
-    OutcomeUnknown, Password, RawReply, RejectedOption, ResetPassword, ResetScope, RetryAfter,
-    Token, UserOptions,
+    self, Account, ApiError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_WAIT,
+    DEFAULT_MAXLAG, DEFAULT_READ_TIMEOUT, DEFAULT_RETRIES, DEFAULT_TIMEOUT, EmailResult, EmailSent,
+    EmailUser, Emailability, EmailableEntry, EmailableReport, Error, ErrorKind, Incomplete,
+    LoginError, LoginInfo, Message, Method, OptionsChange, OptionsChanged, OutcomeUnknown,
+    Password, RawReply, RejectedOption, ResetPassword, ResetScope, RetryAfter, Token, UserOptions,
 };

@@ -33,6 +33,12 @@ pub struct ClientBuilder {
     settings: ClientSettings,
 }
 
+impl From<ClientSettings> for ClientBuilder {
+    fn from(settings: ClientSettings) -> Self {
+        ClientBuilder { settings }
+    }
+}
+
 impl ClientBuilder {
     mw_core::client_builder_setters!();
 

@@ -3,13 +3,14 @@
 //! though the requests do carry them.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod support;
+#[path = "support/standin.rs"]
+mod standin;
 
 use std::sync::Mutex;
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use mw_ureq::{Client, ClientBuilder, EmailUser, OptionsChange, Password, Token};
-use support::standin::{Answer, ok, stand_in};
+use standin::{Answer, ok, stand_in};
 
 const BOT_PASSWORD: &str = "BOT-PASSWORD-S3CRET";
 const NEW_PASSWORD: &str = "NEW-PASSWORD-S3CRET";

@@ -2,10 +2,11 @@
 //! memory (RSS) and open file descriptors measured before and after.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod support;
+#[path = "support/standin.rs"]
+mod standin;
 
 use mw_ureq::Client;
-use support::standin::{ok, stand_in_quiet};
+use standin::{ok, stand_in_quiet};
 
 const USERINFO: &str = r#"{"batchcomplete":true,"query":{"userinfo":{"id":3,"name":"Bob","options":{"gender":"female","rclimit":50,"skin":"vector"}}}}"#;
 

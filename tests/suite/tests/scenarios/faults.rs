@@ -1,31 +1,28 @@
 //! Faults between the client and the real test wiki, injected by a loopback
 //! proxy: each test counts the requests at the proxy and the mails at the
 //! sink, so "never sent twice" is checked where it lands.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
-
-mod support;
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use mw_ureq::{Client, EmailUser, Error, OptionsChange};
-use support::proxy::{Fault, Proxy};
-use support::{Wiki, nonce};
+use crate::driver::Driver;
+use crate::proxy::{Fault, Proxy};
+use crate::support::{Wiki, nonce};
+use mw_core::{ClientSettings, EmailUser, Error, OptionsChange};
 
 const TIMEOUT: Duration = Duration::from_millis(1500);
 
 /// A client of the wiki through a fresh proxy, logged in as `sessions`'
 /// neighbour role `sender`, with a short read timeout.
-fn through_proxy(wiki: &Wiki) -> (Client, Proxy) {
+fn through_proxy<D: Driver>(wiki: &Wiki) -> (D, Proxy) {
     let proxy = Proxy::start(wiki.api_url());
-    let client = Client::builder(
+    let mut settings = ClientSettings::new(
         &proxy.url,
         &format!("mwkit-faults/{} (tests@mwkit.test)", nonce()),
-    )
-    .read_timeout(TIMEOUT)
-    .max_response_bytes(1024 * 1024)
-    .build()
-    .unwrap();
+    );
+    settings.read_timeout = TIMEOUT;
+    settings.max_response_bytes = 1024 * 1024;
+    let client = D::build(settings).unwrap();
     let user = wiki.user("sender");
     client
         .login(
@@ -40,15 +37,14 @@ fn email(wiki: &Wiki, subject: &str) -> EmailUser {
     EmailUser::new(wiki.name("recipient"), subject, "fault injection")
 }
 
-#[test]
-fn a_refused_connection_sends_nothing_and_the_callers_retry_sends_one_mail() {
+pub fn a_refused_connection_sends_nothing_and_the_callers_retry_sends_one_mail<D: Driver>() {
     let wiki = Wiki::get();
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let refused = Client::new(
+    let refused = D::new(
         &format!("http://127.0.0.1:{port}/api.php"),
         "mwkit-faults/0",
     )
@@ -59,15 +55,14 @@ fn a_refused_connection_sends_nothing_and_the_callers_retry_sends_one_mail() {
     assert!(!err.outcome_unknown(), "nothing was sent");
     assert!(wiki.wait_for_mails(&subject, 0).is_empty());
 
-    let (client, _proxy) = through_proxy(&wiki);
+    let (client, _proxy) = through_proxy::<D>(&wiki);
     client.email_user(&email(&wiki, &subject)).unwrap();
     assert_eq!(wiki.wait_for_mails(&subject, 1).len(), 1);
 }
 
-#[test]
-fn a_reset_before_the_request_is_read_sends_no_mail_and_the_retry_sends_one() {
+pub fn a_reset_before_the_request_is_read_sends_no_mail_and_the_retry_sends_one<D: Driver>() {
     let wiki = Wiki::get();
-    let (client, proxy) = through_proxy(&wiki);
+    let (client, proxy) = through_proxy::<D>(&wiki);
     let before = proxy.requests();
     proxy.push([Fault::ResetBeforeRead]);
     let subject = format!("mwkit fault reset {}", nonce());
@@ -82,10 +77,11 @@ fn a_reset_before_the_request_is_read_sends_no_mail_and_the_retry_sends_one() {
     assert_eq!(wiki.wait_for_mails(&subject, 1).len(), 1);
 }
 
-#[test]
-fn forwarded_then_dropped_is_outcome_unknown_with_one_request_and_at_most_one_mail() {
+pub fn forwarded_then_dropped_is_outcome_unknown_with_one_request_and_at_most_one_mail<
+    D: Driver,
+>() {
     let wiki = Wiki::get();
-    let (client, proxy) = through_proxy(&wiki);
+    let (client, proxy) = through_proxy::<D>(&wiki);
     let before = proxy.requests();
     proxy.push([Fault::ForwardThenDrop]);
     let subject = format!("mwkit fault dropped {}", nonce());
@@ -95,10 +91,9 @@ fn forwarded_then_dropped_is_outcome_unknown_with_one_request_and_at_most_one_ma
     assert!(wiki.wait_for_mails(&subject, 1).len() <= 1);
 }
 
-#[test]
-fn a_truncated_or_garbage_answer_is_a_decode_error_with_a_snippet_and_no_retry() {
+pub fn a_truncated_or_garbage_answer_is_a_decode_error_with_a_snippet_and_no_retry<D: Driver>() {
     let wiki = Wiki::get();
-    let (client, proxy) = through_proxy(&wiki);
+    let (client, proxy) = through_proxy::<D>(&wiki);
     for fault in [
         Fault::Truncate,
         Fault::ForwardThenReplace("<html><body>Gateway oops</body></html>".into()),
@@ -128,10 +123,9 @@ fn a_truncated_or_garbage_answer_is_a_decode_error_with_a_snippet_and_no_retry()
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");
 }
 
-#[test]
-fn a_delayed_answer_times_out_within_the_timeout_plus_a_fifth() {
+pub fn a_delayed_answer_times_out_within_the_timeout_plus_a_fifth<D: Driver>() {
     let wiki = Wiki::get();
-    let (client, proxy) = through_proxy(&wiki);
+    let (client, proxy) = through_proxy::<D>(&wiki);
     proxy.push([Fault::Delay(TIMEOUT * 3)]);
     let subject = format!("mwkit fault delayed {}", nonce());
     let started = Instant::now();
@@ -145,12 +139,11 @@ fn a_delayed_answer_times_out_within_the_timeout_plus_a_fifth() {
     assert!(wiki.wait_for_mails(&subject, 1).len() <= 1);
 }
 
-#[test]
-fn a_gateway_error_after_the_wiki_acted_gives_one_mail_and_outcome_unknown() {
+pub fn a_gateway_error_after_the_wiki_acted_gives_one_mail_and_outcome_unknown<D: Driver>() {
     // The proxy forwards the email, the wiki sends it, the proxy answers
     // 503/502/504: mwkit must not send it again, whatever Retry-After says.
     let wiki = Wiki::get();
-    let (client, proxy) = through_proxy(&wiki);
+    let (client, proxy) = through_proxy::<D>(&wiki);
     for status in [503, 502, 504] {
         let before = proxy.requests();
         proxy.push([Fault::ForwardThenRespond {
@@ -163,7 +156,7 @@ fn a_gateway_error_after_the_wiki_acted_gives_one_mail_and_outcome_unknown() {
         assert!(err.outcome_unknown(), "{status}: {err:?}");
         assert_eq!(
             err.retry_after(),
-            Some(mw_ureq::RetryAfter::Delay(Duration::from_secs(1))),
+            Some(mw_core::RetryAfter::Delay(Duration::from_secs(1))),
             "{status}: the server's Retry-After is passed on"
         );
         let Error::OutcomeUnknown(unknown) = &err else {
@@ -184,13 +177,12 @@ fn a_gateway_error_after_the_wiki_acted_gives_one_mail_and_outcome_unknown() {
     }
 }
 
-#[test]
-fn a_503_before_forwarding_is_still_outcome_unknown_and_sends_nothing() {
+pub fn a_503_before_forwarding_is_still_outcome_unknown_and_sends_nothing<D: Driver>() {
     // The client cannot tell where a 503 came from, so it is not resent;
     // here it came before the wiki, so no mail exists and the caller's own
     // retry delivers exactly one.
     let wiki = Wiki::get();
-    let (client, proxy) = through_proxy(&wiki);
+    let (client, proxy) = through_proxy::<D>(&wiki);
     proxy.push([Fault::Respond {
         status: 503,
         headers: vec![("Retry-After".into(), "0".into())],
@@ -204,11 +196,11 @@ fn a_503_before_forwarding_is_still_outcome_unknown_and_sends_nothing() {
     assert_eq!(wiki.wait_for_mails(&subject, 1).len(), 1);
 }
 
-#[test]
-fn a_recorded_maxlag_answer_is_waited_for_and_gives_exactly_one_mail() {
+pub fn a_recorded_maxlag_answer_is_waited_for_and_gives_exactly_one_mail<D: Driver>() {
     let wiki = Wiki::get();
-    let (client, proxy) = through_proxy(&wiki);
-    let path = support::repo_root().join("crates/mw-core/tests/fixtures/documented/maxlag.json");
+    let (client, proxy) = through_proxy::<D>(&wiki);
+    let path =
+        crate::support::repo_root().join("crates/mw-core/tests/fixtures/documented/maxlag.json");
     let fixture: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let before = proxy.requests();
@@ -226,10 +218,9 @@ fn a_recorded_maxlag_answer_is_waited_for_and_gives_exactly_one_mail() {
     assert_eq!(wiki.wait_for_mails(&subject, 1).len(), 1);
 }
 
-#[test]
-fn an_oversized_answer_is_an_error_and_is_not_read_whole() {
+pub fn an_oversized_answer_is_an_error_and_is_not_read_whole<D: Driver>() {
     let wiki = Wiki::get();
-    let (client, proxy) = through_proxy(&wiki);
+    let (client, proxy) = through_proxy::<D>(&wiki);
     let size = 256 * 1024 * 1024;
     proxy.push([Fault::Oversize(size)]);
     let err = client.options().unwrap_err();
@@ -251,12 +242,11 @@ fn an_oversized_answer_is_an_error_and_is_not_read_whole() {
     );
 }
 
-#[test]
-fn a_dropped_options_write_is_outcome_unknown_not_resent_and_did_land() {
+pub fn a_dropped_options_write_is_outcome_unknown_not_resent_and_did_land<D: Driver>() {
     let wiki = Wiki::get();
-    let (client, proxy) = through_proxy(&wiki);
+    let (client, proxy) = through_proxy::<D>(&wiki);
     let value = format!("faults|{}", nonce());
-    let change = mw_ureq::OptionsChange::new().set("userjs-mwkit-faults", value.as_str());
+    let change = mw_core::OptionsChange::new().set("userjs-mwkit-faults", value.as_str());
     let before = proxy.requests();
     proxy.push([Fault::ForwardThenDrop]);
     let err = client.change_options(&change).unwrap_err();
@@ -269,10 +259,9 @@ fn a_dropped_options_write_is_outcome_unknown_not_resent_and_did_land() {
     );
 }
 
-#[test]
-fn hostile_set_cookie_headers_are_survived() {
+pub fn hostile_set_cookie_headers_are_survived<D: Driver>() {
     let wiki = Wiki::get();
-    let (client, proxy) = through_proxy(&wiki);
+    let (client, proxy) = through_proxy::<D>(&wiki);
     let hostile = [
         "x=1; Max-Age=9223372036854775807",
         "y=2; Max-Age=-9223372036854775808",
@@ -293,10 +282,9 @@ fn hostile_set_cookie_headers_are_survived() {
     assert_eq!(wiki.wait_for_mails(&subject, 1).len(), 1);
 }
 
-#[test]
-fn a_change_of_120_options_failing_in_its_second_request_names_what_was_applied() {
+pub fn a_change_of_120_options_failing_in_its_second_request_names_what_was_applied<D: Driver>() {
     let wiki = Wiki::get();
-    let (client, proxy) = through_proxy(&wiki);
+    let (client, proxy) = through_proxy::<D>(&wiki);
     let run = nonce().replace(|c: char| !c.is_ascii_alphanumeric(), "");
     let names: Vec<String> = (0..120)
         .map(|i| format!("userjs-mwkit-p{run}-{i:03}"))
@@ -319,7 +307,7 @@ fn a_change_of_120_options_failing_in_its_second_request_names_what_was_applied(
     assert!(err.outcome_unknown(), "{err:?}");
     assert_eq!(
         err.retry_after(),
-        Some(mw_ureq::RetryAfter::Delay(Duration::from_secs(2)))
+        Some(mw_core::RetryAfter::Delay(Duration::from_secs(2)))
     );
     let Error::Incomplete(partial) = &err else {
         panic!("{err:?}")

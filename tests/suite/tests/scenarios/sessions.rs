@@ -2,12 +2,10 @@
 //! logs in again and returns the user's own values; a relogin that fails
 //! (the bot password revoked) is an error, and nothing, an edit included,
 //! is then sent as anyone else.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod support;
-
-use mw_ureq::{EmailUser, Emailability, Error, Method, OptionsChange};
-use support::{Wiki, nonce};
+use crate::driver::Driver;
+use crate::support::{Wiki, nonce};
+use mw_core::{EmailUser, Emailability, Error, Method, OptionsChange};
 
 /// How many logins (login-token fetches) the client with `ua` made.
 fn logins(wiki: &Wiki, ua: &str) -> usize {
@@ -17,8 +15,8 @@ fn logins(wiki: &Wiki, ua: &str) -> usize {
         .count()
 }
 
-fn page_exists(wiki: &Wiki, title: &str) -> bool {
-    let (anon, _) = wiki.client("page-check");
+fn page_exists<D: Driver>(wiki: &Wiki, title: &str) -> bool {
+    let (anon, _) = wiki.client::<D>("page-check");
     let reply = anon
         .raw(
             &[("action", "query"), ("titles", title)],
@@ -29,11 +27,11 @@ fn page_exists(wiki: &Wiki, title: &str) -> bool {
     reply.json["query"]["pages"][0]["missing"].as_bool() != Some(true)
 }
 
-#[test]
-fn reads_after_the_session_was_ended_log_in_again_and_return_the_users_values() {
+pub fn reads_after_the_session_was_ended_log_in_again_and_return_the_users_values<D: Driver>() {
     let wiki = Wiki::get();
-    let (client, ua) = wiki.logged_in("sessions", "killed-read");
-    let name = wiki.name("sessions");
+    let role = D::role("sessions2");
+    let (client, ua) = wiki.logged_in::<D>(&role, "killed-read");
+    let name = wiki.name(&role);
     let value = format!("kept-{}", nonce());
     client
         .change_options(&OptionsChange::new().set("userjs-mwkit-killed", value.as_str()))
@@ -70,15 +68,15 @@ fn reads_after_the_session_was_ended_log_in_again_and_return_the_users_values() 
     );
 }
 
-#[test]
-fn a_revoked_bot_password_fails_the_relogin_and_nothing_is_sent_anonymously() {
+pub fn a_revoked_bot_password_fails_the_relogin_and_nothing_is_sent_anonymously<D: Driver>() {
     let wiki = Wiki::get();
-    let name = wiki.name("revoked");
-    let (client, ua) = wiki.logged_in("revoked", "revoked");
+    let role = D::role("revoked");
+    let name = wiki.name(&role);
+    let (client, ua) = wiki.logged_in::<D>(&role, "revoked");
 
     // The wiki takes anonymous edits: an unasserted edit would be saved.
     let control = format!("Mwkit anonymous control {}", nonce());
-    let (anon, _) = wiki.client("anonymous-edit");
+    let (anon, _) = wiki.client::<D>("anonymous-edit");
     anon.raw(
         &[
             ("action", "edit"),
@@ -89,7 +87,10 @@ fn a_revoked_bot_password_fails_the_relogin_and_nothing_is_sent_anonymously() {
         true,
     )
     .unwrap();
-    assert!(page_exists(&wiki, &control), "the control edit was saved");
+    assert!(
+        page_exists::<D>(&wiki, &control),
+        "the control edit was saved"
+    );
 
     wiki.maint_with_input(
         &["eval.php"],
@@ -131,7 +132,10 @@ fn a_revoked_bot_password_fails_the_relogin_and_nothing_is_sent_anonymously() {
     let err = client.options().unwrap_err();
     assert!(matches!(err, Error::Login(_)), "{err:?}");
 
-    assert!(!page_exists(&wiki, &title), "no anonymous edit was saved");
+    assert!(
+        !page_exists::<D>(&wiki, &title),
+        "no anonymous edit was saved"
+    );
     assert!(wiki.wait_for_mails(&subject, 0).is_empty(), "no mail");
     assert_eq!(
         logins(&wiki, &ua),

@@ -1,30 +1,31 @@
 //! The client against a loopback stand-in server that answers what the real
 //! wiki cannot be made to (maxlag, readonly, 503, a dropped connection, a
 //! huge body, a redirect), counting the requests it gets.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
-
-mod support;
 
 use std::net::TcpListener;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use mw_ureq::{Client, EmailUser, Error, ErrorKind};
-use support::standin::{Answer, SUCCESS, TOKENS, ok, stand_in};
+use crate::driver::Driver;
+use crate::standin_server::{Answer, SUCCESS, TOKENS, ok, stand_in};
+use mw_core::{ClientSettings, EmailUser, Error, ErrorKind};
 
-fn client(url: &str) -> Client {
-    Client::builder(url, "mwkit-standin-tests/0")
-        .read_timeout(Duration::from_millis(800))
-        .build()
-        .unwrap()
+fn client<D: Driver>(url: &str) -> D {
+    with::<D>(url, |s| s.read_timeout = Duration::from_millis(800))
+}
+
+/// A client of the stand-in with some settings changed.
+fn with<D: Driver>(url: &str, change: impl FnOnce(&mut ClientSettings)) -> D {
+    let mut settings = ClientSettings::new(url, "mwkit-standin-tests/0");
+    change(&mut settings);
+    D::build(settings).unwrap()
 }
 
 fn email() -> EmailUser {
     EmailUser::new("Bob", "subject", "text")
 }
 
-#[test]
-fn maxlag_is_waited_for_and_sent_again() {
+pub fn maxlag_is_waited_for_and_sent_again<D: Driver>() {
     let maxlag = r#"{"errors":[{"code":"maxlag","text":"Waiting: 1 seconds lagged.","data":{"lag":1},"module":"main"}]}"#;
     let server = stand_in(vec![
         ok(TOKENS),
@@ -32,7 +33,7 @@ fn maxlag_is_waited_for_and_sent_again() {
         ok(SUCCESS),
     ]);
     let started = Instant::now();
-    client(&server.url).email_user(&email()).unwrap();
+    client::<D>(&server.url).email_user(&email()).unwrap();
     assert!(
         started.elapsed() >= Duration::from_secs(1),
         "waited as asked"
@@ -40,8 +41,7 @@ fn maxlag_is_waited_for_and_sent_again() {
     assert_eq!(server.requests.load(Ordering::SeqCst), 3);
 }
 
-#[test]
-fn readonly_is_waited_for_within_the_budget() {
+pub fn readonly_is_waited_for_within_the_budget<D: Driver>() {
     let readonly = || {
         Answer::Http(
             200,
@@ -51,14 +51,11 @@ fn readonly_is_waited_for_within_the_budget() {
         )
     };
     let server = stand_in(vec![ok(TOKENS), readonly(), ok(SUCCESS)]);
-    client(&server.url).email_user(&email()).unwrap();
+    client::<D>(&server.url).email_user(&email()).unwrap();
     assert_eq!(server.requests.load(Ordering::SeqCst), 3);
 
     let server = stand_in(vec![ok(TOKENS), readonly(), readonly(), readonly()]);
-    let c = Client::builder(&server.url, "t/0")
-        .retries(2)
-        .build()
-        .unwrap();
+    let c = with::<D>(&server.url, |s| s.session.retries = 2);
     let err = c.email_user(&email()).unwrap_err();
     assert_eq!(err.api_kind(), Some(ErrorKind::ReadOnly), "{err:?}");
     assert!(!err.outcome_unknown(), "readonly proves nothing was done");
@@ -69,8 +66,7 @@ fn readonly_is_waited_for_within_the_budget() {
     );
 }
 
-#[test]
-fn a_503_to_a_write_is_outcome_unknown_with_its_retry_after_and_never_resent() {
+pub fn a_503_to_a_write_is_outcome_unknown_with_its_retry_after_and_never_resent<D: Driver>() {
     // The 503 may come from a proxy after the wiki sent the mail: a status
     // proves nothing, so the write is not sent again (it used to be, 3 times).
     let busy = || Answer::Http(503, vec![("Retry-After", "0".into())], "busy".into());
@@ -81,11 +77,11 @@ fn a_503_to_a_write_is_outcome_unknown_with_its_retry_after_and_never_resent() {
         ok(SUCCESS),
         ok(SUCCESS),
     ]);
-    let err = client(&server.url).email_user(&email()).unwrap_err();
+    let err = client::<D>(&server.url).email_user(&email()).unwrap_err();
     assert!(err.outcome_unknown(), "{err:?}");
     assert_eq!(
         err.retry_after(),
-        Some(mw_ureq::RetryAfter::Delay(Duration::ZERO))
+        Some(mw_core::RetryAfter::Delay(Duration::ZERO))
     );
     match &err {
         Error::OutcomeUnknown(unknown) => {
@@ -97,32 +93,30 @@ fn a_503_to_a_write_is_outcome_unknown_with_its_retry_after_and_never_resent() {
     assert_eq!(server.requests.load(Ordering::SeqCst), 2, "token, one POST");
 }
 
-#[test]
-fn a_read_is_waited_for_and_sent_again_after_429_and_503() {
+pub fn a_read_is_waited_for_and_sent_again_after_429_and_503<D: Driver>() {
     let options = r#"{"query":{"userinfo":{"id":0,"name":"127.0.0.1","anon":true,"options":{"skin":"vector"}}}}"#;
     let server = stand_in(vec![
         Answer::Http(503, vec![("Retry-After", "0".into())], "busy".into()),
         Answer::Http(429, vec![("Retry-After", "0".into())], "slow".into()),
         ok(options),
     ]);
-    let read = client(&server.url).options().unwrap();
+    let read = client::<D>(&server.url).options().unwrap();
     assert_eq!(read.options["skin"], "vector");
     assert_eq!(server.requests.load(Ordering::SeqCst), 3);
 }
 
-#[test]
-fn a_wait_longer_than_allowed_is_returned_not_shortened() {
+pub fn a_wait_longer_than_allowed_is_returned_not_shortened<D: Driver>() {
     let server = stand_in(vec![
         ok(TOKENS),
         Answer::Http(503, vec![("Retry-After", "3600".into())], "busy".into()),
     ]);
     let started = Instant::now();
-    let err = client(&server.url).email_user(&email()).unwrap_err();
+    let err = client::<D>(&server.url).email_user(&email()).unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(err.outcome_unknown(), "{err:?}");
     assert_eq!(
         err.retry_after(),
-        Some(mw_ureq::RetryAfter::Delay(Duration::from_secs(3600))),
+        Some(mw_core::RetryAfter::Delay(Duration::from_secs(3600))),
         "the server's wish is passed on"
     );
     assert_eq!(server.requests.load(Ordering::SeqCst), 2);
@@ -133,7 +127,7 @@ fn a_wait_longer_than_allowed_is_returned_not_shortened() {
         Answer::Http(200, vec![("Retry-After", "3600".into())], maxlag.into()),
     ]);
     let started = Instant::now();
-    let err = client(&server.url).email_user(&email()).unwrap_err();
+    let err = client::<D>(&server.url).email_user(&email()).unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(
         matches!(err.api_kind(), Some(ErrorKind::Maxlag { .. })),
@@ -142,14 +136,13 @@ fn a_wait_longer_than_allowed_is_returned_not_shortened() {
     assert_eq!(server.requests.load(Ordering::SeqCst), 2);
 }
 
-#[test]
-fn a_gateway_error_on_a_write_is_outcome_unknown_and_not_resent() {
+pub fn a_gateway_error_on_a_write_is_outcome_unknown_and_not_resent<D: Driver>() {
     let server = stand_in(vec![
         ok(TOKENS),
         Answer::Http(502, vec![], "<html>bad gateway</html>".into()),
         ok(SUCCESS),
     ]);
-    let err = client(&server.url).email_user(&email()).unwrap_err();
+    let err = client::<D>(&server.url).email_user(&email()).unwrap_err();
     assert!(err.outcome_unknown(), "{err:?}");
     match &err {
         Error::OutcomeUnknown(unknown) => {
@@ -161,22 +154,20 @@ fn a_gateway_error_on_a_write_is_outcome_unknown_and_not_resent() {
     assert_eq!(server.requests.load(Ordering::SeqCst), 2);
 }
 
-#[test]
-fn a_connection_dropped_after_the_request_is_outcome_unknown_and_not_resent() {
+pub fn a_connection_dropped_after_the_request_is_outcome_unknown_and_not_resent<D: Driver>() {
     let server = stand_in(vec![ok(TOKENS), Answer::Drop, ok(SUCCESS)]);
-    let err = client(&server.url).email_user(&email()).unwrap_err();
+    let err = client::<D>(&server.url).email_user(&email()).unwrap_err();
     assert!(err.outcome_unknown(), "{err:?}");
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(server.requests.load(Ordering::SeqCst), 2);
 }
 
-#[test]
-fn a_write_that_times_out_is_outcome_unknown_within_the_timeout() {
+pub fn a_write_that_times_out_is_outcome_unknown_within_the_timeout<D: Driver>() {
     let server = stand_in(vec![
         ok(TOKENS),
         Answer::Delay(Duration::from_secs(3), SUCCESS.into()),
     ]);
-    let c = client(&server.url);
+    let c = client::<D>(&server.url);
     let started = Instant::now();
     let err = c.email_user(&email()).unwrap_err();
     let took = started.elapsed();
@@ -191,22 +182,17 @@ fn a_write_that_times_out_is_outcome_unknown_within_the_timeout() {
     assert_eq!(server.requests.load(Ordering::SeqCst), 2);
 }
 
-#[test]
-fn a_read_that_times_out_is_a_timeout() {
+pub fn a_read_that_times_out_is_a_timeout<D: Driver>() {
     let server = stand_in(vec![Answer::Delay(Duration::from_secs(3), "{}".into())]);
-    let err = client(&server.url).options().unwrap_err();
+    let err = client::<D>(&server.url).options().unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert!(!err.outcome_unknown());
 }
 
-#[test]
-fn an_oversized_answer_stops_at_the_limit() {
+pub fn an_oversized_answer_stops_at_the_limit<D: Driver>() {
     let big = format!("{{\"query\":{{\"pad\":\"{}\"}}}}", "x".repeat(200_000));
     let server = stand_in(vec![ok(&big)]);
-    let c = Client::builder(&server.url, "t/0")
-        .max_response_bytes(64 * 1024)
-        .build()
-        .unwrap();
+    let c = with::<D>(&server.url, |s| s.max_response_bytes = 64 * 1024);
     let err = c.options().unwrap_err();
     assert!(
         matches!(err, Error::BodyTooLarge { limit: 65536 }),
@@ -214,8 +200,7 @@ fn an_oversized_answer_stops_at_the_limit() {
     );
 }
 
-#[test]
-fn a_redirect_is_reported_not_followed() {
+pub fn a_redirect_is_reported_not_followed<D: Driver>() {
     let server = stand_in(vec![
         ok(TOKENS),
         Answer::Http(
@@ -226,7 +211,7 @@ fn a_redirect_is_reported_not_followed() {
     ]);
     // A write answered by a redirect: whatever answered, it was not
     // MediaWiki saying it did nothing.
-    let err = client(&server.url).email_user(&email()).unwrap_err();
+    let err = client::<D>(&server.url).email_user(&email()).unwrap_err();
     assert!(err.outcome_unknown(), "{err:?}");
     let Error::OutcomeUnknown(unknown) = err else {
         unreachable!()
@@ -250,31 +235,29 @@ fn a_redirect_is_reported_not_followed() {
         vec![("Location", "https://wiki.example/w/api.php".into())],
         String::new(),
     )]);
-    let err = client(&server.url).options().unwrap_err();
+    let err = client::<D>(&server.url).options().unwrap_err();
     assert!(
         matches!(err, Error::Redirected { status: 302, .. }),
         "{err:?}"
     );
 }
 
-#[test]
-fn refused_connections_say_nothing_was_sent() {
+pub fn refused_connections_say_nothing_was_sent<D: Driver>() {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let err = client(&format!("http://127.0.0.1:{port}/api.php"))
+    let err = client::<D>(&format!("http://127.0.0.1:{port}/api.php"))
         .email_user(&email())
         .unwrap_err();
     assert!(matches!(err, Error::Connect { .. }), "{err:?}");
     assert!(!err.outcome_unknown());
 }
 
-#[test]
-fn a_token_with_plus_and_backslash_arrives_encoded_and_last() {
+pub fn a_token_with_plus_and_backslash_arrives_encoded_and_last<D: Driver>() {
     let server = stand_in(vec![ok(TOKENS), ok(SUCCESS)]);
-    client(&server.url).email_user(&email()).unwrap();
+    client::<D>(&server.url).email_user(&email()).unwrap();
     let bodies = server.bodies.lock().unwrap();
     assert!(
         bodies[0].starts_with("GET /api.php?action=query&meta=tokens&type=csrf"),
@@ -298,19 +281,17 @@ fn a_token_with_plus_and_backslash_arrives_encoded_and_last() {
     );
 }
 
-#[test]
-fn a_ratelimited_answer_is_not_retried() {
+pub fn a_ratelimited_answer_is_not_retried<D: Driver>() {
     let limited = r#"{"errors":[{"code":"ratelimited","text":"Slow down.","module":"emailuser"}]}"#;
     let server = stand_in(vec![ok(TOKENS), ok(limited), ok(SUCCESS)]);
-    let err = client(&server.url).email_user(&email()).unwrap_err();
+    let err = client::<D>(&server.url).email_user(&email()).unwrap_err();
     assert_eq!(err.api_kind(), Some(ErrorKind::RateLimited));
     assert_eq!(server.requests.load(Ordering::SeqCst), 2);
 }
 
-#[test]
-fn bad_input_is_refused_before_anything_is_sent_not_even_a_token_fetch() {
+pub fn bad_input_is_refused_before_anything_is_sent_not_even_a_token_fetch<D: Driver>() {
     let server = stand_in(vec![ok(TOKENS), ok(SUCCESS)]);
-    let c = client(&server.url);
+    let c = client::<D>(&server.url);
     for email in [EmailUser::new("", "s", "t"), EmailUser::new("Bob", "s", "")] {
         let err = c.email_user(&email).unwrap_err();
         assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
@@ -318,13 +299,13 @@ fn bad_input_is_refused_before_anything_is_sent_not_even_a_token_fetch() {
     let err = c
         .raw(
             &[("action", "purge"), ("token", "x")],
-            mw_ureq::Method::Post,
+            mw_core::Method::Post,
             true,
         )
         .unwrap_err();
     assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
     let err = c
-        .change_options(&mw_ureq::OptionsChange::new().set("a", "x\u{1f}"))
+        .change_options(&mw_core::OptionsChange::new().set("a", "x\u{1f}"))
         .unwrap_err();
     assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
     assert_eq!(server.requests.load(Ordering::SeqCst), 0);

@@ -7,10 +7,8 @@ use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use mw_ureq::Client;
+use crate::driver::Driver;
 
-pub mod proxy;
-pub mod standin;
 use serde_json::Value;
 
 /// The wiki `testwiki up` made, from `MWKIT_WIKI_JSON`.
@@ -54,14 +52,14 @@ impl Wiki {
 
     /// A client with a User-Agent of its own, so its requests can be counted
     /// in the access log.
-    pub fn client(&self, tag: &str) -> (Client, String) {
+    pub fn client<D: Driver>(&self, tag: &str) -> (D, String) {
         let ua = format!("mwkit-tests/{tag}-{} (tests@mwkit.test)", nonce());
-        (Client::new(self.api_url(), &ua).unwrap(), ua)
+        (D::new(self.api_url(), &ua).unwrap(), ua)
     }
 
     /// A client logged in with the bot password of `role`.
-    pub fn logged_in(&self, role: &str, tag: &str) -> (Client, String) {
-        let (client, ua) = self.client(tag);
+    pub fn logged_in<D: Driver>(&self, role: &str, tag: &str) -> (D, String) {
+        let (client, ua) = self.client::<D>(tag);
         let user = self.user(role);
         client
             .login(

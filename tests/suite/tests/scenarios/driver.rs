@@ -1,0 +1,138 @@
+//! The two drivers: every scenario runs once with the blocking client and
+//! once with the async one, through the same methods.
+
+use std::sync::OnceLock;
+
+use mw_core::{
+    Account, ClientSettings, EmailSent, EmailUser, EmailableReport, Error, LoginInfo, Message,
+    Method, OptionsChange, OptionsChanged, Password, RawReply, ResetPassword, ResetScope, Token,
+    UserOptions,
+};
+
+/// A client as the scenarios use it: the operations of both clients, with
+/// the async one's awaited on a shared runtime.
+pub trait Driver: Send + Sync + Sized + 'static {
+    /// The wiki.json role that this driver's run uses for `role`: the async
+    /// run has its own copies of the users whose state scenarios change.
+    fn role(role: &str) -> String;
+    fn build(settings: ClientSettings) -> Result<Self, Error>;
+    fn new(url: &str, user_agent: &str) -> Result<Self, Error> {
+        Self::build(ClientSettings::new(url, user_agent))
+    }
+    fn login(&self, name: &str, password: &str) -> Result<LoginInfo, Error>;
+    fn client_login(
+        &self,
+        name: &str,
+        password: &str,
+        new_password: Option<Password>,
+    ) -> Result<LoginInfo, Error>;
+    fn logout(&self) -> Result<Vec<Message>, Error>;
+    fn email_user(&self, email: &EmailUser) -> Result<EmailSent, Error>;
+    fn reset_password(&self, reset: &ResetPassword) -> Result<Vec<Message>, Error>;
+    fn emailable<S: AsRef<str> + Sync>(&self, names: &[S]) -> Result<EmailableReport, Error>;
+    fn options(&self) -> Result<UserOptions, Error>;
+    fn change_options(&self, change: &OptionsChange) -> Result<OptionsChanged, Error>;
+    fn reset_options(&self, scope: ResetScope) -> Result<OptionsChanged, Error>;
+    fn raw(
+        &self,
+        params: &[(&str, &str)],
+        method: Method,
+        with_token: bool,
+    ) -> Result<RawReply, Error>;
+    fn account(&self) -> Option<Account>;
+    fn __set_cached_csrf_for_tests(&self, token: Option<Token>);
+}
+
+/// mw-ureq's blocking client.
+pub struct Blocking(mw_ureq::Client);
+
+/// mw-reqwest's async client, its calls awaited on one shared runtime.
+pub struct Async(mw_reqwest::Client);
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime")
+    })
+}
+
+/// The same body for both drivers: `$call` is the client's method call,
+/// `$wrap` turns its result into the driver's (identity, or block_on).
+macro_rules! driver {
+    ($driver:ident, $crate_:ident, $suffix:literal, |$c:ident| $wrap:expr) => {
+        impl Driver for $driver {
+            fn role(role: &str) -> String {
+                format!("{role}{}", $suffix)
+            }
+            fn build(settings: ClientSettings) -> Result<Self, Error> {
+                $crate_::ClientBuilder::from(settings).build().map($driver)
+            }
+            fn login(&self, name: &str, password: &str) -> Result<LoginInfo, Error> {
+                let $c = self.0.login(name, password);
+                $wrap
+            }
+            fn client_login(
+                &self,
+                name: &str,
+                password: &str,
+                new_password: Option<Password>,
+            ) -> Result<LoginInfo, Error> {
+                let $c = self.0.client_login(name, password, new_password);
+                $wrap
+            }
+            fn logout(&self) -> Result<Vec<Message>, Error> {
+                let $c = self.0.logout();
+                $wrap
+            }
+            fn email_user(&self, email: &EmailUser) -> Result<EmailSent, Error> {
+                let $c = self.0.email_user(email);
+                $wrap
+            }
+            fn reset_password(&self, reset: &ResetPassword) -> Result<Vec<Message>, Error> {
+                let $c = self.0.reset_password(reset);
+                $wrap
+            }
+            fn emailable<S: AsRef<str> + Sync>(
+                &self,
+                names: &[S],
+            ) -> Result<EmailableReport, Error> {
+                let $c = self.0.emailable(names);
+                $wrap
+            }
+            fn options(&self) -> Result<UserOptions, Error> {
+                let $c = self.0.options();
+                $wrap
+            }
+            fn change_options(&self, change: &OptionsChange) -> Result<OptionsChanged, Error> {
+                let $c = self.0.change_options(change);
+                $wrap
+            }
+            fn reset_options(&self, scope: ResetScope) -> Result<OptionsChanged, Error> {
+                let $c = self.0.reset_options(scope);
+                $wrap
+            }
+            fn raw(
+                &self,
+                params: &[(&str, &str)],
+                method: Method,
+                with_token: bool,
+            ) -> Result<RawReply, Error> {
+                let $c = self.0.raw(params, method, with_token);
+                $wrap
+            }
+            fn account(&self) -> Option<Account> {
+                self.0.account()
+            }
+            fn __set_cached_csrf_for_tests(&self, token: Option<Token>) {
+                self.0.__set_cached_csrf_for_tests(token)
+            }
+        }
+    };
+}
+
+driver!(Blocking, mw_ureq, "", |call| call);
+driver!(Async, mw_reqwest, "_async", |call| runtime().block_on(call));

@@ -1,0 +1,100 @@
+//! The live scenarios on the real test wiki (through a fault proxy or a
+//! stand-in server where needed), each run against both Rust clients:
+//! `blocking::...` with mw-ureq, `asynchronous::...` with mw-reqwest. A
+//! scenario is written once, generic over [`driver::Driver`].
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    unreachable_pub
+)]
+
+mod driver;
+mod faults;
+mod live;
+mod proxy;
+mod sessions;
+mod standin;
+#[path = "../../../../crates/mw-ureq/tests/support/standin.rs"]
+mod standin_server;
+mod support;
+
+/// Instantiates every scenario for both drivers.
+macro_rules! scenarios {
+    ($($module:ident: [$($name:ident),* $(,)?]),* $(,)?) => {
+        mod blocking {
+            $(mod $module {
+                $(#[test]
+                fn $name() {
+                    crate::$module::$name::<crate::driver::Blocking>()
+                })*
+            })*
+        }
+        mod asynchronous {
+            $(mod $module {
+                $(#[test]
+                fn $name() {
+                    crate::$module::$name::<crate::driver::Async>()
+                })*
+            })*
+        }
+    };
+}
+
+scenarios! {
+    live: [
+        email_user_delivers_exactly_one_mail_with_subject_and_body_intact,
+        cc_me_sends_a_copy_to_the_sender,
+        refused_emails_map_to_their_kind_and_deliver_nothing,
+        the_rate_limited_user_is_told_so_and_nothing_more_is_delivered,
+        emailable_answers_for_emailable_unemailable_and_missing_names,
+        one_hundred_twenty_names_take_three_requests,
+        five_hundred_long_cyrillic_names_are_all_answered,
+        sixty_option_changes_read_back_right_in_two_posts,
+        an_unknown_option_name_comes_back_as_a_warning_not_silence,
+        options_can_be_reset_to_their_defaults,
+        a_password_reset_mail_logs_in_and_the_new_password_works,
+        a_bot_password_cannot_reset_passwords,
+        a_wrong_bot_password_is_a_login_error_with_the_servers_reason,
+        a_session_killed_on_the_server_is_recovered_with_one_login_and_one_mail,
+        a_stale_csrf_token_costs_one_badtoken_one_refetch_and_one_mail,
+        one_client_shared_by_eight_threads_sends_eighty_mails_without_duplicates,
+        logout_ends_the_session_on_the_server,
+        raw_requests_reach_any_action,
+    ],
+    faults: [
+        a_refused_connection_sends_nothing_and_the_callers_retry_sends_one_mail,
+        a_reset_before_the_request_is_read_sends_no_mail_and_the_retry_sends_one,
+        forwarded_then_dropped_is_outcome_unknown_with_one_request_and_at_most_one_mail,
+        a_truncated_or_garbage_answer_is_a_decode_error_with_a_snippet_and_no_retry,
+        a_delayed_answer_times_out_within_the_timeout_plus_a_fifth,
+        a_gateway_error_after_the_wiki_acted_gives_one_mail_and_outcome_unknown,
+        a_503_before_forwarding_is_still_outcome_unknown_and_sends_nothing,
+        a_recorded_maxlag_answer_is_waited_for_and_gives_exactly_one_mail,
+        an_oversized_answer_is_an_error_and_is_not_read_whole,
+        a_dropped_options_write_is_outcome_unknown_not_resent_and_did_land,
+        hostile_set_cookie_headers_are_survived,
+        a_change_of_120_options_failing_in_its_second_request_names_what_was_applied,
+    ],
+    sessions: [
+        reads_after_the_session_was_ended_log_in_again_and_return_the_users_values,
+        a_revoked_bot_password_fails_the_relogin_and_nothing_is_sent_anonymously,
+    ],
+    standin: [
+        maxlag_is_waited_for_and_sent_again,
+        readonly_is_waited_for_within_the_budget,
+        a_503_to_a_write_is_outcome_unknown_with_its_retry_after_and_never_resent,
+        a_read_is_waited_for_and_sent_again_after_429_and_503,
+        a_wait_longer_than_allowed_is_returned_not_shortened,
+        a_gateway_error_on_a_write_is_outcome_unknown_and_not_resent,
+        a_connection_dropped_after_the_request_is_outcome_unknown_and_not_resent,
+        a_write_that_times_out_is_outcome_unknown_within_the_timeout,
+        a_read_that_times_out_is_a_timeout,
+        an_oversized_answer_stops_at_the_limit,
+        a_redirect_is_reported_not_followed,
+        refused_connections_say_nothing_was_sent,
+        a_token_with_plus_and_backslash_arrives_encoded_and_last,
+        a_ratelimited_answer_is_not_retried,
+        bad_input_is_refused_before_anything_is_sent_not_even_a_token_fetch,
+    ],
+}
