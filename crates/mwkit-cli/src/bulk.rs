@@ -1,0 +1,377 @@
+//! `email --to-list`: one mail per recipient, resumable through the journal.
+//!
+//! Order of a run: read the list; open and lock the journal (refused when it
+//! is of another mailing); log in; skip whom the journal says were sent (and,
+//! unless `--resend-unknown`, those whose outcome is unknown); one
+//! `emailable` pre-check for the rest, reporting and skipping who cannot be
+//! emailed; then for each recipient: `sending` synced to the journal, the
+//! request, the outcome synced. The run stops at the first outcome unknown
+//! (the wiki or what is in front of it is failing: better not to add more
+//! doubt) and at any refusal that is not about one recipient (`ratelimited`,
+//! a block, a lost login), saying how many were sent.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::Path;
+
+use mw_ureq::mw_core::normalize_user_name;
+use mw_ureq::mw_core::{Api, Token};
+use mw_ureq::{EmailUser, Emailability, ErrorKind};
+use serde_json::{Value, json};
+
+use crate::Target;
+use crate::fail::Failure;
+use crate::journal::{Journal, Past};
+use crate::out::{Out, Paint};
+
+/// One bulk mailing, as asked on the command line.
+pub(crate) struct Mailing<'a> {
+    pub(crate) list: &'a Path,
+    pub(crate) journal: &'a Path,
+    pub(crate) subject: &'a str,
+    pub(crate) text: &'a str,
+    pub(crate) resend_unknown: bool,
+}
+
+/// The JSON name of an emailable status.
+pub(crate) fn status_name(s: Emailability) -> &'static str {
+    match s {
+        Emailability::Emailable => "emailable",
+        Emailability::NotEmailable => "not_emailable",
+        Emailability::Missing => "missing",
+        Emailability::Invalid => "invalid",
+    }
+}
+
+/// An emailable status in words.
+pub(crate) fn status_words(s: Emailability) -> &'static str {
+    match s {
+        Emailability::Emailable => "can be emailed",
+        Emailability::NotEmailable => "no address, or does not accept email",
+        Emailability::Missing => "no such user",
+        Emailability::Invalid => "not a valid user name",
+    }
+}
+
+/// Reads the list: one name a line, blank lines and `#` comments ignored,
+/// duplicates (as MediaWiki normalises names) once, in order.
+fn read_list(path: &Path) -> Result<Vec<String>, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::usage(
+            format!("cannot read the list {}: {e}", path.display()),
+            "give --to-list a UTF-8 file of user names, one a line",
+        )
+    })?;
+    let mut seen = HashSet::new();
+    let names: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(normalize_user_name)
+        .filter(|n| seen.insert(n.clone()))
+        .collect();
+    if names.is_empty() {
+        return Err(Failure::usage(
+            format!("the list {} names nobody", path.display()),
+            "write one user name a line",
+        ));
+    }
+    Ok(names)
+}
+
+/// The per-recipient statuses, in the order of the summary's counts.
+const STATUSES: [&str; 7] = [
+    "sent",
+    "already_sent",
+    "unknown",
+    "skipped_unknown",
+    "not_emailable",
+    "failed",
+    "not_sent",
+];
+
+/// Reports recipients as they are settled, and counts them.
+struct Report<'a> {
+    out: &'a Out,
+    counts: HashMap<&'static str, usize>,
+    /// Recipients to send to this run, and how many are done (the bar).
+    to_send: usize,
+    done: usize,
+    bar_shown: bool,
+}
+
+impl Report<'_> {
+    fn recipient(&mut self, user: &str, status: &'static str, extra: Value) {
+        *self.counts.entry(status).or_default() += 1;
+        self.clear_bar();
+        if self.out.json {
+            let mut doc =
+                json!({ "type": "recipient", "command": "email", "user": user, "status": status });
+            if let (Some(map), Value::Object(more)) = (doc.as_object_mut(), extra) {
+                // `detail` is the words for people; the JSON has the fields.
+                map.extend(more.into_iter().filter(|(k, _)| k != "detail"));
+            }
+            self.out.doc(&doc);
+        } else if !(self.out.err_terminal && matches!(status, "sent" | "already_sent")) {
+            // On a terminal the bar shows the sends; plain lines otherwise.
+            let (word, paint) = match status {
+                "sent" => ("sent", Paint::Good),
+                "already_sent" => ("already sent", Paint::Dim),
+                "unknown" => ("unknown", Paint::Doubt),
+                "skipped_unknown" => ("skipped", Paint::Doubt),
+                "not_emailable" => ("not emailable", Paint::Bad),
+                "failed" => ("failed", Paint::Bad),
+                _ => ("not sent", Paint::Dim),
+            };
+            let detail = extra["detail"].as_str().unwrap_or_default();
+            let cell = format!("{word:<13}");
+            let line = format!("{} {user}", self.out.paint(&cell, paint));
+            if detail.is_empty() {
+                self.out.line(&line);
+            } else {
+                self.out.line(&format!("{line}  ({detail})"));
+            }
+        }
+    }
+
+    fn sent_one(&mut self, user: &str) {
+        self.done += 1;
+        self.recipient(user, "sent", json!({}));
+        self.draw_bar(user);
+    }
+
+    fn draw_bar(&mut self, user: &str) {
+        if !self.out.err_terminal || self.out.json || self.to_send == 0 {
+            return;
+        }
+        const WIDTH: usize = 30;
+        let filled = WIDTH * self.done / self.to_send;
+        eprint!(
+            "\r\x1b[2K{:>4}/{} [{}{}] {user}",
+            self.done,
+            self.to_send,
+            "#".repeat(filled),
+            " ".repeat(WIDTH - filled)
+        );
+        let _ = std::io::stderr().flush();
+        self.bar_shown = true;
+    }
+
+    fn clear_bar(&mut self) {
+        if self.bar_shown {
+            eprint!("\r\x1b[2K");
+            let _ = std::io::stderr().flush();
+            self.bar_shown = false;
+        }
+    }
+
+    fn count(&self, status: &str) -> usize {
+        self.counts.get(status).copied().unwrap_or(0)
+    }
+}
+
+/// Runs the mailing; returns the exit status.
+pub(crate) fn run(target: &Target, m: &Mailing<'_>, out: &Out) -> Result<u8, Failure> {
+    let names = read_list(m.list)?;
+    // The message is checked as the core would check it, before the journal
+    // or the wiki is touched (the token is a stand-in; nothing is sent).
+    let api = Api::new(&target.api, &crate::user_agent()).map_err(|e| Failure::from_error(&e))?;
+    api.email_user_request(
+        &EmailUser::new(&names[0], m.subject, m.text),
+        &Token::anonymous(),
+    )
+    .map_err(|e| Failure::from_error(&e))?;
+    target.user()?;
+    let mut journal = Journal::open(m.journal, &target.api, m.subject, m.text)?;
+    let client = target.logged_in()?;
+
+    let mut report = Report {
+        out,
+        counts: HashMap::new(),
+        to_send: 0,
+        done: 0,
+        bar_shown: false,
+    };
+    let mut todo = Vec::new();
+    for name in &names {
+        match journal.past(name) {
+            Some(Past::Sent) => report.recipient(name, "already_sent", json!({})),
+            Some(Past::Unknown) if !m.resend_unknown => report.recipient(
+                name,
+                "skipped_unknown",
+                json!({"detail": "an earlier run's outcome is unknown; --resend-unknown sends again"}),
+            ),
+            _ => todo.push(name.clone()),
+        }
+    }
+
+    let mut sendable = Vec::new();
+    if !todo.is_empty() {
+        let checked = client
+            .emailable(&todo)
+            .map_err(|e| Failure::from_error(&e))?;
+        out.warnings(&checked.warnings);
+        for entry in checked.entries {
+            if entry.status.is_emailable() {
+                sendable.push(entry.requested);
+            } else {
+                journal.record(
+                    &entry.requested,
+                    "not_emailable",
+                    json!({"reason": status_name(entry.status)}),
+                )?;
+                report.recipient(
+                    &entry.requested,
+                    "not_emailable",
+                    json!({"reason": status_name(entry.status), "detail": status_words(entry.status)}),
+                );
+            }
+        }
+    }
+
+    report.to_send = sendable.len();
+    let mut stop: Option<Failure> = None;
+    for name in &sendable {
+        if stop.is_some() {
+            report.recipient(name, "not_sent", json!({"detail": "the run stopped first"}));
+            continue;
+        }
+        // On disk before the request leaves: a crash from here on leaves
+        // this recipient marked as maybe sent, never as not sent.
+        if let Err(f) = journal.record(name, "sending", json!({})) {
+            report.recipient(
+                name,
+                "not_sent",
+                json!({"detail": "the journal could not be written"}),
+            );
+            stop = Some(f);
+            continue;
+        }
+        match client.email_user(&EmailUser::new(name.as_str(), m.subject, m.text)) {
+            Ok(sent) => {
+                let written = journal.record(name, "sent", json!({}));
+                report.sent_one(name);
+                out.warnings(&sent.warnings);
+                if let Err(f) = written {
+                    // Sent, but the journal still says "sending": a rerun
+                    // skips this recipient as unknown, never sends twice.
+                    stop = Some(f);
+                }
+            }
+            Err(e) => {
+                let f = Failure::from_error(&e);
+                if e.outcome_unknown() {
+                    // If this line is lost, "sending" says the same.
+                    let _ = journal.record(name, "unknown", json!({"text": f.text}));
+                    report.recipient(name, "unknown", json!({"text": f.text, "detail": f.text}));
+                    stop = Some(f);
+                    continue;
+                }
+                // Any other failure proves nothing was carried out (an API
+                // error, or no connection): a later run may send it.
+                let recorded =
+                    journal.record(name, "failed", json!({"code": f.code, "text": f.text}));
+                report.recipient(
+                    name,
+                    "failed",
+                    json!({"code": f.code, "text": f.text, "detail": f.text}),
+                );
+                let about_this_recipient = matches!(
+                    e.api_kind(),
+                    Some(ErrorKind::NoTarget | ErrorKind::NoEmail | ErrorKind::NoWikiEmail)
+                );
+                if let Err(jf) = recorded {
+                    stop = Some(jf);
+                } else if !about_this_recipient {
+                    stop = Some(f);
+                }
+            }
+        }
+    }
+    report.clear_bar();
+    drop(journal);
+
+    let unknown = report.count("unknown") + report.count("skipped_unknown");
+    let exit = if unknown > 0 {
+        3
+    } else if stop.is_some() || report.count("failed") > 0 {
+        1
+    } else {
+        0
+    };
+    let stop = stop.map(|mut f| {
+        let sent = report.count("sent");
+        let left = report.count("not_sent");
+        f.text = format!(
+            "{}; the run stopped after sending {sent} mail{} ({left} not sent yet)",
+            f.text,
+            if sent == 1 { "" } else { "s" }
+        );
+        f.hint = format!(
+            "{}; run the same command again, with the same journal, to go on: nobody already \
+             sent is sent again",
+            f.hint
+        );
+        f
+    });
+    summarize(&report, &names, m.journal, exit, stop.as_ref());
+    Ok(exit)
+}
+
+fn summarize(
+    report: &Report<'_>,
+    names: &[String],
+    journal: &Path,
+    exit: u8,
+    stop: Option<&Failure>,
+) {
+    let out = report.out;
+    if out.json {
+        let counts: serde_json::Map<String, Value> = STATUSES
+            .iter()
+            .map(|s| ((*s).to_owned(), json!(report.count(s))))
+            .collect();
+        let mut doc = json!({
+            "type": "summary",
+            "command": "email",
+            "ok": exit == 0,
+            "exit": exit,
+            "journal": journal.display().to_string(),
+            "recipients": names.len(),
+            "counts": counts,
+        });
+        if let (Some(f), Some(map)) = (stop, doc.as_object_mut()) {
+            map.insert("error".into(), f.to_json());
+        }
+        out.doc(&doc);
+    } else {
+        let words = [
+            ("sent", "sent now"),
+            ("already_sent", "already sent"),
+            ("unknown", "outcome unknown"),
+            ("skipped_unknown", "skipped (unknown)"),
+            ("not_emailable", "not emailable"),
+            ("failed", "failed"),
+            ("not_sent", "not sent yet"),
+        ];
+        let mut rows = vec![("recipients".to_owned(), names.len().to_string())];
+        rows.extend(
+            words
+                .iter()
+                .filter(|(s, _)| report.count(s) > 0)
+                .map(|(s, w)| ((*w).to_owned(), report.count(s).to_string())),
+        );
+        out.table(&rows);
+        if exit == 3 {
+            eprintln!(
+                "mwkit: {} the journal {} marks them; they are skipped on later runs unless \
+                 --resend-unknown (which may send them a second mail)",
+                out.paint_err("outcome unknown for some recipients:", Paint::Doubt),
+                journal.display()
+            );
+        }
+    }
+    if let Some(f) = stop {
+        out.human_failure(f);
+    }
+}

@@ -1,0 +1,223 @@
+//! A command's failure: what happened (in MediaWiki's words where it spoke),
+//! what to do, and the exit status.
+
+use mw_ureq::{Error, ErrorKind};
+use serde_json::{Value, json};
+
+/// Why a command stopped.
+#[derive(Debug, Clone)]
+pub(crate) struct Failure {
+    /// 1 failed, 2 usage, 3 a write's outcome is unknown.
+    pub(crate) exit: u8,
+    /// Where it failed: `usage`, `input`, `api`, `login`, `connect`, ...
+    pub(crate) stage: &'static str,
+    /// MediaWiki's code, when it gave one.
+    pub(crate) code: Option<String>,
+    /// What happened.
+    pub(crate) text: String,
+    /// What to do.
+    pub(crate) hint: String,
+    /// More fields for the JSON document (an incomplete change's names).
+    pub(crate) extra: serde_json::Map<String, Value>,
+}
+
+impl Failure {
+    fn new(exit: u8, stage: &'static str, text: impl Into<String>, hint: &str) -> Failure {
+        Failure {
+            exit,
+            stage,
+            code: None,
+            text: text.into(),
+            hint: hint.to_owned(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Bad arguments or a missing setting (exit 2).
+    pub(crate) fn usage(text: impl Into<String>, hint: &str) -> Failure {
+        Failure::new(2, "usage", text, hint)
+    }
+
+    /// The bulk journal could not be used (exit 1).
+    pub(crate) fn journal(text: impl Into<String>, hint: &str) -> Failure {
+        Failure::new(1, "journal", text, hint)
+    }
+
+    /// The wiki answered success but did not do all that was asked (exit 1).
+    pub(crate) fn api_like(code: &str, text: String, hint: &str) -> Failure {
+        let mut f = Failure::new(1, "api", text, hint);
+        f.code = Some(code.to_owned());
+        f
+    }
+
+    /// Whether the wiki may have acted.
+    pub(crate) fn outcome_unknown(&self) -> bool {
+        self.exit == 3
+    }
+
+    /// The failure as the `error` member of a JSON document.
+    pub(crate) fn to_json(&self) -> Value {
+        let mut error = json!({
+            "stage": self.stage,
+            "code": self.code,
+            "text": self.text,
+            "hint": self.hint,
+            "outcome_unknown": self.outcome_unknown(),
+        });
+        if let Some(map) = error.as_object_mut() {
+            map.extend(self.extra.clone());
+        }
+        error
+    }
+
+    /// Marks a JSON document as failed: `ok`, `exit` and `error`.
+    pub(crate) fn add_to(&self, doc: &mut Value) {
+        if let Some(map) = doc.as_object_mut() {
+            map.insert("ok".into(), Value::Bool(false));
+            map.insert("exit".into(), json!(self.exit));
+            map.insert("error".into(), self.to_json());
+        }
+    }
+
+    /// Describes an error of the client. Its texts hold no password or
+    /// token (mw-core's errors never show them).
+    pub(crate) fn from_error(e: &Error) -> Failure {
+        match e {
+            Error::InvalidInput(i) => Failure::new(
+                2,
+                "input",
+                format!("refused before sending anything: {}: {}", i.field, i.reason),
+                "nothing was sent; correct the argument",
+            ),
+            Error::Api(api) => {
+                let mut f = Failure::new(
+                    1,
+                    "api",
+                    format!("MediaWiki says: {} ({})", api.text.trim(), api.code),
+                    api_hint(&api.kind()),
+                );
+                f.code = Some(api.code.clone());
+                f
+            }
+            Error::Login(login) => {
+                let hint = if login.needs_new_password() {
+                    "the account has a temporary password: log in on the wiki once to set a new one"
+                } else {
+                    "check MWKIT_USER and MWKIT_PASSWORD; a bot password logs in as NAME@APPID \
+                     (Special:BotPasswords)"
+                };
+                let mut f = Failure::new(
+                    1,
+                    "login",
+                    format!("login refused: {} ({})", login.reason.trim(), login.result),
+                    hint,
+                );
+                f.code = Some(login.code.clone().unwrap_or_else(|| login.result.clone()));
+                f
+            }
+            Error::Connect { .. } => Failure::new(
+                1,
+                "connect",
+                e.to_string(),
+                "nothing was sent; check --api (or MWKIT_API) and that the wiki is up",
+            ),
+            Error::OutcomeUnknown(o) => Failure::new(
+                3,
+                "outcome_unknown",
+                format!(
+                    "the wiki may or may not have acted: {} came instead of its answer",
+                    o.cause
+                ),
+                "it was not sent again; check whether it happened (the mail arrived, the \
+                 preference changed) before repeating it",
+            ),
+            Error::Incomplete(inc) => {
+                let unknown = inc.error.outcome_unknown();
+                let mut f = Failure::new(
+                    if unknown { 3 } else { 1 },
+                    "incomplete",
+                    format!(
+                        "only part of the change was applied: {}{}",
+                        inc.error,
+                        if inc.unknown.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; in doubt: {}", inc.unknown.join(", "))
+                        }
+                    ),
+                    "read the preferences back (mwkit options get) and set what is missing",
+                );
+                f.extra.insert("applied".into(), json!(inc.applied));
+                f.extra.insert("unknown".into(), json!(inc.unknown));
+                f.extra.insert("not_applied".into(), json!(inc.not_applied));
+                f
+            }
+            Error::Redirected { .. } => Failure::new(
+                1,
+                "http",
+                e.to_string(),
+                "give the final URL (where the redirect points) as --api",
+            ),
+            Error::Timeout { .. } => Failure::new(
+                1,
+                "timeout",
+                e.to_string(),
+                "the wiki did not answer in time; try again later",
+            ),
+            Error::Decode { .. } => Failure::new(
+                1,
+                "decode",
+                e.to_string(),
+                "check that --api is the wiki's api.php (e.g. https://wiki.example/w/api.php)",
+            ),
+            Error::Http { .. } => Failure::new(
+                1,
+                "http",
+                e.to_string(),
+                "check that --api is the wiki's api.php, and that the wiki is up",
+            ),
+            _ => Failure::new(
+                1,
+                "transport",
+                e.to_string(),
+                "check the connection to the wiki and try again",
+            ),
+        }
+    }
+}
+
+/// What to do after an API error, by its meaning.
+fn api_hint(kind: &ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::RateLimited => {
+            "the wiki limits how often this account may do this; wait (an emailuser limit is \
+             often per day) or ask an administrator for a higher limit"
+        }
+        ErrorKind::NoTarget => "check the user name",
+        ErrorKind::NoEmail => "the user has no confirmed email address; nothing can be sent",
+        ErrorKind::NoWikiEmail => "the user does not accept email from other users",
+        ErrorKind::BlockedFromEmail | ErrorKind::Blocked => {
+            "the account is blocked; ask an administrator of the wiki"
+        }
+        ErrorKind::CantSend => {
+            "the sending account has no confirmed email address: set one in \
+             Special:Preferences, or log in (--user / MWKIT_USER)"
+        }
+        ErrorKind::PermissionDenied | ErrorKind::NotLoggedIn => {
+            "the account lacks the right; a bot password needs the matching grants \
+             (Special:BotPasswords), and password resets are done logged out"
+        }
+        ErrorKind::UserMailDisabled | ErrorKind::ModuleDisabled => {
+            "the wiki has turned this off; ask its administrators"
+        }
+        ErrorKind::Maxlag { .. } | ErrorKind::ReadOnly => {
+            "the wiki is busy or read-only and did not act; try again later"
+        }
+        ErrorKind::PasswordResetNoData | ErrorKind::InvalidParamMix => {
+            "give --user NAME or --email ADDRESS"
+        }
+        ErrorKind::PasswordResetInvalidEmail => "give a valid email address",
+        ErrorKind::NoChanges => "nothing to change",
+        _ => "see the wiki's message above",
+    }
+}

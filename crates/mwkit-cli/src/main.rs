@@ -1,0 +1,642 @@
+//! `mwkit`: the account actions of a MediaWiki wiki on the command line.
+//!
+//! Who can be emailed, an email to one user or to a list (resumable: a
+//! durable journal makes a rerun skip everyone already sent, so a run killed
+//! at any moment never sends anyone the mail twice), preferences, and
+//! password resets. Everything goes through `mw-ureq`, whose engine decides
+//! every resend on evidence. `mwkit --help` documents the JSON fields and the
+//! exit statuses.
+#![forbid(unsafe_code)]
+// A command line prints its results on standard output: that is its job.
+#![allow(clippy::print_stdout)]
+
+mod bulk;
+mod fail;
+mod journal;
+mod out;
+
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{ArgGroup, Args, Parser, Subcommand};
+use mw_ureq::{Client, EmailUser, OptionsChange, Password, ResetPassword, ResetScope};
+use serde_json::{Value, json};
+
+use crate::fail::Failure;
+use crate::out::{Out, Paint, messages_json};
+
+/// The JSON documents, the exit statuses and the environment, shown by
+/// `mwkit --help` (and repeated in the README).
+const LONG_HELP: &str = "\
+ENVIRONMENT:
+  MWKIT_API       the wiki's api.php URL (or --api)
+  MWKIT_USER      the account: a bot password's NAME@APPID, or a main account (or --user)
+  MWKIT_PASSWORD  its password; asked for (without echo) on a terminal when unset.
+                  A password is never an argument: arguments show in ps and in shell
+                  history, so --password is refused (exit 2).
+  NO_COLOR        no colour even on a terminal
+
+EXIT STATUS:
+  0  done
+  1  failed: MediaWiki refused, or the wiki could not be reached (nothing was
+     carried out that the output does not name)
+  2  usage: bad arguments, no password, a journal of another mailing
+  3  some write's outcome is unknown: it may have been carried out; check
+     before repeating it (a bulk run never repeats it without --resend-unknown)
+
+JSON (--json): one document per command on stdout, one line each; a bulk
+email writes one line per recipient, then one summary line. Field names are
+stable; new fields may be added.
+  every document      command, ok (bool); when ok is false also exit (1, 2 or 3)
+                      and error: {stage, code, text, hint, outcome_unknown}
+                      (stage: input, api, login, connect, http, decode, timeout,
+                      transport, outcome_unknown, incomplete, journal, usage;
+                      incomplete adds applied, unknown, not_applied)
+  warnings            [{code, text, module}] wherever the wiki gave warnings
+  emailable           users: [{requested, name, emailable (bool),
+                      status: emailable|not_emailable|missing|invalid}]
+  email --to          to, result (Success|Warnings)
+  email --to-list     per recipient: type \"recipient\", user, status, and code
+                      and text when MediaWiki refused. status: sent |
+                      already_sent (an earlier run) | unknown (outcome unknown,
+                      this run) | skipped_unknown (an earlier run's outcome is
+                      unknown) | not_emailable (with reason: not_emailable,
+                      missing, invalid) | failed | not_sent (the run stopped
+                      first). Then type \"summary\": journal, recipients,
+                      counts {sent, already_sent, unknown, skipped_unknown,
+                      not_emailable, failed, not_sent}, exit, and error when the
+                      run stopped early.
+  options get         user, options {name: value, null when the wiki has none}
+  options set         applied [names], rejected [{name, code, text}]
+  options reset       scope (\"all\" or [kinds])
+  reset-password      status (\"success\": accepted; the wiki answers the same
+                      for unknown users and when throttled)
+";
+
+/// mwkit: a MediaWiki account's actions from the shell.
+#[derive(Debug, Parser)]
+#[command(
+    name = "mwkit",
+    version,
+    about = "A MediaWiki account's actions from the shell: who can be emailed, email \
+             (one user, or a list that a journal makes safe to resume), preferences, \
+             password resets.",
+    after_long_help = LONG_HELP,
+    after_help = "Environment, exit statuses and JSON fields: mwkit --help"
+)]
+struct Cli {
+    /// The wiki's api.php URL [env: MWKIT_API]
+    #[arg(long, value_name = "URL", global = true)]
+    api: Option<String>,
+    /// The account to act as: NAME@APPID for a bot password, or a main account
+    /// [env: MWKIT_USER]
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
+    /// One JSON document per command on stdout (per recipient for a bulk email)
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Which users can be emailed (logged in when an account is given)
+    Emailable {
+        /// User names
+        #[arg(required = true, value_name = "NAME")]
+        names: Vec<String>,
+    },
+    /// Email one user (--to), or every user of a list (--to-list, with a journal)
+    Email(EmailArgs),
+    /// Read, change or reset the account's preferences
+    Options {
+        #[command(subcommand)]
+        command: OptionsCommand,
+    },
+    /// Start a password reset, logged out (no account needed)
+    #[command(group(ArgGroup::new("who").required(true).args(["target", "email"])))]
+    ResetPassword {
+        /// The user whose password to reset
+        #[arg(long = "user", id = "target", value_name = "NAME")]
+        target: Option<String>,
+        /// The address of the account whose password to reset
+        #[arg(long, value_name = "ADDRESS")]
+        email: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("recipients").required(true).args(["to", "to_list"])))]
+#[command(group(ArgGroup::new("body").required(true).args(["text", "text_file"])))]
+struct EmailArgs {
+    /// The user to email
+    #[arg(long, value_name = "NAME")]
+    to: Option<String>,
+    /// A file of user names, one a line (blank lines and # comments ignored,
+    /// duplicates once); needs --journal
+    #[arg(long, value_name = "PATH", requires = "journal")]
+    to_list: Option<PathBuf>,
+    /// The subject
+    #[arg(long, value_name = "TEXT")]
+    subject: String,
+    /// The message
+    #[arg(long, value_name = "TEXT")]
+    text: Option<String>,
+    /// A file holding the message (- for standard input)
+    #[arg(long, value_name = "PATH")]
+    text_file: Option<PathBuf>,
+    /// Send a copy to yourself (one recipient only)
+    #[arg(long, conflicts_with = "to_list")]
+    cc_me: bool,
+    /// The bulk run's journal: created when missing; a rerun with the same
+    /// journal skips everyone already sent
+    #[arg(long, value_name = "PATH", requires = "to_list")]
+    journal: Option<PathBuf>,
+    /// Send again to recipients whose earlier send's outcome is unknown (they
+    /// may get the mail twice)
+    #[arg(long, requires = "to_list")]
+    resend_unknown: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum OptionsCommand {
+    /// Print preferences: all, or the names given
+    Get {
+        /// Preference names
+        #[arg(value_name = "NAME")]
+        names: Vec<String>,
+    },
+    /// Set preferences; NAME= with nothing after it resets NAME to its default
+    Set {
+        /// Changes
+        #[arg(required = true, value_name = "NAME=VALUE")]
+        changes: Vec<String>,
+    },
+    /// Reset preferences to their defaults: all, or the kinds named
+    #[command(group(ArgGroup::new("scope").required(true).args(["all", "kinds"])))]
+    Reset {
+        /// Every preference
+        #[arg(long)]
+        all: bool,
+        /// Kinds: registered, registered-multiselect, registered-checkmatrix,
+        /// userjs, special, unused
+        #[arg(value_name = "KIND")]
+        kinds: Vec<String>,
+    },
+}
+
+impl Command {
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Emailable { .. } => "emailable",
+            Command::Email(_) => "email",
+            Command::Options {
+                command: OptionsCommand::Get { .. },
+            } => "options get",
+            Command::Options {
+                command: OptionsCommand::Set { .. },
+            } => "options set",
+            Command::Options {
+                command: OptionsCommand::Reset { .. },
+            } => "options reset",
+            Command::ResetPassword { .. } => "reset-password",
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    if args
+        .iter()
+        .skip(1)
+        .filter_map(|a| a.to_str())
+        .any(|a| a == "--password" || a.starts_with("--password="))
+    {
+        eprintln!(
+            "mwkit: a password is never a command-line argument (arguments show in ps and in \
+             shell history)\n  set MWKIT_PASSWORD, or run mwkit on a terminal to be asked for it"
+        );
+        return ExitCode::from(2);
+    }
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let out = Out::new(cli.json);
+    let command = cli.command.name();
+    match run(&cli, &out) {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            out.failure(command, &failure);
+            ExitCode::from(failure.exit)
+        }
+    }
+}
+
+/// The User-Agent: MediaWiki's policy asks tools to name themselves.
+fn user_agent() -> String {
+    format!(
+        "mwkit-cli/{} (+{})",
+        env!("CARGO_PKG_VERSION"),
+        env!("CARGO_PKG_REPOSITORY")
+    )
+}
+
+/// Where the wiki is and who acts, from the flags or the environment.
+struct Target {
+    api: String,
+    user: Option<String>,
+}
+
+impl Target {
+    fn from(cli: &Cli) -> Result<Target, Failure> {
+        let api = cli
+            .api
+            .clone()
+            .or_else(|| env_nonempty("MWKIT_API"))
+            .ok_or_else(|| {
+                Failure::usage(
+                    "no wiki given",
+                    "give --api URL or set MWKIT_API (the wiki's api.php, e.g. \
+                     https://wiki.example/w/api.php)",
+                )
+            })?;
+        let user = cli.user.clone().or_else(|| env_nonempty("MWKIT_USER"));
+        Ok(Target { api, user })
+    }
+
+    fn user(&self) -> Result<&str, Failure> {
+        self.user.as_deref().ok_or_else(|| {
+            Failure::usage(
+                "no account given",
+                "give --user NAME or set MWKIT_USER (a bot password logs in as NAME@APPID)",
+            )
+        })
+    }
+
+    fn client(&self) -> Result<Client, Failure> {
+        Client::new(&self.api, &user_agent()).map_err(|e| Failure::from_error(&e))
+    }
+
+    /// A client logged in as the account.
+    fn logged_in(&self) -> Result<Client, Failure> {
+        let user = self.user()?;
+        let password = password(user, &self.api)?;
+        let client = self.client()?;
+        // MediaWiki refuses `@` in user names: a name holding one is a bot
+        // password's NAME@APPID (action=login); any other is a main account
+        // (action=clientlogin).
+        let result = if user.contains('@') {
+            client.login(user, password)
+        } else {
+            client.client_login(user, password, None)
+        };
+        result.map_err(|e| Failure::from_error(&e))?;
+        Ok(client)
+    }
+}
+
+fn env_nonempty(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// MWKIT_PASSWORD, else asked for on the terminal without echo.
+fn password(user: &str, api: &str) -> Result<Password, Failure> {
+    if let Some(p) = env_nonempty("MWKIT_PASSWORD") {
+        return Ok(Password::new(p));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::usage(
+            "no password: MWKIT_PASSWORD is not set and there is no terminal to ask on",
+            "set MWKIT_PASSWORD in the environment, or run mwkit on a terminal",
+        ));
+    }
+    match rpassword::prompt_password(format!("password for {user} at {api}: ")) {
+        Ok(p) if !p.is_empty() => Ok(Password::new(p)),
+        Ok(_) => Err(Failure::usage(
+            "no password given",
+            "type the password when asked, or set MWKIT_PASSWORD",
+        )),
+        Err(e) => Err(Failure::usage(
+            format!("could not ask for the password: {e}"),
+            "set MWKIT_PASSWORD in the environment",
+        )),
+    }
+}
+
+fn run(cli: &Cli, out: &Out) -> Result<u8, Failure> {
+    let target = Target::from(cli)?;
+    match &cli.command {
+        Command::Emailable { names } => emailable(&target, names, out),
+        Command::Email(args) => match (&args.to, &args.to_list, &args.journal) {
+            (Some(to), _, _) => email_one(&target, args, to, out),
+            (None, Some(list), Some(journal)) => {
+                let text = message_text(args)?;
+                bulk::run(
+                    &target,
+                    &bulk::Mailing {
+                        list,
+                        journal,
+                        subject: &args.subject,
+                        text: &text,
+                        resend_unknown: args.resend_unknown,
+                    },
+                    out,
+                )
+            }
+            _ => Err(Failure::usage(
+                "give --to NAME, or --to-list PATH with --journal PATH",
+                "see mwkit email --help",
+            )),
+        },
+        Command::Options { command } => match command {
+            OptionsCommand::Get { names } => options_get(&target, names, out),
+            OptionsCommand::Set { changes } => options_set(&target, changes, out),
+            OptionsCommand::Reset { all, kinds } => {
+                let scope = if *all {
+                    ResetScope::All
+                } else {
+                    ResetScope::from_kinds(kinds.iter().cloned())
+                };
+                options_reset(&target, scope, out)
+            }
+        },
+        Command::ResetPassword {
+            target: user,
+            email,
+        } => reset_password(&target, user.as_deref(), email.as_deref(), out),
+    }
+}
+
+/// The message, from --text or --text-file (`-`: standard input).
+fn message_text(args: &EmailArgs) -> Result<String, Failure> {
+    if let Some(text) = &args.text {
+        return Ok(text.clone());
+    }
+    let Some(path) = &args.text_file else {
+        return Err(Failure::usage(
+            "no message",
+            "give --text TEXT or --text-file PATH",
+        ));
+    };
+    let read = if path == Path::new("-") {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map(|_| s)
+    } else {
+        std::fs::read_to_string(path)
+    };
+    read.map_err(|e| {
+        Failure::usage(
+            format!("cannot read the message from {}: {e}", path.display()),
+            "give a readable UTF-8 file to --text-file",
+        )
+    })
+}
+
+fn emailable(target: &Target, names: &[String], out: &Out) -> Result<u8, Failure> {
+    let client = if target.user.is_some() {
+        target.logged_in()?
+    } else {
+        target.client()?
+    };
+    let report = client
+        .emailable(names)
+        .map_err(|e| Failure::from_error(&e))?;
+    out.warnings(&report.warnings);
+    if out.json {
+        let users: Vec<Value> = report
+            .entries
+            .iter()
+            .map(|e| {
+                json!({
+                    "requested": e.requested,
+                    "name": e.name,
+                    "emailable": e.status.is_emailable(),
+                    "status": bulk::status_name(e.status),
+                })
+            })
+            .collect();
+        out.doc(&json!({
+            "command": "emailable",
+            "ok": true,
+            "users": users,
+            "warnings": messages_json(&report.warnings),
+        }));
+    } else {
+        let rows: Vec<(String, String)> = report
+            .entries
+            .iter()
+            .map(|e| {
+                let name = e.name.clone().unwrap_or_else(|| e.requested.clone());
+                let said = if e.status.is_emailable() {
+                    out.paint("yes", Paint::Good)
+                } else {
+                    out.paint(&format!("no: {}", bulk::status_words(e.status)), Paint::Bad)
+                };
+                (name, said)
+            })
+            .collect();
+        out.table(&rows);
+    }
+    Ok(0)
+}
+
+fn email_one(target: &Target, args: &EmailArgs, to: &str, out: &Out) -> Result<u8, Failure> {
+    let text = message_text(args)?;
+    let email = EmailUser::new(to, &args.subject, text).cc_me(args.cc_me);
+    let client = target.logged_in()?;
+    let sent = client
+        .email_user(&email)
+        .map_err(|e| Failure::from_error(&e))?;
+    out.warnings(&sent.warnings);
+    if out.json {
+        out.doc(&json!({
+            "command": "email",
+            "ok": true,
+            "to": to,
+            "result": sent.result.as_str(),
+            "warnings": messages_json(&sent.warnings),
+        }));
+    } else {
+        out.line(&format!("{} to {to}", out.paint("sent", Paint::Good)));
+    }
+    Ok(0)
+}
+
+fn options_get(target: &Target, names: &[String], out: &Out) -> Result<u8, Failure> {
+    let client = target.logged_in()?;
+    let options = client.options().map_err(|e| Failure::from_error(&e))?;
+    out.warnings(&options.warnings);
+    let picked: Vec<(String, Option<String>)> = if names.is_empty() {
+        options
+            .options
+            .iter()
+            .map(|(k, v)| (k.clone(), Some(v.clone())))
+            .collect()
+    } else {
+        names
+            .iter()
+            .map(|n| (n.clone(), options.options.get(n).cloned()))
+            .collect()
+    };
+    if out.json {
+        let map: serde_json::Map<String, Value> = picked
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone().map_or(Value::Null, Value::String)))
+            .collect();
+        out.doc(&json!({
+            "command": "options get",
+            "ok": true,
+            "user": options.user,
+            "options": map,
+            "warnings": messages_json(&options.warnings),
+        }));
+    } else {
+        let rows: Vec<(String, String)> = picked
+            .into_iter()
+            .map(|(k, v)| (k, v.unwrap_or_else(|| out.paint("(not set)", Paint::Dim))))
+            .collect();
+        out.table(&rows);
+    }
+    Ok(0)
+}
+
+fn options_set(target: &Target, changes: &[String], out: &Out) -> Result<u8, Failure> {
+    let mut change = OptionsChange::new();
+    let mut asked = Vec::new();
+    for item in changes {
+        let Some((name, value)) = item.split_once('=') else {
+            return Err(Failure::usage(
+                format!("{item:?} is not NAME=VALUE"),
+                "write each change as NAME=VALUE (NAME= resets NAME to its default)",
+            ));
+        };
+        asked.push((name.to_owned(), !value.is_empty()));
+        change = change.change(name, (!value.is_empty()).then(|| value.to_owned()));
+    }
+    let client = target.logged_in()?;
+    let done = client
+        .change_options(&change)
+        .map_err(|e| Failure::from_error(&e))?;
+    out.warnings(&done.warnings);
+    let rejected: BTreeSet<&str> = done
+        .rejected
+        .iter()
+        .filter_map(|r| r.name.as_deref())
+        .collect();
+    let applied: Vec<&(String, bool)> = asked
+        .iter()
+        .filter(|(n, _)| !rejected.contains(n.as_str()))
+        .collect();
+    let failure = done.rejected.first().map(|first| {
+        let names: Vec<String> = done
+            .rejected
+            .iter()
+            .map(|r| r.name.clone().unwrap_or_else(|| "?".into()))
+            .collect();
+        Failure::api_like(
+            &first.message.code,
+            format!(
+                "the wiki did not apply {}: {} ({})",
+                names.join(", "),
+                first.message.text,
+                first.message.code
+            ),
+            "check the names and values: MediaWiki drops unknown options and invalid values \
+             and still answers success",
+        )
+    });
+    if out.json {
+        let mut doc = json!({
+            "command": "options set",
+            "ok": failure.is_none(),
+            "applied": applied.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            "rejected": done.rejected.iter().map(|r| json!({
+                "name": r.name, "code": r.message.code, "text": r.message.text,
+            })).collect::<Vec<_>>(),
+            "warnings": messages_json(&done.warnings),
+        });
+        if let Some(f) = &failure {
+            f.add_to(&mut doc);
+        }
+        out.doc(&doc);
+    } else {
+        let rows: Vec<(String, String)> = applied
+            .iter()
+            .map(|(n, set)| {
+                let what = if *set { "set" } else { "reset to default" };
+                (n.clone(), out.paint(what, Paint::Good))
+            })
+            .collect();
+        out.table(&rows);
+        if let Some(f) = &failure {
+            out.human_failure(f);
+        }
+    }
+    Ok(failure.map_or(0, |f| f.exit))
+}
+
+fn options_reset(target: &Target, scope: ResetScope, out: &Out) -> Result<u8, Failure> {
+    let client = target.logged_in()?;
+    let done = client
+        .reset_options(scope.clone())
+        .map_err(|e| Failure::from_error(&e))?;
+    out.warnings(&done.warnings);
+    let (scope_json, words) = match &scope {
+        ResetScope::All => (json!("all"), "every preference".to_owned()),
+        ResetScope::Kinds(kinds) => (json!(kinds), format!("kinds {}", kinds.join(", "))),
+    };
+    if out.json {
+        out.doc(&json!({
+            "command": "options reset",
+            "ok": true,
+            "scope": scope_json,
+            "warnings": messages_json(&done.warnings),
+        }));
+    } else {
+        out.line(&format!("{} {words}", out.paint("reset", Paint::Good)));
+    }
+    Ok(0)
+}
+
+fn reset_password(
+    target: &Target,
+    user: Option<&str>,
+    email: Option<&str>,
+    out: &Out,
+) -> Result<u8, Failure> {
+    let reset = ResetPassword::new(user, email).map_err(|e| Failure::from_error(&e))?;
+    // Logged out: the anonymous token. (Through a bot password MediaWiki
+    // refuses resets.)
+    let client = target.client()?;
+    let warnings = client
+        .reset_password(&reset)
+        .map_err(|e| Failure::from_error(&e))?;
+    out.warnings(&warnings);
+    if out.json {
+        out.doc(&json!({
+            "command": "reset-password",
+            "ok": true,
+            "status": "success",
+            "warnings": messages_json(&warnings),
+        }));
+    } else {
+        let who = user.map_or_else(
+            || format!("the account of {}", email.unwrap_or_default()),
+            str::to_owned,
+        );
+        out.line(&format!(
+            "{} the reset for {who}\n  (MediaWiki answers the same for unknown users and when it \
+             throttles resets: this does not prove a mail went out)",
+            out.paint("accepted", Paint::Good)
+        ));
+    }
+    Ok(0)
+}

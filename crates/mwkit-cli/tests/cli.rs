@@ -1,0 +1,578 @@
+//! The `mwkit` binary against the real test wiki: each command's effect
+//! checked where it lands (the mail sink, the options read back), the exit
+//! statuses, the JSON documents, and a bulk mail killed with SIGKILL and
+//! resumed.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use mw_ureq::Client;
+use support::{Rule, StandIn, Wiki, bulk_statuses, docs, mwkit, nonce, run, temp_dir, write};
+
+#[test]
+fn a_password_flag_is_a_usage_error_and_is_never_echoed() {
+    for args in [
+        vec!["--password", "hunter2-secret", "emailable", "A"],
+        vec!["emailable", "--password=hunter2-secret", "A"],
+    ] {
+        let (code, stdout, stderr) = run(mwkit().args(&args));
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("MWKIT_PASSWORD"), "{stderr}");
+        assert!(!stdout.contains("hunter2") && !stderr.contains("hunter2"));
+    }
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let cases: [&[&str]; 5] = [
+        &["email", "--to", "A", "--subject", "s"], // no text
+        &["email", "--to-list", "l", "--subject", "s", "--text", "t"], // no journal
+        &["options", "reset"],                     // neither --all nor kinds
+        &["reset-password"],                       // neither --user nor --email
+        &["no-such-command"],
+    ];
+    for args in cases {
+        let (code, _, stderr) = run(mwkit()
+            .env("MWKIT_API", "http://127.0.0.1:9/api.php")
+            .args(args));
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+    }
+    // No wiki given at all.
+    let (code, _, stderr) = run(mwkit().args(["emailable", "A"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("MWKIT_API"), "{stderr}");
+}
+
+#[test]
+fn no_password_and_no_terminal_is_a_clear_usage_error() {
+    let (code, _, stderr) = run(mwkit()
+        .env("MWKIT_API", "http://127.0.0.1:9/api.php")
+        .env("MWKIT_USER", "Someone@app")
+        .args(["options", "get"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("MWKIT_PASSWORD"), "{stderr}");
+}
+
+#[test]
+fn help_documents_the_json_fields_and_exit_statuses() {
+    let (code, stdout, _) = run(mwkit().arg("--help"));
+    assert_eq!(code, 0);
+    for needle in [
+        "EXIT STATUS",
+        "outcome_unknown",
+        "already_sent",
+        "skipped_unknown",
+        "not_emailable",
+        "counts",
+        "MWKIT_PASSWORD",
+    ] {
+        assert!(stdout.contains(needle), "--help lacks {needle}");
+    }
+}
+
+#[test]
+fn a_wrong_password_exits_1_without_printing_it() {
+    let wiki = Wiki::get();
+    let wrong = format!("Wrong-{}", nonce());
+    let (code, stdout, stderr) = run(wiki.mwkit("sender").env("MWKIT_PASSWORD", &wrong).args([
+        "--json",
+        "email",
+        "--to",
+        wiki.name("recipient"),
+        "--subject",
+        "x",
+        "--text",
+        "x",
+    ]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(!stdout.contains(&wrong) && !stderr.contains(&wrong));
+    assert!(stderr.contains("login refused"), "{stderr}");
+    let doc = &docs(&stdout)[0];
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["error"]["stage"], "login");
+}
+
+#[test]
+fn emailable_reports_each_user_in_json() {
+    let wiki = Wiki::get();
+    let missing = format!("Nobody {}", nonce());
+    let (code, stdout, stderr) = run(wiki.mwkit("sender").args([
+        "--json",
+        "emailable",
+        wiki.name("recipient"),
+        wiki.name("no_address"),
+        &missing,
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let doc = &docs(&stdout)[0];
+    assert_eq!(doc["command"], "emailable");
+    assert_eq!(doc["ok"], true);
+    let users = doc["users"].as_array().unwrap();
+    let status: Vec<&str> = users
+        .iter()
+        .map(|u| u["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(status, ["emailable", "not_emailable", "missing"]);
+    assert_eq!(users[0]["emailable"], true);
+    assert_eq!(users[1]["emailable"], false);
+}
+
+#[test]
+fn an_email_to_one_user_arrives_at_the_sink() {
+    let wiki = Wiki::get();
+    let subject = format!("mwkit cli one {}", nonce());
+    let dir = temp_dir("one");
+    let file = dir.join("text");
+    write(&file, "Hello from the command line.\nSecond line.");
+    let (code, stdout, stderr) = run(wiki.mwkit("sender").args([
+        "email",
+        "--to",
+        wiki.name("recipient"),
+        "--subject",
+        &subject,
+        "--text-file",
+        file.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("sent to MwkitRecipient"), "{stdout}");
+    let mails = wiki.wait_for_mails(&subject, 1);
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0]["rcpt_to"][0], wiki.email("recipient"));
+    assert_eq!(
+        mails[0]["text"],
+        "Hello from the command line.\nSecond line."
+    );
+}
+
+#[test]
+fn a_refusal_exits_1_in_mediawikis_words() {
+    let wiki = Wiki::get();
+    let subject = format!("mwkit cli refused {}", nonce());
+    let (code, stdout, stderr) = run(wiki.mwkit("sender").args([
+        "--json",
+        "email",
+        "--to",
+        wiki.name("no_address"),
+        "--subject",
+        &subject,
+        "--text",
+        "never",
+    ]));
+    assert_eq!(code, 1, "{stderr}");
+    let doc = &docs(&stdout)[0];
+    assert_eq!(doc["error"]["code"], "noemail");
+    assert_eq!(doc["exit"], 1);
+    // MediaWiki's own text, then what to do.
+    assert!(stderr.contains("no email address"), "{stderr}");
+    assert!(stderr.contains("(noemail)"), "{stderr}");
+    assert!(wiki.wait_for_mails(&subject, 0).is_empty());
+}
+
+#[test]
+fn a_503_in_front_of_the_email_exits_3_outcome_unknown() {
+    let wiki = Wiki::get();
+    let standin = StandIn::start(wiki.api_url(), Rule::Refuse503);
+    let subject = format!("mwkit cli 503 {}", nonce());
+    let (code, stdout, stderr) = run(wiki.mwkit("sender").env("MWKIT_API", &standin.url).args([
+        "--json",
+        "email",
+        "--to",
+        wiki.name("recipient"),
+        "--subject",
+        &subject,
+        "--text",
+        "maybe",
+    ]));
+    assert_eq!(code, 3, "{stderr}");
+    let doc = &docs(&stdout)[0];
+    assert_eq!(doc["error"]["outcome_unknown"], true);
+    assert_eq!(doc["error"]["stage"], "outcome_unknown");
+    assert!(stderr.contains("outcome unknown"), "{stderr}");
+    // The stand-in never forwarded it (and the client did not send it again).
+    assert!(wiki.wait_for_mails(&subject, 0).is_empty());
+}
+
+#[test]
+fn options_set_get_and_reset_land_on_the_wiki() {
+    let wiki = Wiki::get();
+    let key = format!("userjs-mwkitcli-{}", nonce());
+    let sender = wiki.user("sender");
+    let reader = Client::new(wiki.api_url(), "mwkit-cli-tests/0").unwrap();
+    reader
+        .login(
+            sender["bot_name"].as_str().unwrap(),
+            sender["bot_password"].as_str().unwrap(),
+        )
+        .unwrap();
+
+    let set = format!("{key}=a|b=c");
+    let (code, stdout, stderr) = run(wiki
+        .mwkit("sender")
+        .args(["--json", "options", "set", &set]));
+    assert_eq!(code, 0, "{stderr}");
+    let doc = &docs(&stdout)[0];
+    assert_eq!(doc["applied"][0], key.as_str());
+    assert_eq!(
+        reader
+            .options()
+            .unwrap()
+            .options
+            .get(&key)
+            .map(String::as_str),
+        Some("a|b=c")
+    );
+
+    let (code, stdout, _) = run(wiki
+        .mwkit("sender")
+        .args(["--json", "options", "get", &key, "nosuch-x"]));
+    assert_eq!(code, 0);
+    let doc = &docs(&stdout)[0];
+    assert_eq!(doc["options"][&key], "a|b=c");
+    assert!(doc["options"]["nosuch-x"].is_null());
+
+    // Human output: aligned name and value.
+    let (code, stdout, _) = run(wiki.mwkit("sender").args(["options", "get", &key]));
+    assert_eq!(code, 0);
+    assert_eq!(stdout.trim_end(), format!("{key}  a|b=c"));
+
+    // NAME= resets it.
+    let reset = format!("{key}=");
+    let (code, _, stderr) = run(wiki.mwkit("sender").args(["options", "set", &reset]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!reader.options().unwrap().options.contains_key(&key));
+
+    // An option the wiki drops is reported, and the command fails.
+    let (code, stdout, stderr) = run(wiki.mwkit("sender").args([
+        "--json",
+        "options",
+        "set",
+        "gender=female",
+        "mwkit-no-such-option=1",
+    ]));
+    assert_eq!(code, 1, "{stderr}");
+    let doc = &docs(&stdout)[0];
+    assert_eq!(doc["rejected"][0]["name"], "mwkit-no-such-option");
+    assert_eq!(doc["rejected"][0]["code"], "validationfailed");
+    assert_eq!(doc["applied"][0], "gender");
+    assert_eq!(reader.options().unwrap().options["gender"], "female");
+
+    // Reset all: gender is back to its default.
+    let (code, stdout, stderr) = run(wiki
+        .mwkit("sender")
+        .args(["--json", "options", "reset", "--all"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(docs(&stdout)[0]["scope"], "all");
+    assert_eq!(reader.options().unwrap().options["gender"], "unknown");
+}
+
+#[test]
+fn a_password_reset_mail_arrives_logged_out() {
+    let wiki = Wiki::get();
+    let target = wiki.user("reset5");
+    let address = target["email"].as_str().unwrap();
+    let before = wiki_max_seq(&wiki);
+    // No account: a reset is done logged out.
+    let (code, stdout, stderr) = run(mwkit().env("MWKIT_API", wiki.api_url()).args([
+        "--json",
+        "reset-password",
+        "--user",
+        target["name"].as_str().unwrap(),
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(docs(&stdout)[0]["status"], "success");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let dir = wiki.state["mail_dir"].as_str().unwrap();
+        let found = std::fs::read_dir(dir).unwrap().any(|e| {
+            let path = e.unwrap().path();
+            path.extension().is_some_and(|x| x == "json") && {
+                let mail: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                mail["seq"].as_u64().unwrap_or(0) > before
+                    && mail["rcpt_to"][0] == address
+                    && mail["text"]
+                        .as_str()
+                        .unwrap_or("")
+                        .contains("Temporary password")
+            }
+        });
+        if found {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no reset mail to {address}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn wiki_max_seq(wiki: &Wiki) -> u64 {
+    let dir = wiki.state["mail_dir"].as_str().unwrap();
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| {
+            let path = e.unwrap().path();
+            (path.extension().is_some_and(|x| x == "json")).then(|| {
+                let mail: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                mail["seq"].as_u64().unwrap_or(0)
+            })
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// The bulk list file: every bulk recipient, with a comment, a blank line,
+/// a duplicate, and one user who cannot be emailed.
+fn bulk_list(wiki: &Wiki, dir: &std::path::Path) -> std::path::PathBuf {
+    let mut text = String::from("# mwkit bulk test\n\n");
+    for (name, _) in wiki.bulk() {
+        text.push_str(&name);
+        text.push('\n');
+    }
+    text.push_str("mwkitBulk01\n"); // a duplicate, spelt as MediaWiki would fold it
+    text.push_str(wiki.name("no_address"));
+    text.push('\n');
+    let path = dir.join("recipients.txt");
+    write(&path, &text);
+    path
+}
+
+#[test]
+fn a_bulk_run_killed_midway_and_resumed_mails_everyone_once() {
+    let wiki = Wiki::get();
+    let bulk = wiki.bulk();
+    assert_eq!(bulk.len(), 30);
+    let dir = temp_dir("kill");
+    let list = bulk_list(&wiki, &dir);
+    let journal = dir.join("journal");
+    let subject = format!("mwkit cli bulk {}", nonce());
+    let args = |extra: &[&str]| {
+        let mut a: Vec<String> = ["--json", "email", "--to-list"]
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        a.push(list.to_str().unwrap().into());
+        a.extend(["--journal".into(), journal.to_str().unwrap().into()]);
+        a.extend([
+            "--subject".into(),
+            subject.clone(),
+            "--text".into(),
+            "Bulk.".into(),
+        ]);
+        a.extend(extra.iter().map(ToString::to_string));
+        a
+    };
+
+    // 1. Killed with SIGKILL after the 10th mail is reported sent.
+    let mut child = wiki
+        .mwkit("sender")
+        .args(args(&[]))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut sent_first = 0;
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let doc: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if doc["status"] == "sent" {
+            sent_first += 1;
+            if sent_first == 10 {
+                child.kill().unwrap(); // SIGKILL
+                break;
+            }
+        }
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(
+        sent_first, 10,
+        "the first run ended before 10 sends: {status:?}"
+    );
+    assert!(status.code().is_none(), "killed by a signal: {status:?}");
+
+    // 2. Resumed: nobody already sent is sent again; at most one (the send in
+    //    flight at the kill) is skipped as outcome unknown.
+    let (code, stdout, stderr) = run(wiki.mwkit("sender").args(args(&[])));
+    let (statuses, summary) = bulk_statuses(&stdout);
+    let count = |s: &str| statuses.values().filter(|v| *v == s).count();
+    assert_eq!(statuses.len(), 31, "{stdout}");
+    assert_eq!(statuses["MwkitNoAddress"], "not_emailable");
+    let unknown = count("skipped_unknown");
+    assert!(unknown <= 1, "{stdout}");
+    assert!((10..=11).contains(&count("already_sent")), "{stdout}");
+    assert_eq!(
+        count("already_sent") + count("sent") + unknown,
+        30,
+        "{stdout}"
+    );
+    assert_eq!(code, if unknown == 1 { 3 } else { 0 }, "{stderr}");
+    assert_eq!(summary["exit"], code);
+    assert_eq!(summary["counts"]["sent"], count("sent"));
+    assert_eq!(summary["recipients"], 31);
+
+    // At the sink: every recipient exactly once, but the unknown one at most once.
+    let per = wiki.mails_per_address(&subject, 30 - unknown);
+    for (name, address) in &bulk {
+        let got = per.get(address).copied().unwrap_or(0);
+        if statuses[name] == "skipped_unknown" {
+            assert!(got <= 1, "{name} got {got} mails");
+        } else {
+            assert_eq!(got, 1, "{name} got {got} mails");
+        }
+    }
+    let total: usize = per.values().sum();
+
+    // 3. A third run sends nothing more.
+    let (code3, stdout, stderr) = run(wiki.mwkit("sender").args(args(&[])));
+    assert_eq!(code3, code, "{stderr}");
+    let (statuses, summary) = bulk_statuses(&stdout);
+    assert_eq!(summary["counts"]["sent"], 0, "{stdout}");
+    assert_eq!(
+        statuses.values().filter(|v| *v == "already_sent").count(),
+        30 - unknown
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(wiki.mails(&subject).len(), total);
+}
+
+#[test]
+fn a_send_in_flight_at_a_kill_is_reported_unknown_and_resent_only_when_asked() {
+    let wiki = Wiki::get();
+    let bulk: Vec<(String, String)> = wiki.bulk().into_iter().take(4).collect();
+    let dir = temp_dir("inflight");
+    let list = dir.join("list");
+    write(
+        &list,
+        &bulk
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let journal = dir.join("journal");
+    let subject = format!("mwkit cli inflight {}", nonce());
+    // The second email is forwarded to the wiki and then held unanswered.
+    let standin = StandIn::start(wiki.api_url(), Rule::HangOn(2));
+    let cmd = |extra: &[&str]| {
+        let mut c = wiki.mwkit("sender");
+        c.env("MWKIT_API", &standin.url).args([
+            "--json",
+            "email",
+            "--to-list",
+            list.to_str().unwrap(),
+            "--journal",
+            journal.to_str().unwrap(),
+            "--subject",
+            &subject,
+            "--text",
+            "In flight.",
+        ]);
+        c.args(extra);
+        c
+    };
+    let mut child = cmd(&[])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !standin.hanging() {
+        assert!(
+            Instant::now() < deadline,
+            "the second email never reached the stand-in"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The wiki acted: the mail is at the sink, the client has no answer.
+    assert_eq!(wiki.wait_for_mails(&subject, 2).len(), 2);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    standin.set(Rule::Forward);
+
+    let (code, stdout, stderr) = run(&mut cmd(&[]));
+    assert_eq!(code, 3, "{stderr}");
+    let (statuses, summary) = bulk_statuses(&stdout);
+    assert_eq!(statuses[&bulk[0].0], "already_sent");
+    assert_eq!(statuses[&bulk[1].0], "skipped_unknown");
+    assert_eq!(statuses[&bulk[2].0], "sent");
+    assert_eq!(statuses[&bulk[3].0], "sent");
+    assert_eq!(summary["counts"]["skipped_unknown"], 1);
+    let per = wiki.mails_per_address(&subject, 4);
+    assert!(bulk.iter().all(|(_, a)| per[a] == 1), "{per:?}");
+
+    // Only --resend-unknown sends it again (a second mail, as the flag says).
+    let (code, stdout, stderr) = run(&mut cmd(&["--resend-unknown"]));
+    assert_eq!(code, 0, "{stderr}");
+    let (statuses, _) = bulk_statuses(&stdout);
+    assert_eq!(statuses[&bulk[1].0], "sent");
+    let per = wiki.mails_per_address(&subject, 5);
+    assert_eq!(per[&bulk[1].1], 2);
+
+    // And then nothing more.
+    let (code, stdout, _) = run(&mut cmd(&["--resend-unknown"]));
+    assert_eq!(code, 0);
+    let (statuses, _) = bulk_statuses(&stdout);
+    assert!(
+        statuses.values().all(|s| s == "already_sent"),
+        "{statuses:?}"
+    );
+}
+
+#[test]
+fn a_rate_limited_bulk_run_stops_saying_how_many_were_sent() {
+    let wiki = Wiki::get();
+    // MwkitLimited may send one mail a day; other suites may have used it.
+    let bulk: Vec<(String, String)> = wiki.bulk().into_iter().skip(26).collect();
+    let dir = temp_dir("limited");
+    let list = dir.join("list");
+    write(
+        &list,
+        &bulk
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let subject = format!("mwkit cli limited {}", nonce());
+    let journal = dir.join("journal");
+    let args = [
+        "email",
+        "--to-list",
+        list.to_str().unwrap(),
+        "--journal",
+        journal.to_str().unwrap(),
+        "--subject",
+        &subject,
+        "--text",
+        "Limited.",
+    ];
+    let (code, stdout, stderr) = run(wiki.mwkit("limited").arg("--json").args(args));
+    assert_eq!(code, 1, "{stderr}");
+    let (statuses, summary) = bulk_statuses(&stdout);
+    let sent = summary["counts"]["sent"].as_u64().unwrap();
+    assert!(sent <= 1, "{stdout}");
+    assert_eq!(summary["error"]["code"], "ratelimited");
+    assert_eq!(statuses.values().filter(|s| *s == "failed").count(), 1);
+    assert_eq!(
+        summary["counts"]["not_sent"].as_u64().unwrap(),
+        bulk.len() as u64 - sent - 1
+    );
+    let words = format!("stopped after sending {sent} mail");
+    assert!(stderr.contains(&words), "{stderr}");
+    assert!(stderr.contains("same journal"), "{stderr}");
+    assert_eq!(
+        wiki.wait_for_mails(&subject, sent as usize).len() as u64,
+        sent
+    );
+
+    // A later run goes on from the journal: still limited, nobody twice.
+    let (code, _, stderr) = run(wiki.mwkit("limited").args(args));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("stopped after sending 0 mails"), "{stderr}");
+    assert_eq!(
+        wiki.wait_for_mails(&subject, sent as usize).len() as u64,
+        sent
+    );
+}

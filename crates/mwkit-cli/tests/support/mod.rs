@@ -1,0 +1,379 @@
+//! Helpers for the command line's tests against the real test wiki
+//! (`tests/wiki/testwiki up`): wiki.json, the mail sink, running `mwkit`,
+//! and a loopback stand-in in front of the wiki.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+/// The wiki `testwiki up` made, from `MWKIT_WIKI_JSON`.
+pub struct Wiki {
+    pub state: Value,
+}
+
+impl Wiki {
+    pub fn get() -> Wiki {
+        let path = std::env::var("MWKIT_WIKI_JSON").unwrap_or_else(|_| {
+            panic!(
+                "MWKIT_WIKI_JSON is not set: these tests need the test wiki. Run scripts/test, or \
+                 `tests/wiki/testwiki up && eval \"$(tests/wiki/testwiki env)\"` first"
+            )
+        });
+        let text = std::fs::read_to_string(&path).unwrap();
+        Wiki {
+            state: serde_json::from_str(&text).unwrap(),
+        }
+    }
+
+    pub fn api_url(&self) -> &str {
+        self.state["api_url"].as_str().unwrap()
+    }
+
+    pub fn user(&self, role: &str) -> &Value {
+        let user = &self.state["users"][role];
+        assert!(user.is_object(), "no user with role {role} in wiki.json");
+        user
+    }
+
+    pub fn name(&self, role: &str) -> &str {
+        self.user(role)["name"].as_str().unwrap()
+    }
+
+    pub fn email(&self, role: &str) -> &str {
+        self.user(role)["email"].as_str().unwrap()
+    }
+
+    /// The bulk recipients (MwkitBulk01..): (name, address).
+    pub fn bulk(&self) -> Vec<(String, String)> {
+        self.state["bulk_recipients"]
+            .as_array()
+            .expect("bulk_recipients in wiki.json (a testwiki that seeds them)")
+            .iter()
+            .map(|u| {
+                (
+                    u["name"].as_str().unwrap().to_owned(),
+                    u["email"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// `mwkit` with the wiki's API and the bot password of `role`.
+    pub fn mwkit(&self, role: &str) -> Command {
+        let user = self.user(role);
+        let mut cmd = mwkit();
+        cmd.env("MWKIT_API", self.api_url())
+            .env("MWKIT_USER", user["bot_name"].as_str().unwrap())
+            .env("MWKIT_PASSWORD", user["bot_password"].as_str().unwrap());
+        cmd
+    }
+
+    /// Every mail in the sink whose subject is `subject`.
+    pub fn mails(&self, subject: &str) -> Vec<Value> {
+        let dir = PathBuf::from(self.state["mail_dir"].as_str().unwrap());
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let mail: Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                if mail["subject"] == subject {
+                    found.push(mail);
+                }
+            }
+        }
+        found.sort_by_key(|m| m["seq"].as_u64());
+        found
+    }
+
+    /// Waits until at least `count` mails with `subject` arrived (20 s at
+    /// most), then a little longer so a surplus one would show.
+    pub fn wait_for_mails(&self, subject: &str, count: usize) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline && self.mails(subject).len() < count {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(700));
+        self.mails(subject)
+    }
+
+    /// How many mails with `subject` each address got.
+    pub fn mails_per_address(&self, subject: &str, count: usize) -> BTreeMap<String, usize> {
+        let mut per = BTreeMap::new();
+        for mail in self.wait_for_mails(subject, count) {
+            for rcpt in mail["rcpt_to"].as_array().unwrap() {
+                *per.entry(rcpt.as_str().unwrap().to_owned()).or_default() += 1;
+            }
+        }
+        per
+    }
+}
+
+/// `mwkit` with none of the caller's MWKIT_* settings, no terminal, and
+/// no colour.
+pub fn mwkit() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mwkit"));
+    for var in ["MWKIT_API", "MWKIT_USER", "MWKIT_PASSWORD"] {
+        cmd.env_remove(var);
+    }
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+/// Runs the command and returns its exit status, stdout and stderr.
+pub fn run(cmd: &mut Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().unwrap();
+    (
+        status.code().expect("an exit status, not a signal"),
+        String::from_utf8(stdout).unwrap(),
+        String::from_utf8(stderr).unwrap(),
+    )
+}
+
+/// Every JSON document (one a line) on stdout.
+pub fn docs(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+/// Per-recipient statuses of a bulk run's JSON output, and its summary.
+pub fn bulk_statuses(stdout: &str) -> (BTreeMap<String, String>, Value) {
+    let mut statuses = BTreeMap::new();
+    let mut summary = Value::Null;
+    for doc in docs(stdout) {
+        match doc["type"].as_str() {
+            Some("recipient") => {
+                let user = doc["user"].as_str().unwrap().to_owned();
+                let status = doc["status"].as_str().unwrap().to_owned();
+                assert!(
+                    statuses.insert(user.clone(), status).is_none(),
+                    "{user} reported twice"
+                );
+            }
+            Some("summary") => summary = doc,
+            _ => panic!("unexpected document {doc}"),
+        }
+    }
+    (statuses, summary)
+}
+
+/// A fresh folder for one test's files.
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mwkit-cli-{tag}-{}", nonce()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn write(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+}
+
+/// A string no other test run or test will produce.
+pub fn nonce() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "{:x}{:x}{}",
+        nanos,
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// What the stand-in does with `action=emailuser` POSTs; every other
+/// request goes to the wiki.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Forward everything.
+    Forward,
+    /// Answer 503 without forwarding, as a gateway would (the client cannot
+    /// tell that the wiki never saw the request).
+    Refuse503,
+    /// Forward the `n`-th email (1-based), then never answer it.
+    HangOn(usize),
+}
+
+/// A loopback stand-in in front of the wiki.
+pub struct StandIn {
+    pub url: String,
+    rule: Arc<Mutex<Rule>>,
+    emails: Arc<AtomicUsize>,
+    hanging: Arc<AtomicBool>,
+}
+
+impl StandIn {
+    pub fn start(api_url: &str, rule: Rule) -> StandIn {
+        let rest = api_url.strip_prefix("http://").unwrap();
+        let (upstream, path) = rest.split_once('/').unwrap();
+        let upstream = upstream.to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let standin = StandIn {
+            url: format!("http://{}/{path}", listener.local_addr().unwrap()),
+            rule: Arc::new(Mutex::new(rule)),
+            emails: Arc::new(AtomicUsize::new(0)),
+            hanging: Arc::new(AtomicBool::new(false)),
+        };
+        let (rule, emails, hanging) = (
+            Arc::clone(&standin.rule),
+            Arc::clone(&standin.emails),
+            Arc::clone(&standin.hanging),
+        );
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let (rule, emails, hanging, upstream) = (
+                    Arc::clone(&rule),
+                    Arc::clone(&emails),
+                    Arc::clone(&hanging),
+                    upstream.clone(),
+                );
+                std::thread::spawn(move || serve(stream, &upstream, &rule, &emails, &hanging));
+            }
+        });
+        standin
+    }
+
+    pub fn set(&self, rule: Rule) {
+        *self.rule.lock().unwrap() = rule;
+    }
+
+    /// Whether an email was forwarded and is being held unanswered.
+    pub fn hanging(&self) -> bool {
+        self.hanging.load(Ordering::SeqCst)
+    }
+}
+
+fn serve(
+    client: TcpStream,
+    upstream: &str,
+    rule: &Mutex<Rule>,
+    emails: &AtomicUsize,
+    hanging: &AtomicBool,
+) {
+    let mut reader = BufReader::new(client.try_clone().unwrap());
+    let mut out = client;
+    while let Some((line, headers, body)) = read_request(&mut reader) {
+        let is_email =
+            line.starts_with("POST") && String::from_utf8_lossy(&body).contains("action=emailuser");
+        let rule = *rule.lock().unwrap();
+        let answer = if is_email {
+            let n = emails.fetch_add(1, Ordering::SeqCst) + 1;
+            match rule {
+                Rule::Forward => forward(upstream, &line, &headers, &body),
+                Rule::Refuse503 => (
+                    503,
+                    b"<html><body>503 Service Unavailable</body></html>".to_vec(),
+                    vec![("Content-Type".to_owned(), "text/html".to_owned())],
+                ),
+                Rule::HangOn(k) if k == n => {
+                    forward(upstream, &line, &headers, &body);
+                    hanging.store(true, Ordering::SeqCst);
+                    // Held until the client goes away (it is killed).
+                    let mut buf = [0u8; 1];
+                    let _ = reader.read(&mut buf);
+                    return;
+                }
+                Rule::HangOn(_) => forward(upstream, &line, &headers, &body),
+            }
+        } else {
+            forward(upstream, &line, &headers, &body)
+        };
+        let (status, body, pass_on) = answer;
+        let mut head = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\n", body.len());
+        for (k, v) in pass_on {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        if out
+            .write_all(head.as_bytes())
+            .and_then(|()| out.write_all(&body))
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, Vec<String>, Vec<u8>)> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut headers = Vec::new();
+    let mut length = 0;
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        let h = h.trim_end().to_owned();
+        if h.is_empty() {
+            break;
+        }
+        if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().ok()?;
+        }
+        headers.push(h);
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some((line.trim_end().to_owned(), headers, body))
+}
+
+/// Sends the request to the wiki as HTTP/1.0 (an answer framed by the
+/// connection's end) and returns its status, body, and the headers passed on
+/// (`Content-Type`, `Set-Cookie`: the session lives in the cookies).
+fn forward(
+    upstream: &str,
+    line: &str,
+    headers: &[String],
+    body: &[u8],
+) -> (u16, Vec<u8>, Vec<(String, String)>) {
+    let mut conn = TcpStream::connect(upstream).unwrap();
+    let mut head = format!("{}\r\n", line.replace("HTTP/1.1", "HTTP/1.0"));
+    for h in headers {
+        let lower = h.to_ascii_lowercase();
+        if !lower.starts_with("connection:") && !lower.starts_with("accept-encoding:") {
+            head.push_str(h);
+            head.push_str("\r\n");
+        }
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    conn.write_all(head.as_bytes()).unwrap();
+    conn.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    conn.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(502);
+    let pass_on = head
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(k, _)| {
+            k.eq_ignore_ascii_case("content-type") || k.eq_ignore_ascii_case("set-cookie")
+        })
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    (status, raw[split + 4..].to_vec(), pass_on)
+}
