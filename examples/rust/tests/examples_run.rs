@@ -62,6 +62,20 @@ fn send_email_delivers_its_mail() {
 }
 
 #[test]
+fn async_emails_delivers_each_of_its_five_mails_once() {
+    let out = run(env!("CARGO_BIN_EXE_async_emails"));
+    let subjects: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("sent \""))
+        .filter_map(|l| l.split('"').next())
+        .collect();
+    assert_eq!(subjects.len(), 5, "{out}");
+    for subject in subjects {
+        assert_eq!(mails_with_subject(subject), 1, "{subject}");
+    }
+}
+
+#[test]
 fn change_options_reads_its_values_back() {
     let out = run(env!("CARGO_BIN_EXE_change_options"));
     assert!(

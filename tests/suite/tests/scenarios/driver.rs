@@ -49,7 +49,7 @@ pub struct Blocking(mw_ureq::Client);
 /// mw-reqwest's async client, its calls awaited on one shared runtime.
 pub struct Async(mw_reqwest::Client);
 
-fn runtime() -> &'static tokio::runtime::Runtime {
+pub fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()

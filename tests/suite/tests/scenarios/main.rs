@@ -9,6 +9,8 @@
     unreachable_pub
 )]
 
+/// The async client's own scenarios (tasks, cancellation).
+mod concurrent;
 mod driver;
 mod faults;
 mod live;
