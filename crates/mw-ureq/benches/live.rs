@@ -1,5 +1,8 @@
 //! Throughput of the client against the real test wiki, beside a bare ureq
-//! loop sending the same requests pre-built by mw-core, in the same run.
+//! loop sending the same requests pre-built by mw-core, in the same run;
+//! then 20 emails in flight at once: 20 bare connections, 20 threads on this
+//! client and 20 tasks on the async client (mw-reqwest); and the memory one
+//! request in flight costs each client.
 //!
 //! Run through `scripts/bench` (which brings a test wiki up), or with
 //! `MWKIT_WIKI_JSON` set: `cargo bench -p mw-ureq --bench live`.
@@ -19,6 +22,7 @@
 )]
 
 use std::collections::BTreeMap;
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -304,5 +308,184 @@ fn main() {
     println!(
         "client read scaling (4 threads / 1 thread): {:.2}x",
         read_rates[1] / read_rates[0]
+    );
+
+    concurrent(&wiki, n, &run_id, &agent, &api, &token, &client);
+    memory_in_flight(&run_id);
+}
+
+/// 20 emails in flight at once, three ways, rotated twice: the better rate
+/// of each.
+fn concurrent(
+    wiki: &Wiki,
+    n: usize,
+    run_id: &str,
+    agent: &Arc<ureq::Agent>,
+    api: &Api,
+    token: &Token,
+    client: &Arc<Client>,
+) {
+    const IN_FLIGHT: usize = 20;
+    let recipient = wiki.recipient();
+    let counter = Arc::new(AtomicUsize::new(0));
+    let subject = {
+        let (counter, run_id) = (Arc::clone(&counter), run_id.to_owned());
+        move |side: &str| {
+            let k = counter.fetch_add(1, Ordering::Relaxed);
+            format!("bench {run_id} {side}20 {k}")
+        }
+    };
+    let bare = {
+        let (agent, api, token, recipient, subject) = (
+            Arc::clone(agent),
+            api.clone(),
+            token.clone(),
+            recipient.clone(),
+            subject.clone(),
+        );
+        Arc::new(move |_: usize| {
+            let e = EmailUser::new(recipient.as_str(), subject("bare"), "bench");
+            let resp = send(&agent, &api.email_user_request(&e, &token).unwrap());
+            assert!(resp.body.windows(7).any(|w| w == b"Success"));
+        }) as Arc<dyn Fn(usize) + Send + Sync>
+    };
+    let threads = {
+        let (client, recipient, subject) = (Arc::clone(client), recipient.clone(), subject.clone());
+        Arc::new(move |_: usize| {
+            let e = EmailUser::new(recipient.as_str(), subject("threads"), "bench");
+            client.email_user(&e).unwrap();
+        }) as Arc<dyn Fn(usize) + Send + Sync>
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let async_client =
+        mw_reqwest::Client::new(wiki.api_url(), &format!("mwkit-bench/{run_id}-async")).unwrap();
+    let (name, password) = wiki.sender();
+    rt.block_on(async_client.login(name, password)).unwrap();
+    let tasks = |n: usize| -> f64 {
+        let next = Arc::new(AtomicUsize::new(0));
+        let started = Instant::now();
+        rt.block_on(async {
+            let workers: Vec<_> = (0..IN_FLIGHT)
+                .map(|_| {
+                    let (client, next, recipient, subject) = (
+                        async_client.clone(),
+                        Arc::clone(&next),
+                        recipient.clone(),
+                        subject.clone(),
+                    );
+                    tokio::spawn(async move {
+                        while next.fetch_add(1, Ordering::Relaxed) < n {
+                            let e = EmailUser::new(recipient.as_str(), subject("tasks"), "bench");
+                            client.email_user(&e).await.unwrap();
+                        }
+                    })
+                })
+                .collect();
+            for w in workers {
+                w.await.unwrap();
+            }
+        });
+        n as f64 / started.elapsed().as_secs_f64()
+    };
+    let (mut b, mut t, mut a) = (0f64, 0f64, 0f64);
+    for _ in 0..2 {
+        b = b.max(run(n, IN_FLIGHT, Arc::clone(&bare)));
+        t = t.max(run(n, IN_FLIGHT, Arc::clone(&threads)));
+        a = a.max(tasks(n));
+    }
+    println!(
+        "emails, {IN_FLIGHT} in flight: bare ureq {b:.1}/s, blocking client on threads {t:.1}/s \
+         (ratio {:.3}), async client on tasks {a:.1}/s (ratio {:.3})",
+        t / b,
+        a / b
+    );
+}
+
+/// Resident memory of this process, in KiB.
+fn rss_kib() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+    let pages: u64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+    pages * 4
+}
+
+/// A loopback server that accepts connections and never answers; returns
+/// its URL and the count of connections accepted.
+fn silent_server() -> (
+    String,
+    Arc<AtomicUsize>,
+    Arc<Mutex<Vec<std::net::TcpStream>>>,
+) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/api.php", listener.local_addr().unwrap());
+    let (count, held) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(Mutex::new(Vec::new())),
+    );
+    let (c, h) = (Arc::clone(&count), Arc::clone(&held));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            h.lock().unwrap().push(stream);
+            c.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    (url, count, held)
+}
+
+fn wait_for(count: &AtomicUsize, k: usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while count.load(Ordering::SeqCst) < k && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(count.load(Ordering::SeqCst), k, "requests in flight");
+    std::thread::sleep(Duration::from_millis(200));
+}
+
+/// Memory per request in flight: K reads held by a server that never
+/// answers, RSS before and after they are all out.
+fn memory_in_flight(run_id: &str) {
+    const K: usize = 400;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (url, count, held) = silent_server();
+    let client = mw_reqwest::Client::new(&url, &format!("mwkit-bench/{run_id}-mem")).unwrap();
+    let before = rss_kib();
+    let tasks: Vec<_> = (0..K)
+        .map(|_| {
+            let client = client.clone();
+            rt.spawn(async move { client.options().await })
+        })
+        .collect();
+    wait_for(&count, K);
+    let after = rss_kib();
+    tasks.iter().for_each(tokio::task::JoinHandle::abort);
+    held.lock().unwrap().clear();
+    println!(
+        "memory, {K} reads in flight: async client {:.1} KiB each (RSS {before} -> {after} KiB)",
+        (after.saturating_sub(before)) as f64 / K as f64
+    );
+
+    let (url, count, held) = silent_server();
+    let client = Arc::new(Client::new(&url, &format!("mwkit-bench/{run_id}-mem")).unwrap());
+    let before = rss_kib();
+    let threads: Vec<_> = (0..K)
+        .map(|_| {
+            let client = Arc::clone(&client);
+            std::thread::spawn(move || drop(client.options()))
+        })
+        .collect();
+    wait_for(&count, K);
+    let after = rss_kib();
+    held.lock().unwrap().clear();
+    threads.into_iter().for_each(|t| t.join().unwrap());
+    println!(
+        "memory, {K} reads in flight: blocking client on threads {:.1} KiB each (RSS {before} -> {after} KiB)",
+        (after.saturating_sub(before)) as f64 / K as f64
     );
 }
