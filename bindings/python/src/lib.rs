@@ -1,19 +1,27 @@
 //! Native module `mwkit._native`, re-exported by the pure-Python `mwkit`
-//! package: a translation layer over `mw-ureq`. Arguments become Rust values,
-//! the GIL is released around every network call, and Rust errors become
-//! the exceptions of `mwkit._exceptions`.
+//! package: a translation layer over `mw-ureq` (`Session`) and
+//! `mw-reqwest` (`AsyncSession`). Arguments become Rust values, the GIL is
+//! released around every network call (an async call runs on tokio without
+//! it), and Rust errors become the exceptions of `mwkit._exceptions`.
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::{Mutex, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 
-use mw_ureq::mw_core::{self, Message};
+use mw_ureq::mw_core::{self, ClientSettings, Message};
 use mw_ureq::{
-    Client, EmailResult as RustEmailResult, EmailUser, Error, Incomplete, Method, OptionsChange,
-    OptionsChanged, RejectedOption, ResetPassword, ResetScope,
+    EmailResult as RustEmailResult, EmailSent, EmailUser, Emailability, EmailableReport, Error,
+    Incomplete, LoginInfo, Method, OptionsChange, OptionsChanged, RawReply, RejectedOption,
+    ResetPassword, ResetScope, UserOptions,
 };
 use pyo3::IntoPyObjectExt;
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple, PyType};
@@ -414,7 +422,390 @@ fn type_name(v: &Bound<'_, PyAny>) -> String {
         .unwrap_or_else(|_| "?".to_owned())
 }
 
-// ---- the session ---------------------------------------------------------------
+// ---- the sessions ----------------------------------------------------------------
+
+/// Seconds as a duration, or the error saying what is wrong.
+fn seconds(py: Python<'_>, field: &str, value: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .ok_or_else(|| invalid(py, field, "must be a positive number of seconds"))
+}
+
+/// A call's outcome in Python: the error translated, or the answer turned
+/// into its Python value by `done` (which also issues a read's warnings).
+/// Both sessions end every call here.
+fn finish<R, T>(
+    py: Python<'_>,
+    result: Result<R, Error>,
+    done: impl FnOnce(Python<'_>, R) -> PyResult<T>,
+) -> PyResult<T> {
+    done(py, result.map_err(|e| to_py(py, e))?)
+}
+
+/// A login's answer: the user name; the wiki's warnings are issued once the
+/// session is logged in.
+fn logged_in(py: Python<'_>, info: LoginInfo) -> PyResult<String> {
+    warn_all(py, &info.warnings)?;
+    Ok(info.account.name)
+}
+
+/// A write's warnings, returned (never issued through a warnings filter).
+fn returned(_py: Python<'_>, messages: Vec<Message>) -> PyResult<Vec<ApiWarning>> {
+    Ok(warnings(&messages))
+}
+
+/// An options change's answer.
+fn options_changed(_py: Python<'_>, done: OptionsChanged) -> PyResult<OptionsResult> {
+    Ok(OptionsResult::from(&done))
+}
+
+/// The end of a `with` or `async with` block: the logout's error is raised
+/// only when the block itself raised nothing; its warnings are issued as
+/// ``MediaWikiWarning``, and one that a filter turns into an error is
+/// reported as unraisable, never raised over the logout.
+fn exited(py: Python<'_>, closed: Result<Vec<Message>, Error>, raised: bool) -> PyResult<bool> {
+    match closed {
+        Ok(messages) => {
+            if let Err(e) = warn_all(py, &messages) {
+                e.write_unraisable(py, None);
+            }
+        }
+        Err(e) if !raised => return Err(to_py(py, e)),
+        Err(_) => {}
+    }
+    Ok(false)
+}
+
+/// An emailability report: each name asked about, with `state` of its
+/// status; the wiki's warnings are issued (a read).
+fn by_name<V>(
+    py: Python<'_>,
+    report: EmailableReport,
+    state: impl Fn(Emailability) -> V,
+) -> PyResult<BTreeMap<String, V>> {
+    warn_all(py, &report.warnings)?;
+    Ok(report
+        .entries
+        .into_iter()
+        .map(|e| (e.requested, state(e.status)))
+        .collect())
+}
+
+/// The `token` argument of `request`: whether to add the csrf token.
+fn with_token(py: Python<'_>, token: Option<&str>) -> PyResult<bool> {
+    match token {
+        None => Ok(false),
+        Some("csrf") => Ok(true),
+        Some(other) => Err(invalid(
+            py,
+            "token",
+            &format!("{other:?}: only \"csrf\" is supported"),
+        )),
+    }
+}
+
+/// The request's parameters, borrowed as the clients take them.
+fn pairs(params: &[(String, String)]) -> Vec<(&str, &str)> {
+    params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+/// What `Session` methods return: the answer itself.
+type Blocking<T> = T;
+
+/// Runs a call of a `Session`'s blocking client with the GIL released.
+macro_rules! run_blocking {
+    ($session:expr, $py:expr, $name:literal, |$c:ident| $call:expr, $done:expr) => {{
+        let $c = &$session.client;
+        finish($py, $py.detach(|| $call), $done)
+    }};
+}
+
+/// Runs a call of an `AsyncSession`'s async client: a coroutine that starts
+/// the call on the tokio runtime when awaited.
+macro_rules! run_async {
+    ($session:expr, $py:expr, $name:literal, |$c:ident| $call:expr, $done:expr) => {{
+        let $c = $session.client.clone();
+        Awaitable::new(
+            $py,
+            concat!("AsyncSession.", $name),
+            async move {
+                let $c = &$c;
+                $call.await
+            },
+            $done,
+        )
+    }};
+}
+
+/// The methods `Session` and `AsyncSession` share, written once: the
+/// arguments become Rust values, `$run` runs the call on the class's client
+/// (blocking with the GIL released, or as a coroutine), and the answer
+/// becomes its Python value through the same helpers. `$Out<T>` is what a
+/// method returns for an answer `T`; `$close` logs out if logged in;
+/// `$extra` holds the methods particular to the class (pyo3 takes one
+/// `#[pymethods]` block per class).
+macro_rules! session_methods {
+    ($Class:ident, $client:ident, $run:ident, $Out:ident, $close:ident, { $($extra:tt)* }) => {
+        #[pymethods]
+        impl $Class {
+            #[new]
+            #[pyo3(
+                signature = (
+                    api_url, user_agent, *, timeout = None, read_timeout = None,
+                    connect_timeout = None, maxlag = Some(mw_core::DEFAULT_MAXLAG),
+                    retries = mw_core::DEFAULT_RETRIES, max_wait = None,
+                    max_response_bytes = mw_core::DEFAULT_MAX_RESPONSE_BYTES,
+                    allow_insecure_credentials = false
+                ),
+                text_signature = "(api_url, user_agent, *, timeout=None, read_timeout=None, connect_timeout=None, maxlag=5, retries=3, max_wait=None, max_response_bytes=16777216, allow_insecure_credentials=False)"
+            )]
+            #[allow(clippy::too_many_arguments)]
+            fn new(
+                py: Python<'_>,
+                api_url: &str,
+                user_agent: &str,
+                timeout: Option<f64>,
+                read_timeout: Option<f64>,
+                connect_timeout: Option<f64>,
+                maxlag: Option<u32>,
+                retries: u32,
+                max_wait: Option<f64>,
+                max_response_bytes: u64,
+                allow_insecure_credentials: bool,
+            ) -> PyResult<Self> {
+                let mut settings = ClientSettings::new(api_url, user_agent);
+                settings.maxlag = maxlag;
+                settings.session.retries = retries;
+                settings.max_response_bytes = max_response_bytes;
+                settings.session.allow_insecure_credentials = allow_insecure_credentials;
+                for (field, value, slot) in [
+                    ("timeout", timeout, &mut settings.timeout),
+                    ("read_timeout", read_timeout, &mut settings.read_timeout),
+                    ("connect_timeout", connect_timeout, &mut settings.connect_timeout),
+                    ("max_wait", max_wait, &mut settings.session.max_wait),
+                ] {
+                    if let Some(t) = value {
+                        *slot = seconds(py, field, t)?;
+                    }
+                }
+                let client = $client::ClientBuilder::from(settings)
+                    .build()
+                    .map_err(|e| to_py(py, e))?;
+                Ok($Class { client })
+            }
+
+            /// The logged-in user's name, or None.
+            #[getter]
+            fn user(&self) -> Option<String> {
+                self.client.account().map(|a| a.name)
+            }
+
+            /// The API URL.
+            #[getter]
+            fn api_url(&self) -> String {
+                self.client.api_url()
+            }
+
+            /// Logs in with a bot password (``User@appid``); returns the user name.
+            /// The wiki's warnings are issued as :class:`MediaWikiWarning` once the
+            /// session is logged in: should a warnings filter turn one into an
+            /// error, :attr:`user` still names the account.
+            fn login(
+                &self,
+                py: Python<'_>,
+                username: &str,
+                password: &str,
+            ) -> PyResult<$Out<String>> {
+                let (username, password) = (username.to_owned(), mw_core::Password::new(password));
+                $run!(self, py, "login", |c| c.login(&username, password), logged_in)
+            }
+
+            /// Logs in with a main account's password (``action=clientlogin``);
+            /// ``new_password`` completes a login with a temporary password from a
+            /// reset. Returns the user name. Warnings as for :meth:`login` (a new
+            /// password given is in force by then).
+            #[pyo3(signature = (username, password, *, new_password = None))]
+            fn client_login(
+                &self,
+                py: Python<'_>,
+                username: &str,
+                password: &str,
+                new_password: Option<&str>,
+            ) -> PyResult<$Out<String>> {
+                let (username, password) = (username.to_owned(), mw_core::Password::new(password));
+                let new_password = new_password.map(mw_core::Password::new);
+                $run!(
+                    self, py, "client_login",
+                    |c| c.client_login(&username, password, new_password),
+                    logged_in
+                )
+            }
+
+            /// Logs out and forgets the session. Returns the wiki's warnings (a
+            /// list of :class:`ApiWarning`, usually empty): a logout is a write, so
+            /// they are returned, never raised through a warnings filter.
+            fn logout(&self, py: Python<'_>) -> PyResult<$Out<Vec<ApiWarning>>> {
+                $run!(self, py, "logout", |c| c.logout(), returned)
+            }
+
+            /// Emails a user. Never sent twice by mwkit: when the mail may have gone
+            /// out without an answer saying so (a 5xx, a timeout, a dropped
+            /// connection), raises :class:`TransportError` with ``outcome_unknown``.
+            #[pyo3(signature = (target, subject, text, *, cc_me = false))]
+            fn email_user(
+                &self,
+                py: Python<'_>,
+                target: &str,
+                subject: &str,
+                text: &str,
+                cc_me: bool,
+            ) -> PyResult<$Out<EmailResult>> {
+                let email = EmailUser::new(target, subject, text).cc_me(cc_me);
+                $run!(self, py, "email_user", |c| c.email_user(&email), |_, sent: EmailSent| {
+                    let result = match sent.result {
+                        RustEmailResult::Success => "Success",
+                        RustEmailResult::Warnings => "Warnings",
+                    };
+                    Ok(EmailResult {
+                        result: result.to_owned(),
+                        warnings: warnings(&sent.warnings),
+                    })
+                })
+            }
+
+            /// Which users can be emailed: a dict from each name given to a bool
+            /// (missing and invalid names map to False).
+            fn emailable(
+                &self,
+                py: Python<'_>,
+                names: Vec<String>,
+            ) -> PyResult<$Out<BTreeMap<String, bool>>> {
+                $run!(self, py, "emailable", |c| c.emailable(&names), |py, report| {
+                    by_name(py, report, Emailability::is_emailable)
+                })
+            }
+
+            /// Which users can be emailed, in four states: a dict from each name
+            /// given to ``"emailable"``, ``"not_emailable"`` (no address, or email
+            /// from users refused), ``"missing"`` (no such user) or ``"invalid"``
+            /// (not a valid user name) -- the same names as C's ``mw_emailability``.
+            fn emailable_states(
+                &self,
+                py: Python<'_>,
+                names: Vec<String>,
+            ) -> PyResult<$Out<BTreeMap<String, &'static str>>> {
+                $run!(self, py, "emailable_states", |c| c.emailable(&names), |py, report| {
+                    by_name(py, report, Emailability::name)
+                })
+            }
+
+            /// Starts a password reset by user name, by email address, or both.
+            /// Success means the wiki accepted the request, not that a mail went out.
+            /// Returns the wiki's warnings (a list of :class:`ApiWarning`, usually
+            /// empty): a reset is a write, so they are returned, never raised
+            /// through a warnings filter.
+            #[pyo3(signature = (*, user = None, email = None))]
+            fn reset_password(
+                &self,
+                py: Python<'_>,
+                user: Option<&str>,
+                email: Option<&str>,
+            ) -> PyResult<$Out<Vec<ApiWarning>>> {
+                let reset = ResetPassword::new(user, email).map_err(|e| to_py(py, e))?;
+                $run!(self, py, "reset_password", |c| c.reset_password(&reset), returned)
+            }
+
+            /// The logged-in user's preferences, every value as str.
+            fn get_options(&self, py: Python<'_>) -> PyResult<$Out<BTreeMap<String, String>>> {
+                $run!(self, py, "get_options", |c| c.options(), |py, read: UserOptions| {
+                    warn_all(py, &read.warnings)?;
+                    Ok(read.options)
+                })
+            }
+
+            /// Changes preferences: a mapping of names to str values, None resetting
+            /// that option to its default. More than 50 options (500 with
+            /// ``apihighlimits``) take several requests; when one fails after
+            /// another was applied, the exception's ``applied``, ``not_applied``,
+            /// ``unknown`` and ``rejected`` say what the wiki did.
+            fn set_options(
+                &self,
+                py: Python<'_>,
+                changes: &Bound<'_, PyAny>,
+            ) -> PyResult<$Out<OptionsResult>> {
+                let mut change = OptionsChange::new();
+                for (name, value) in mapping_items(changes)? {
+                    change = change.change(name, value);
+                }
+                $run!(self, py, "set_options", |c| c.change_options(&change), options_changed)
+            }
+
+            /// Resets preferences to their defaults: ``("all",)`` or some kinds
+            /// (``"registered"``, ``"userjs"``, ...). Returns an
+            /// :class:`OptionsResult` holding the wiki's warnings.
+            #[pyo3(signature = (kinds = vec!["all".to_owned()]))]
+            fn reset_options(
+                &self,
+                py: Python<'_>,
+                kinds: Vec<String>,
+            ) -> PyResult<$Out<OptionsResult>> {
+                let scope = ResetScope::from_kinds(kinds);
+                $run!(self, py, "reset_options", |c| c.reset_options(scope), options_changed)
+            }
+
+            /// Any action: ``params`` maps names to str or int values; ``post=True``
+            /// sends a POST (a write, never sent twice blindly); ``token="csrf"``
+            /// adds the session's csrf token. Returns the answer as a dict.
+            ///
+            /// The answer's warnings are in the dict, under ``"warnings"`` as
+            /// MediaWiki sent them. A GET also issues each as a
+            /// :class:`MediaWikiWarning`; a POST does not, so that a warnings filter
+            /// set to ``"error"`` cannot hide a write that was carried out.
+            #[pyo3(signature = (params, *, post = false, token = None))]
+            fn request(
+                &self,
+                py: Python<'_>,
+                params: &Bound<'_, PyAny>,
+                post: bool,
+                token: Option<&str>,
+            ) -> PyResult<$Out<Py<PyAny>>> {
+                let params = request_params(params)?;
+                let with_token = with_token(py, token)?;
+                let method = if post { Method::Post } else { Method::Get };
+                $run!(
+                    self, py, "request",
+                    |c| c.raw(&pairs(&params), method, with_token),
+                    move |py, reply: RawReply| {
+                        if !post {
+                            warn_all(py, &reply.warnings)?;
+                        }
+                        json_to_py(py, &reply.json)
+                    }
+                )
+            }
+
+            /// Logs out if logged in; returns the logout's warnings, as
+            /// :meth:`logout` does (an empty list when not logged in).
+            fn close(&self, py: Python<'_>) -> PyResult<$Out<Vec<ApiWarning>>> {
+                $run!(self, py, "close", |c| $close(c), returned)
+            }
+
+            fn __repr__(&self) -> String {
+                format!(
+                    concat!(stringify!($Class), "(api_url={:?}, user={:?})"),
+                    self.client.api_url(),
+                    self.user()
+                )
+            }
+
+            $($extra)*
+        }
+    };
+}
 
 /// A session with one wiki: its cookies, its csrf token, its login. Safe to
 /// share between threads; every network call releases the GIL.
@@ -434,288 +825,18 @@ fn type_name(v: &Bound<'_, PyAny>) -> String {
 /// read. Used as a context manager, it logs out on exit.
 #[pyclass(frozen, module = "mwkit")]
 struct Session {
-    client: Client,
+    client: mw_ureq::Client,
 }
 
-/// Seconds as a duration, or the error saying what is wrong.
-fn seconds(py: Python<'_>, field: &str, value: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(value)
-        .ok()
-        .filter(|t| !t.is_zero())
-        .ok_or_else(|| invalid(py, field, "must be a positive number of seconds"))
+/// Logs out if logged in.
+fn close_blocking(client: &mw_ureq::Client) -> Result<Vec<Message>, Error> {
+    match client.account() {
+        Some(_) => client.logout(),
+        None => Ok(Vec::new()),
+    }
 }
 
-#[pymethods]
-impl Session {
-    #[new]
-    #[pyo3(
-        signature = (
-            api_url, user_agent, *, timeout = None, read_timeout = None, connect_timeout = None,
-            maxlag = Some(mw_ureq::DEFAULT_MAXLAG), retries = mw_ureq::DEFAULT_RETRIES,
-            max_wait = None, max_response_bytes = mw_ureq::DEFAULT_MAX_RESPONSE_BYTES,
-            allow_insecure_credentials = false
-        ),
-        text_signature = "(api_url, user_agent, *, timeout=None, read_timeout=None, connect_timeout=None, maxlag=5, retries=3, max_wait=None, max_response_bytes=16777216, allow_insecure_credentials=False)"
-    )]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        py: Python<'_>,
-        api_url: &str,
-        user_agent: &str,
-        timeout: Option<f64>,
-        read_timeout: Option<f64>,
-        connect_timeout: Option<f64>,
-        maxlag: Option<u32>,
-        retries: u32,
-        max_wait: Option<f64>,
-        max_response_bytes: u64,
-        allow_insecure_credentials: bool,
-    ) -> PyResult<Self> {
-        let mut builder = Client::builder(api_url, user_agent)
-            .maxlag(maxlag)
-            .retries(retries)
-            .max_response_bytes(max_response_bytes)
-            .allow_insecure_credentials(allow_insecure_credentials);
-        if let Some(t) = timeout {
-            builder = builder.timeout(seconds(py, "timeout", t)?);
-        }
-        if let Some(t) = read_timeout {
-            builder = builder.read_timeout(seconds(py, "read_timeout", t)?);
-        }
-        if let Some(t) = connect_timeout {
-            builder = builder.connect_timeout(seconds(py, "connect_timeout", t)?);
-        }
-        if let Some(t) = max_wait {
-            builder = builder.max_wait(seconds(py, "max_wait", t)?);
-        }
-        let client = builder.build().map_err(|e| to_py(py, e))?;
-        Ok(Session { client })
-    }
-
-    /// The logged-in user's name, or None.
-    #[getter]
-    fn user(&self) -> Option<String> {
-        self.client.account().map(|a| a.name)
-    }
-
-    /// The API URL.
-    #[getter]
-    fn api_url(&self) -> String {
-        self.client.api_url()
-    }
-
-    /// Logs in with a bot password (``User@appid``); returns the user name.
-    /// The wiki's warnings are issued as :class:`MediaWikiWarning` once the
-    /// session is logged in: should a warnings filter turn one into an
-    /// error, :attr:`user` still names the account.
-    fn login(&self, py: Python<'_>, username: &str, password: &str) -> PyResult<String> {
-        let password = mw_core::Password::new(password);
-        let info = py
-            .detach(|| self.client.login(username, password))
-            .map_err(|e| to_py(py, e))?;
-        warn_all(py, &info.warnings)?;
-        Ok(info.account.name)
-    }
-
-    /// Logs in with a main account's password (``action=clientlogin``);
-    /// ``new_password`` completes a login with a temporary password from a
-    /// reset. Returns the user name. Warnings as for :meth:`login` (a new
-    /// password given is in force by then).
-    #[pyo3(signature = (username, password, *, new_password = None))]
-    fn client_login(
-        &self,
-        py: Python<'_>,
-        username: &str,
-        password: &str,
-        new_password: Option<&str>,
-    ) -> PyResult<String> {
-        let password = mw_core::Password::new(password);
-        let new_password = new_password.map(mw_core::Password::new);
-        let info = py
-            .detach(|| self.client.client_login(username, password, new_password))
-            .map_err(|e| to_py(py, e))?;
-        warn_all(py, &info.warnings)?;
-        Ok(info.account.name)
-    }
-
-    /// Logs out and forgets the session. Returns the wiki's warnings (a
-    /// list of :class:`ApiWarning`, usually empty): a logout is a write, so
-    /// they are returned, never raised through a warnings filter.
-    fn logout(&self, py: Python<'_>) -> PyResult<Vec<ApiWarning>> {
-        let messages = py
-            .detach(|| self.client.logout())
-            .map_err(|e| to_py(py, e))?;
-        Ok(warnings(&messages))
-    }
-
-    /// Emails a user. Never sent twice by mwkit: when the mail may have gone
-    /// out without an answer saying so (a 5xx, a timeout, a dropped
-    /// connection), raises :class:`TransportError` with ``outcome_unknown``.
-    #[pyo3(signature = (target, subject, text, *, cc_me = false))]
-    fn email_user(
-        &self,
-        py: Python<'_>,
-        target: &str,
-        subject: &str,
-        text: &str,
-        cc_me: bool,
-    ) -> PyResult<EmailResult> {
-        let email = EmailUser::new(target, subject, text).cc_me(cc_me);
-        let sent = py
-            .detach(|| self.client.email_user(&email))
-            .map_err(|e| to_py(py, e))?;
-        let result = match sent.result {
-            RustEmailResult::Success => "Success",
-            RustEmailResult::Warnings => "Warnings",
-        };
-        Ok(EmailResult {
-            result: result.to_owned(),
-            warnings: warnings(&sent.warnings),
-        })
-    }
-
-    /// Which users can be emailed: a dict from each name given to a bool
-    /// (missing and invalid names map to False).
-    fn emailable(&self, py: Python<'_>, names: Vec<String>) -> PyResult<BTreeMap<String, bool>> {
-        let report = py
-            .detach(|| self.client.emailable(&names))
-            .map_err(|e| to_py(py, e))?;
-        warn_all(py, &report.warnings)?;
-        Ok(report
-            .entries
-            .into_iter()
-            .map(|e| (e.requested, e.status.is_emailable()))
-            .collect())
-    }
-
-    /// Which users can be emailed, in four states: a dict from each name
-    /// given to ``"emailable"``, ``"not_emailable"`` (no address, or email
-    /// from users refused), ``"missing"`` (no such user) or ``"invalid"``
-    /// (not a valid user name) -- the same names as C's ``mw_emailability``.
-    fn emailable_states(
-        &self,
-        py: Python<'_>,
-        names: Vec<String>,
-    ) -> PyResult<BTreeMap<String, &'static str>> {
-        let report = py
-            .detach(|| self.client.emailable(&names))
-            .map_err(|e| to_py(py, e))?;
-        warn_all(py, &report.warnings)?;
-        Ok(report
-            .entries
-            .into_iter()
-            .map(|e| (e.requested, e.status.name()))
-            .collect())
-    }
-
-    /// Starts a password reset by user name, by email address, or both.
-    /// Success means the wiki accepted the request, not that a mail went out.
-    /// Returns the wiki's warnings (a list of :class:`ApiWarning`, usually
-    /// empty): a reset is a write, so they are returned, never raised
-    /// through a warnings filter.
-    #[pyo3(signature = (*, user = None, email = None))]
-    fn reset_password(
-        &self,
-        py: Python<'_>,
-        user: Option<&str>,
-        email: Option<&str>,
-    ) -> PyResult<Vec<ApiWarning>> {
-        let reset = ResetPassword::new(user, email).map_err(|e| to_py(py, e))?;
-        let messages = py
-            .detach(|| self.client.reset_password(&reset))
-            .map_err(|e| to_py(py, e))?;
-        Ok(warnings(&messages))
-    }
-
-    /// The logged-in user's preferences, every value as str.
-    fn get_options(&self, py: Python<'_>) -> PyResult<BTreeMap<String, String>> {
-        let read = py
-            .detach(|| self.client.options())
-            .map_err(|e| to_py(py, e))?;
-        warn_all(py, &read.warnings)?;
-        Ok(read.options)
-    }
-
-    /// Changes preferences: a mapping of names to str values, None resetting
-    /// that option to its default. More than 50 options (500 with
-    /// ``apihighlimits``) take several requests; when one fails after
-    /// another was applied, the exception's ``applied``, ``not_applied``,
-    /// ``unknown`` and ``rejected`` say what the wiki did.
-    fn set_options(&self, py: Python<'_>, changes: &Bound<'_, PyAny>) -> PyResult<OptionsResult> {
-        let mut change = OptionsChange::new();
-        for (name, value) in mapping_items(changes)? {
-            change = change.change(name, value);
-        }
-        let done = py
-            .detach(|| self.client.change_options(&change))
-            .map_err(|e| to_py(py, e))?;
-        Ok(OptionsResult::from(&done))
-    }
-
-    /// Resets preferences to their defaults: ``("all",)`` or some kinds
-    /// (``"registered"``, ``"userjs"``, ...). Returns an
-    /// :class:`OptionsResult` holding the wiki's warnings.
-    #[pyo3(signature = (kinds = vec!["all".to_owned()]))]
-    fn reset_options(&self, py: Python<'_>, kinds: Vec<String>) -> PyResult<OptionsResult> {
-        let scope = ResetScope::from_kinds(kinds);
-        let done = py
-            .detach(|| self.client.reset_options(scope))
-            .map_err(|e| to_py(py, e))?;
-        Ok(OptionsResult::from(&done))
-    }
-
-    /// Any action: ``params`` maps names to str or int values; ``post=True``
-    /// sends a POST (a write, never sent twice blindly); ``token="csrf"``
-    /// adds the session's csrf token. Returns the answer as a dict.
-    ///
-    /// The answer's warnings are in the dict, under ``"warnings"`` as
-    /// MediaWiki sent them. A GET also issues each as a
-    /// :class:`MediaWikiWarning`; a POST does not, so that a warnings filter
-    /// set to ``"error"`` cannot hide a write that was carried out.
-    #[pyo3(signature = (params, *, post = false, token = None))]
-    fn request(
-        &self,
-        py: Python<'_>,
-        params: &Bound<'_, PyAny>,
-        post: bool,
-        token: Option<&str>,
-    ) -> PyResult<Py<PyAny>> {
-        let params = request_params(params)?;
-        let with_token = match token {
-            None => false,
-            Some("csrf") => true,
-            Some(other) => {
-                return Err(invalid(
-                    py,
-                    "token",
-                    &format!("{other:?}: only \"csrf\" is supported"),
-                ));
-            }
-        };
-        let method = if post { Method::Post } else { Method::Get };
-        let pairs: Vec<(&str, &str)> = params
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let reply = py
-            .detach(|| self.client.raw(&pairs, method, with_token))
-            .map_err(|e| to_py(py, e))?;
-        if !post {
-            warn_all(py, &reply.warnings)?;
-        }
-        json_to_py(py, &reply.json)
-    }
-
-    /// Logs out if logged in; returns the logout's warnings, as
-    /// :meth:`logout` does (an empty list when not logged in).
-    fn close(&self, py: Python<'_>) -> PyResult<Vec<ApiWarning>> {
-        if self.client.account().is_some() {
-            self.logout(py)
-        } else {
-            Ok(Vec::new())
-        }
-    }
-
+session_methods!(Session, mw_ureq, run_blocking, Blocking, close_blocking, {
     fn __enter__(slf: Py<Self>) -> Py<Self> {
         slf
     }
@@ -731,32 +852,280 @@ impl Session {
         _exc: Option<&Bound<'_, PyAny>>,
         _tb: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
-        let closed = if self.client.account().is_some() {
-            py.detach(|| self.client.logout()).map_err(|e| to_py(py, e))
-        } else {
-            Ok(Vec::new())
-        };
-        match closed {
-            // No result carries them here: each is issued as a
-            // MediaWikiWarning, and one that a filter turns into an error is
-            // reported as unraisable, never raised over the logout.
-            Ok(messages) => {
-                if let Err(e) = warn_all(py, &messages) {
-                    e.write_unraisable(py, None);
-                }
-            }
-            Err(e) if exc_type.is_none() => return Err(e),
-            Err(_) => {}
+        let closed = py.detach(|| close_blocking(&self.client));
+        exited(py, closed, exc_type.is_some())
+    }
+});
+
+// ---- the async session -----------------------------------------------------------
+
+/// A session with one wiki for asyncio: the constructor, methods,
+/// exceptions and warnings of :class:`Session`, every method that talks to
+/// the wiki a coroutine. The calls run on a tokio runtime of mwkit's own,
+/// without the GIL, so the event loop is never blocked; any number may be
+/// in flight at once on one session (they share its login and csrf token).
+///
+/// ``AsyncSession(api_url, user_agent, *, timeout=None, read_timeout=None,
+/// connect_timeout=None, maxlag=5, retries=3, max_wait=None,
+/// max_response_bytes=16777216, allow_insecure_credentials=False)``, the
+/// same settings and defaults as :class:`Session`.
+///
+/// A call whose task is cancelled (``asyncio.wait_for``, ``task.cancel()``)
+/// is abandoned and the session stays usable; a write already on its way
+/// may or may not have been carried out, as after a dropped connection.
+/// Used as an async context manager (``async with``), it logs out on exit.
+#[pyclass(frozen, module = "mwkit")]
+struct AsyncSession {
+    client: mw_reqwest::Client,
+}
+
+/// Logs out if logged in.
+async fn close_async(client: &mw_reqwest::Client) -> Result<Vec<Message>, Error> {
+    match client.account() {
+        Some(_) => client.logout().await,
+        None => Ok(Vec::new()),
+    }
+}
+
+session_methods!(
+    AsyncSession,
+    mw_reqwest,
+    run_async,
+    Awaitable,
+    close_async,
+    {
+        fn __aenter__(slf: Bound<'_, Self>) -> PyResult<Awaitable<Py<Self>>> {
+            Awaitable::ready(slf.py(), slf.clone().unbind())
         }
-        Ok(false)
+
+        /// Logs out, as :meth:`Session.__exit__` does.
+        fn __aexit__(
+            &self,
+            py: Python<'_>,
+            exc_type: Option<&Bound<'_, PyAny>>,
+            _exc: Option<&Bound<'_, PyAny>>,
+            _tb: Option<&Bound<'_, PyAny>>,
+        ) -> PyResult<Awaitable<bool>> {
+            let raised = exc_type.is_some();
+            run_async!(
+                self,
+                py,
+                "__aexit__",
+                |c| async move { Ok::<_, Error>(close_async(c).await) },
+                move |py, closed| exited(py, closed, raised)
+            )
+        }
+    }
+);
+
+/// A boxed call of the async client, ending in its [`Finish`].
+type Started = Pin<Box<dyn Future<Output = Finish> + Send>>;
+
+/// The converter of an answer to its Python value, run in the awaiting task.
+type Converter = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
+
+/// The coroutine an `AsyncSession` method returns, resolving to a `T`.
+struct Awaitable<T> {
+    coroutine: Py<PyAny>,
+    answer: PhantomData<fn() -> T>,
+}
+
+impl<'py, T> IntoPyObject<'py> for Awaitable<T> {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = Infallible;
+
+    fn into_pyobject(self, py: Python<'py>) -> Result<Bound<'py, PyAny>, Infallible> {
+        Ok(self.coroutine.into_bound(py))
+    }
+}
+
+/// A helper coroutine of `mwkit._aio`.
+fn aio<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyAny>>,
+    name: &str,
+) -> PyResult<&'py Bound<'py, PyAny>> {
+    cell.import(py, "mwkit._aio", name)
+}
+
+impl<T> Awaitable<T> {
+    /// The coroutine `mwkit._aio.run(call)`: awaited, it starts `call` on
+    /// the tokio runtime (not before: no event loop need run when the
+    /// method is called), waits for it without blocking the loop, and
+    /// converts its result with `done` in the awaiting task, where the
+    /// exceptions are raised and a read's warnings issued. Cancelling the
+    /// task cancels the future, which aborts the call's tokio task and so
+    /// drops the Rust future: the client abandons the call.
+    fn new<R, D>(
+        py: Python<'_>,
+        name: &str,
+        call: impl Future<Output = Result<R, Error>> + Send + 'static,
+        done: D,
+    ) -> PyResult<Self>
+    where
+        R: Send + 'static,
+        D: FnOnce(Python<'_>, R) -> PyResult<T> + Send + 'static,
+        T: for<'py> IntoPyObject<'py>,
+    {
+        static RUN: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        let started: Started = Box::pin(async move {
+            let result = call.await;
+            Finish::new(move |py| finish(py, result, done)?.into_py_any(py))
+        });
+        let call = Call {
+            started: Mutex::new(Some(started)),
+        };
+        let coroutine = aio(py, &RUN, "run")?.call1((call,))?;
+        coroutine.setattr(intern!(py, "__qualname__"), name)?;
+        Ok(Awaitable {
+            coroutine: coroutine.unbind(),
+            answer: PhantomData,
+        })
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "Session(api_url={:?}, user={:?})",
-            self.client.api_url(),
-            self.user()
-        )
+    /// The coroutine `mwkit._aio.ready(value)`, which returns `value`.
+    fn ready(py: Python<'_>, value: T) -> PyResult<Self>
+    where
+        T: for<'py> IntoPyObject<'py>,
+    {
+        static READY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        let coroutine = aio(py, &READY, "ready")?.call1((value,))?;
+        Ok(Awaitable {
+            coroutine: coroutine.unbind(),
+            answer: PhantomData,
+        })
+    }
+}
+
+/// One call of an `AsyncSession`, not yet started. For `mwkit._aio.run`.
+#[pyclass(frozen, module = "mwkit._native", name = "_Call")]
+struct Call {
+    started: Mutex<Option<Started>>,
+}
+
+#[pymethods]
+impl Call {
+    /// Spawns the call on mwkit's tokio runtime; returns a future of the
+    /// running event loop that resolves to a `_Finish`. Cancelling that
+    /// future aborts the task, which drops the call.
+    fn start<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        let event_loop = GET_RUNNING_LOOP
+            .import(py, "asyncio", "get_running_loop")?
+            .call0()?;
+        let started = self
+            .started
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .ok_or_else(|| PyRuntimeError::new_err("this call was already awaited"))?;
+        let future = event_loop.call_method0(intern!(py, "create_future"))?;
+        let (to_loop, to_future) = (event_loop.unbind(), future.clone().unbind());
+        let task = runtime()?.spawn(async move {
+            let finish = started.await;
+            // Off the async workers: taking the GIL may take a while.
+            tokio::task::spawn_blocking(move || resolve(to_loop, to_future, finish));
+        });
+        future.call_method1(
+            intern!(py, "add_done_callback"),
+            (Abort {
+                task: task.abort_handle(),
+            },),
+        )?;
+        Ok(future)
+    }
+}
+
+/// mwkit's tokio runtime, started by the first async call.
+fn runtime() -> PyResult<&'static tokio::runtime::Runtime> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .thread_name("mwkit-tokio")
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| PyRuntimeError::new_err(format!("mwkit could not start its runtime: {e}")))
+}
+
+/// Whether the runtime's threads may still take the GIL: true until the
+/// interpreter exits (`_at_exit`, an `atexit` hook, sets it false). A
+/// thread holds the read lock while it is in Python, so the interpreter
+/// never finalizes under a thread that would take the GIL again (a fatal
+/// error); calls that finish later are dropped unseen.
+static PYTHON_ALIVE: RwLock<bool> = RwLock::new(true);
+
+/// Hands a finished call to its future, on the future's event loop (unless
+/// the future was cancelled meanwhile, or the loop is closed).
+fn resolve(event_loop: Py<PyAny>, future: Py<PyAny>, finish: Finish) {
+    let alive = PYTHON_ALIVE.read().unwrap_or_else(PoisonError::into_inner);
+    if !*alive {
+        return;
+    }
+    Python::attach(move |py| {
+        static SET_RESULT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        let handed = aio(py, &SET_RESULT, "set_result").and_then(|set_result| {
+            event_loop.call_method1(
+                py,
+                intern!(py, "call_soon_threadsafe"),
+                (set_result, future, finish),
+            )
+        });
+        // A loop closed before its call finished: nobody waits for it.
+        drop(handed);
+    });
+    drop(alive);
+}
+
+/// The done callback of a call's future: aborts the call's task when the
+/// future was cancelled.
+#[pyclass(frozen, module = "mwkit._native", name = "_Abort")]
+struct Abort {
+    task: tokio::task::AbortHandle,
+}
+
+#[pymethods]
+impl Abort {
+    fn __call__(&self, future: &Bound<'_, PyAny>) -> PyResult<()> {
+        if future
+            .call_method0(intern!(future.py(), "cancelled"))?
+            .is_truthy()?
+        {
+            self.task.abort();
+        }
+        Ok(())
+    }
+}
+
+/// A finished call of an `AsyncSession`, its answer not yet converted.
+#[pyclass(frozen, module = "mwkit._native", name = "_Finish")]
+struct Finish {
+    convert: Mutex<Option<Converter>>,
+}
+
+impl Finish {
+    fn new(convert: impl FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send + 'static) -> Self {
+        Finish {
+            convert: Mutex::new(Some(Box::new(convert))),
+        }
+    }
+}
+
+#[pymethods]
+impl Finish {
+    /// The call's answer as its Python value, or its exception raised.
+    fn result(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let convert = self
+            .convert
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .ok_or_else(|| PyRuntimeError::new_err("this result was already taken"))?;
+        convert(py)
     }
 }
 
@@ -771,7 +1140,7 @@ fn invalid(py: Python<'_>, field: &str, reason: &str) -> PyErr {
 #[pymodule]
 mod _native {
     #[pymodule_export]
-    use super::{ApiWarning, EmailResult, OptionsResult, Session};
+    use super::{ApiWarning, AsyncSession, EmailResult, OptionsResult, Session};
 
     use pyo3::prelude::*;
 
@@ -779,7 +1148,23 @@ mod _native {
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
         m.add("DEFAULTS", super::defaults(m.py())?)?;
-        m.add("ERROR_CODES", super::error_codes(m.py())?)
+        m.add("ERROR_CODES", super::error_codes(m.py())?)?;
+        m.py()
+            .import("atexit")?
+            .call_method1("register", (m.getattr("_at_exit")?,))?;
+        Ok(())
+    }
+
+    /// Stops AsyncSession's runtime threads from entering Python: run by
+    /// :mod:`atexit`, before the interpreter finalizes. Not part of the API.
+    #[pyfunction]
+    fn _at_exit(py: Python<'_>) {
+        // Without the GIL while waiting: a thread in Python finishes first.
+        py.detach(|| {
+            *super::PYTHON_ALIVE
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = false;
+        });
     }
 
     /// The exception mwkit raises for one row of ``ERROR_CODES`` (an

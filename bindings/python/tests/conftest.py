@@ -1,16 +1,22 @@
 """Fixtures for tests against the real test wiki (tests/wiki/testwiki up):
-its accounts, its mail sink and its access log."""
+its accounts, its mail sink and its access log; and a loopback stand-in
+server for answers the real wiki cannot be made to give."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import os
+import select
+import socket
 import subprocess
+import threading
 import time
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, List
+from typing import Callable, Iterator, List, NamedTuple, Tuple, Union
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -101,3 +107,97 @@ def wiki() -> Wiki:
 
 def temporary_password(mail: dict) -> str:
     return mail["text"].split("Temporary password:", 1)[1].split()[0]
+
+
+TOKENS = '{"query":{"tokens":{"csrftoken":"abc+\\\\"}}}'
+
+Answer = Tuple[int, List[Tuple[str, str]], str]
+
+
+class Delayed(NamedTuple):
+    """An answer the stand-in holds back for ``seconds``; should the client
+    close the connection meanwhile, it is never sent and the time the
+    stand-in saw the close is kept in ``StandIn.gone``."""
+
+    seconds: float
+    answer: Answer
+
+
+class StandIn:
+    """Answers each request with the next canned answer (a 500 once they run
+    out), and keeps the method and form of every request it got."""
+
+    def __init__(self, answers: List[Union[Answer, Delayed]]) -> None:
+        self.answers = list(answers)
+        self.requests: List[Tuple[str, dict]] = []
+        self.gone: List[float] = []
+        self.lock = threading.Lock()
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def answer(self, method: str, form: str) -> None:
+                with stand_in.lock:
+                    stand_in.requests.append((method, parse_qs(form, keep_blank_values=True)))
+                    answer = (stand_in.answers.pop(0) if stand_in.answers
+                              else (500, [], "no more answers"))
+                if isinstance(answer, Delayed):
+                    if self.client_left(answer.seconds):
+                        with stand_in.lock:
+                            stand_in.gone.append(time.monotonic())
+                        self.close_connection = True
+                        return
+                    answer = answer.answer
+                status, headers, body = answer
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def client_left(self, seconds: float) -> bool:
+                """Waits up to ``seconds`` for the client to close the
+                connection; whether it did."""
+                readable, _, _ = select.select([self.connection], [], [], seconds)
+                return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                self.answer("GET", self.path.partition("?")[2])
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                length = int(self.headers.get("Content-Length", "0"))
+                self.answer("POST", self.rfile.read(length).decode())
+
+            def log_message(self, *args: object) -> None:
+                pass  # quiet; the tests read stand_in.requests
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api.php"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def posts(self) -> List[dict]:
+        time.sleep(0.2)  # a request sent again would have arrived by now
+        with self.lock:
+            return [form for method, form in self.requests if method == "POST"]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def stand_in() -> Iterator[Callable[[List[Union[Answer, Delayed]]], StandIn]]:
+    """Starts stand-ins (see :class:`StandIn`); stops them after the test."""
+    servers: List[StandIn] = []
+
+    def start(answers: List[Union[Answer, Delayed]]) -> StandIn:
+        server = StandIn(answers)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()

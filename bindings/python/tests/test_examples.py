@@ -1,6 +1,6 @@
 """The Python examples in examples/python run against the test wiki and do
-what they say: the mail arrives, the reset mail arrives, the options read
-back."""
+what they say: the mail arrives (each of the async example's once), the
+reset mail arrives, the options read back."""
 
 from __future__ import annotations
 
@@ -24,6 +24,14 @@ def test_send_email_example_delivers_its_mail(wiki):
     out = run("send_email.py")
     subject = re.search(r"subject '(.*)'$", out.strip()).group(1)
     assert len(wiki.wait_for_mails(lambda s: s == subject, 1)) == 1
+
+
+def test_async_emails_example_delivers_each_mail_once(wiki):
+    out = run("async_emails.py")
+    subjects = re.findall(r"subject '(.*)'$", out, re.MULTILINE)
+    assert len(subjects) == 3 and len(set(subjects)) == 3, out
+    mails = wiki.wait_for_mails(lambda s: s in subjects, 3)
+    assert sorted(m["subject"] for m in mails) == sorted(subjects)
 
 
 def test_reset_password_example_sends_the_reset_mail(wiki):

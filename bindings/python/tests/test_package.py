@@ -31,9 +31,22 @@ def test_every_public_name_and_method_has_a_docstring():
         if name == "__version__":
             continue
         assert (obj.__doc__ or "").strip(), f"mwkit.{name} has no docstring"
-    for method in ("login", "client_login", "logout", "email_user", "emailable", "reset_password",
-                   "get_options", "set_options", "reset_options", "request", "close"):
-        assert (getattr(mwkit.Session, method).__doc__ or "").strip(), f"Session.{method}"
+    for cls in (mwkit.Session, mwkit.AsyncSession):
+        for method in ("login", "client_login", "logout", "email_user", "emailable", "emailable_states",
+                       "reset_password", "get_options", "set_options", "reset_options", "request", "close"):
+            assert (getattr(cls, method).__doc__ or "").strip(), f"{cls.__name__}.{method}"
+
+
+def test_async_session_has_sessions_constructor_and_methods():
+    import inspect
+    assert mwkit.AsyncSession.__text_signature__ == mwkit.Session.__text_signature__
+    for name in dir(mwkit.Session):
+        if not name.startswith("_") or name in ("__enter__", "__exit__"):
+            twin = {"__enter__": "__aenter__", "__exit__": "__aexit__"}.get(name, name)
+            assert hasattr(mwkit.AsyncSession, twin), twin
+    for name in ("email_user", "reset_password", "request", "client_login"):
+        assert (inspect.signature(getattr(mwkit.AsyncSession, name))
+                == inspect.signature(getattr(mwkit.Session, name))), name
 
 
 def test_invalid_input_error_is_also_a_value_error():

@@ -4,85 +4,15 @@ Retry-After to a mail), counting the requests it gets. No test wiki needed."""
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Iterator, List, Tuple
-from urllib.parse import parse_qs
+from typing import List
 
 import pytest
 
 import mwkit
+from conftest import TOKENS
 
-TOKENS = '{"query":{"tokens":{"csrftoken":"abc+\\\\"}}}'
 OPTIONS_SUCCESS = '{"options":"success"}'
-
-Answer = Tuple[int, List[Tuple[str, str]], str]
-
-
-class StandIn:
-    """Answers each request with the next canned answer (a 500 once they run
-    out), and keeps the method and form of every request it got."""
-
-    def __init__(self, answers: List[Answer]) -> None:
-        self.answers = list(answers)
-        self.requests: List[Tuple[str, dict]] = []
-        self.lock = threading.Lock()
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def answer(self, method: str, form: str) -> None:
-                with stand_in.lock:
-                    stand_in.requests.append((method, parse_qs(form, keep_blank_values=True)))
-                    status, headers, body = (stand_in.answers.pop(0) if stand_in.answers
-                                             else (500, [], "no more answers"))
-                data = body.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in headers:
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
-                self.answer("GET", self.path.partition("?")[2])
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                length = int(self.headers.get("Content-Length", "0"))
-                self.answer("POST", self.rfile.read(length).decode())
-
-            def log_message(self, *args: object) -> None:
-                pass  # quiet; the tests read stand_in.requests
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api.php"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def posts(self) -> List[dict]:
-        time.sleep(0.2)  # a request sent again would have arrived by now
-        with self.lock:
-            return [form for method, form in self.requests if method == "POST"]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def stand_in() -> Iterator[Callable[[List[Answer]], StandIn]]:
-    servers: List[StandIn] = []
-
-    def start(answers: List[Answer]) -> StandIn:
-        server = StandIn(answers)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
-
 
 def session(url: str) -> mwkit.Session:
     return mwkit.Session(url, user_agent="mwkit-pytest/standin", timeout=5.0)

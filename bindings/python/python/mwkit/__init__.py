@@ -28,6 +28,18 @@ out into an exception: ``EmailResult.warnings`` and
 ``reset_password`` and ``logout`` return, the ``"warnings"`` key of the dict
 a POST through ``request`` returns. Reads and logins issue theirs as
 :class:`MediaWikiWarning`.
+
+For asyncio, :class:`AsyncSession` has the same constructor, methods,
+exceptions and warnings, each method a coroutine; its calls run on a tokio
+runtime without the GIL, so the event loop never waits on the network, and
+many may be in flight on one session::
+
+    async with mwkit.AsyncSession(api_url, user_agent="MyTool/1.0 (me@example.org)") as s:
+        await s.login("MyBot@mytool", "bot-password")
+        results = await asyncio.gather(*(s.email_user(name, "Hello", "How are you?")
+                                         for name in ("Alice", "Bob")))
+
+A call whose task is cancelled is abandoned and leaves the session usable.
 """
 
 from ._exceptions import (
@@ -44,6 +56,7 @@ from ._native import (
     DEFAULTS,
     ERROR_CODES,
     ApiWarning,
+    AsyncSession,
     EmailResult,
     OptionsResult,
     Session,
@@ -52,6 +65,7 @@ from ._native import (
 
 __all__ = [
     "Session",
+    "AsyncSession",
     "EmailResult",
     "OptionsResult",
     "ApiWarning",
