@@ -45,8 +45,14 @@ fn twenty_concurrent_emails_on_one_async_client_deliver_twenty_mails_each_once()
             task.await.unwrap().unwrap();
         }
     });
+    let prefix = format!("mwkit async {run} #");
+    let mails = wiki.wait_for_mails_where(|s| s.starts_with(&prefix), subjects.len());
     for subject in &subjects {
-        assert_eq!(wiki.wait_for_mails(subject, 1).len(), 1, "{subject}");
+        let n = mails
+            .iter()
+            .filter(|m| m["subject"] == subject.as_str())
+            .count();
+        assert_eq!(n, 1, "{subject}");
     }
     let requests = wiki.requests(&ua);
     let tokens = requests
