@@ -527,8 +527,9 @@ mw_result mw_last_retry_after(uint64_t *out_seconds);
 
 // After an options change (`mw_client_set_options`,
 // `mw_client_reset_options`) that failed partway, the names of the options
-// whose request the wiki answered with success, joined by `'\n'` (a name
-// holding a newline cannot be told apart), in the order sent. Options
+// whose request the wiki answered with success, joined by `'\n'` (option
+// names never hold a control character: such a change is refused before
+// sending), in the order sent. Options
 // among them the wiki dropped are also the last call's warnings with an
 // `MW_WARNING_OPTION` part. Empty after any other call. The call's result
 // is `MW_ERR_OUTCOME_UNKNOWN` when a request is in doubt

@@ -152,8 +152,8 @@ impl OptionsChange {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for an empty change set, an empty name, a
-    /// name over 255 bytes, a value over 65535 bytes, U+001F in a name or
-    /// value, a `userjs-` name with characters other than `[A-Za-z0-9_-]`,
+    /// name over 255 bytes, a value over 65535 bytes, a control character in
+    /// a name (U+001F, a line break, ...), U+001F in a value, a `userjs-` name with characters other than `[A-Za-z0-9_-]`,
     /// or an empty or malformed reset kind.
     pub fn validate(&self) -> Result<(), Error> {
         if self.changes.is_empty() && self.reset.is_none() {
@@ -246,10 +246,13 @@ fn validate_name(name: &str) -> Result<(), Error> {
             format!("{} bytes; at most {MAX_NAME_BYTES}", name.len()),
         ));
     }
-    if name.contains('\u{1f}') {
+    // No preference name holds a control character; U+001F would split the
+    // request, and a line break would make lists of names ambiguous (the C
+    // library reports names one to a line).
+    if name.chars().any(char::is_control) {
         return Err(Error::invalid(
             "option name",
-            format!("{name:?} holds U+001F"),
+            format!("{name:?} holds a control character"),
         ));
     }
     if name.starts_with("userjs-")

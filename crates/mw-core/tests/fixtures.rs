@@ -828,6 +828,8 @@ fn refuses_invalid_changes_before_sending() {
         OptionsChange::new().set("a", long_value.as_str()),
         OptionsChange::new().set("a", "x\u{1f}y"),
         OptionsChange::new().set("a\u{1f}", "x"),
+        OptionsChange::new().set("two\nlines", "x"),
+        OptionsChange::new().reset("tab\there"),
         OptionsChange::new().set("userjs-bad name", "x"),
         OptionsChange::new().set("userjs-é", "x"),
         OptionsChange::new().reset_kinds(Vec::<String>::new()),
