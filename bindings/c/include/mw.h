@@ -116,9 +116,7 @@ enum mw_result
   // A login was refused (the reason is the last error text), or failed
   // on the library's side. The last error code is the server's reason
   // code (`wrongpassword`, ...) or else the result: the server's
-  // (`Failed`, `Throttled`, `FAIL`, ...) or the library's:
-  // `SessionChanged` (any call: the client logged out or in as someone
-  // else meanwhile; nothing was sent as anyone else), `OtherUser` (a
+  // (`Failed`, `Throttled`, `FAIL`, ...) or the library's: `OtherUser` (a
   // relogin gave another user's session; nothing was sent),
   // `PasswordChanged` (the new password was set, but the session could
   // not be confirmed: log in with the new password).
@@ -127,6 +125,9 @@ enum mw_result
   MW_ERR_NOT_FOUND = 15,
   // Another failure.
   MW_ERR_OTHER = 16,
+  // The client logged out, or in as someone else, while this call was in
+  // progress: it stopped before sending anything as another identity.
+  MW_ERR_SESSION_CHANGED = 17,
   // An API error of a kind the library does not know; the code is the
   // last error code.
   MW_ERR_API_OTHER = 100,

@@ -116,7 +116,7 @@ impl OptionsResult {
 // ---- errors ------------------------------------------------------------------
 
 fn exception<'py>(py: Python<'py>, name: &'static str) -> PyResult<&'py Bound<'py, PyType>> {
-    const NAMES: [&str; 8] = [
+    const NAMES: [&str; 9] = [
         "MwError",
         "ApiError",
         "LoginError",
@@ -124,6 +124,7 @@ fn exception<'py>(py: Python<'py>, name: &'static str) -> PyResult<&'py Bound<'p
         "TransportTimeoutError",
         "DecodeError",
         "InvalidInputError",
+        "SessionChangedError",
         "MediaWikiWarning",
     ];
     static CELLS: [PyOnceLock<Py<PyType>>; NAMES.len()] =
@@ -283,6 +284,7 @@ fn describe(py: Python<'_>, err: Error) -> (&'static str, Fields, Option<PyErr>)
         }
         // Only an options change is incomplete, and never twice over.
         Error::Incomplete(incomplete) => return describe(py, incomplete.error),
+        Error::SessionChanged { .. } => {}
         _ => fields.extend(transport(None)),
     }
     (class, fields, cause)

@@ -20,8 +20,9 @@ pub struct ErrorCode {
     /// Python's own types refuse such input with a `TypeError`).
     pub python_class: Option<&'static str>,
     /// Where it happened: `input` (refused before sending), `connect`,
-    /// `transport`, `http`, `decode`, `api`, `login`, `outcome` (a write in
-    /// doubt) or `binding` (the C layer itself).
+    /// `transport`, `http`, `decode`, `api`, `login`, `session` (the client's
+    /// own session changed under the call), `outcome` (a write in doubt) or
+    /// `binding` (the C layer itself).
     pub stage: &'static str,
     /// Whether a write may have been carried out.
     pub outcome_unknown: bool,
@@ -63,6 +64,7 @@ pub const ERROR_CODES: &[ErrorCode] = rows![
     ("login_failed", 14, "MW_ERR_LOGIN_FAILED", Some("LoginError"), "login", false),
     ("not_found", 15, "MW_ERR_NOT_FOUND", None, "binding", false),
     ("unclassified", 16, "MW_ERR_OTHER", Some("MwError"), "binding", false),
+    ("session_changed", 17, "MW_ERR_SESSION_CHANGED", Some("SessionChangedError"), "session", false),
     ("other", 100, "MW_ERR_API_OTHER", API, "api", false),
     ("bad_token", 101, "MW_ERR_API_BAD_TOKEN", API, "api", false),
     ("not_logged_in", 102, "MW_ERR_API_NOT_LOGGED_IN", API, "api", false),
@@ -125,6 +127,7 @@ impl ErrorCode {
                 location: None,
             },
             "transport" => Error::Transport { detail: detail() },
+            "session_changed" => Error::SessionChanged { detail: detail() },
             "http_status" => Error::Http {
                 status: 500,
                 retry_after: None,
@@ -152,6 +155,10 @@ impl ErrorCode {
         })
     }
 }
+
+/// Where the fallback rows stand in [`ERROR_CODES`] (checked by a test).
+const UNCLASSIFIED: usize = 15;
+const API_OTHER: usize = 17;
 
 /// A MediaWiki code for each API row, for [`ErrorCode::example`].
 const API_EXAMPLE_CODES: &[(&str, &str)] = &[
@@ -184,7 +191,7 @@ const API_EXAMPLE_CODES: &[(&str, &str)] = &[
 impl ErrorKind {
     /// This kind's row of [`ERROR_CODES`].
     pub fn code(&self) -> &'static ErrorCode {
-        ErrorCode::by_name(self.name()).unwrap_or(&ERROR_CODES[16])
+        ErrorCode::by_name(self.name()).unwrap_or(&ERROR_CODES[API_OTHER])
     }
 }
 
@@ -208,8 +215,9 @@ impl Error {
             Error::OutcomeUnknown(_) => "outcome_unknown",
             Error::Incomplete(i) if i.error.outcome_unknown() => "outcome_unknown",
             Error::Incomplete(i) => return i.error.code(),
+            Error::SessionChanged { .. } => "session_changed",
         };
-        ErrorCode::by_name(name).unwrap_or(&ERROR_CODES[15])
+        ErrorCode::by_name(name).unwrap_or(&ERROR_CODES[UNCLASSIFIED])
     }
 }
 
@@ -238,8 +246,8 @@ mod tests {
             Some("rate_limited")
         );
         // The fallbacks of `code()` are found by index.
-        assert_eq!(ERROR_CODES[15].name, "unclassified");
-        assert_eq!(ERROR_CODES[16].name, "other");
+        assert_eq!(ERROR_CODES[UNCLASSIFIED].name, "unclassified");
+        assert_eq!(ERROR_CODES[API_OTHER].name, "other");
         assert_eq!(
             ErrorKind::from_code("blockedfrommail", None).code().c_name,
             "MW_ERR_API_BLOCKED_FROM_EMAIL"

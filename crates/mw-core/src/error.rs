@@ -108,6 +108,15 @@ pub enum Error {
     /// of them were applied; the names say which.
     #[error(transparent)]
     Incomplete(Box<Incomplete>),
+
+    /// The client logged out, or logged in as someone else, while this call
+    /// was in progress: it stopped before sending anything as another
+    /// identity than the one it started with.
+    #[error("session changed: {detail}")]
+    SessionChanged {
+        /// What changed.
+        detail: String,
+    },
 }
 
 impl From<ApiError> for Error {

@@ -115,7 +115,8 @@
 //!   sends again. A failed relogin is the call's error, the client keeps its
 //!   credentials and its assertion, and a later call may try once more.
 //!   A call runs as the identity it found when it started: if a logout or a
-//!   login as someone else happens meanwhile, it stops before sending.
+//!   login as someone else happens meanwhile, it stops before sending
+//!   ([`Error::SessionChanged`]).
 //! - **Logout wins.** `logout` ends the intent at once; a relogin still in
 //!   flight is discarded, and cookies from answers to requests sent before
 //!   the logout are not kept.

@@ -379,14 +379,11 @@ struct CallState {
 }
 
 fn session_changed() -> Error {
-    LoginError {
-        result: "SessionChanged".to_owned(),
-        code: None,
-        reason: "the client logged out, or in as another user, while this call was in \
+    Error::SessionChanged {
+        detail: "the client logged out, or in as another user, while this call was in \
                  progress; it was stopped before sending as anyone else"
             .to_owned(),
     }
-    .into()
 }
 
 fn usage(what: &str) -> Error {

@@ -49,6 +49,7 @@ from ._exceptions import (
     LoginError,
     MediaWikiWarning,
     MwError,
+    SessionChangedError,
     TransportError,
     TransportTimeoutError,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "TransportTimeoutError",
     "DecodeError",
     "InvalidInputError",
+    "SessionChangedError",
     "MediaWikiWarning",
     "DEFAULTS",
     "ERROR_CODES",

@@ -14,6 +14,7 @@ __all__ = [
     "TransportTimeoutError",
     "DecodeError",
     "InvalidInputError",
+    "SessionChangedError",
     "MediaWikiWarning",
 ]
 
@@ -91,8 +92,7 @@ class LoginError(MwError):
 
     Attributes: ``result`` (``"Failed"``, ``"WrongToken"``, ... for a bot
     password; ``"FAIL"``, ``"UI"``, ... for a client login; mwkit's own
-    ``"SessionChanged"`` when the session was logged out, or logged in as
-    someone else, while a call ran, ``"OtherUser"`` when a login answered
+    ``"OtherUser"`` when a login answered
     for another user than the one asked for, and ``"PasswordChanged"``
     when a client login set the new password but confirming the session
     failed: the new password is in force), ``reason`` (the server's text),
@@ -149,6 +149,13 @@ class InvalidInputError(MwError, ValueError):
     argument at fault."""
 
     field: str
+
+
+class SessionChangedError(MwError):
+    """The session logged out, or logged in as someone else, while this call
+    was in progress (another thread or task called ``logout`` or ``login``):
+    the call stopped before sending anything as another identity than the
+    one it started with. Nothing was sent by it after the change."""
 
 
 class MediaWikiWarning(UserWarning):
