@@ -538,8 +538,7 @@ proptest! {
 #[test]
 fn a_503_to_a_write_ends_the_call_as_outcome_unknown_after_one_send() {
     // The reported failure, step by step: token, POST, 503 + Retry-After.
-    let api = Api::new("https://wiki.example/w/api.php", "model/0").unwrap();
-    let mut session = Session::new(api, SessionConfig::default());
+    let mut session = fresh_session();
     let now = SystemTime::UNIX_EPOCH;
     let mut call = session
         .email_user(&EmailUser::new("Bob", "s", "t"))
@@ -593,22 +592,33 @@ fn drive<T: CallOutput>(
     }
 }
 
-const UI_NEW_PASSWORD: &str = r#"{"clientlogin":{"status":"UI","message":"set a new one","messagecode":"resetpass-temp-emailed","requests":[{"fields":{"password":{},"retype":{}}}]}}"#;
+const LOGIN_TOKEN: &str = r#"{"query":{"tokens":{"logintoken":"lt+\\"}}}"#;
 
-#[test]
-fn a_changed_password_is_never_started_again_from_the_old_one() {
+fn fresh_session() -> Session {
     let api = Api::new("https://wiki.example/w/api.php", "model/0").unwrap();
-    let mut session = Session::new(api, SessionConfig::default());
-    let mut call = session
+    Session::new(api, SessionConfig::default())
+}
+
+/// Bob's client login with a temporary password, setting `new-pw`.
+fn temporary_password_login(session: &mut Session) -> Call<LoginInfo> {
+    session
         .client_login(
             "Bob",
             Password::new("temp-pw"),
             Some(Password::new("new-pw")),
         )
-        .unwrap();
+        .unwrap()
+}
+
+const UI_NEW_PASSWORD: &str = r#"{"clientlogin":{"status":"UI","message":"set a new one","messagecode":"resetpass-temp-emailed","requests":[{"fields":{"password":{},"retype":{}}}]}}"#;
+
+#[test]
+fn a_changed_password_is_never_started_again_from_the_old_one() {
+    let mut session = fresh_session();
+    let mut call = temporary_password_login(&mut session);
     // The new password is accepted, then the confirming read fails.
     let mut answers = vec![
-        Response::json(r#"{"query":{"tokens":{"logintoken":"lt+\\"}}}"#),
+        Response::json(LOGIN_TOKEN),
         Response::json(UI_NEW_PASSWORD),
         Response::json(r#"{"clientlogin":{"status":"PASS","username":"Bob"}}"#),
         Response::new(503, vec![], "busy"),
@@ -623,7 +633,7 @@ fn a_changed_password_is_never_started_again_from_the_old_one() {
     // The next call logs in with the new password, never the temporary one.
     let mut read = session.read_options();
     let mut answers = vec![
-        Response::json(r#"{"query":{"tokens":{"logintoken":"lt+\\"}}}"#),
+        Response::json(LOGIN_TOKEN),
         Response::json(r#"{"clientlogin":{"status":"PASS","username":"Bob"}}"#),
         Response::json(
             r#"{"query":{"userinfo":{"id":3,"name":"Bob","rights":[]},"tokens":{"csrftoken":"c+\\"}}}"#,
@@ -643,17 +653,10 @@ fn a_changed_password_is_never_started_again_from_the_old_one() {
 
 #[test]
 fn a_password_change_step_without_an_answer_is_outcome_unknown_and_not_restarted() {
-    let api = Api::new("https://wiki.example/w/api.php", "model/0").unwrap();
-    let mut session = Session::new(api, SessionConfig::default());
-    let mut call = session
-        .client_login(
-            "Bob",
-            Password::new("temp-pw"),
-            Some(Password::new("new-pw")),
-        )
-        .unwrap();
+    let mut session = fresh_session();
+    let mut call = temporary_password_login(&mut session);
     let mut answers = vec![
-        Response::json(r#"{"query":{"tokens":{"logintoken":"lt+\\"}}}"#),
+        Response::json(LOGIN_TOKEN),
         Response::json(UI_NEW_PASSWORD),
         Response::new(503, vec![("Retry-After".into(), "0".into())], "busy"),
     ];
@@ -669,12 +672,11 @@ fn a_password_change_step_without_an_answer_is_outcome_unknown_and_not_restarted
 
 #[test]
 fn a_logout_racing_a_relogin_ends_logged_out() {
-    let api = Api::new("https://wiki.example/w/api.php", "model/0").unwrap();
-    let mut session = Session::new(api, SessionConfig::default());
+    let mut session = fresh_session();
     let now = SystemTime::UNIX_EPOCH;
     let mut login = session.login("Alice@bot", Password::new("pw")).unwrap();
     let mut answers = vec![
-        Response::json(r#"{"query":{"tokens":{"logintoken":"lt+\\"}}}"#),
+        Response::json(LOGIN_TOKEN),
         Response::json(r#"{"login":{"result":"Success","lguserid":7,"lgusername":"Alice"}}"#),
         Response::json(
             r#"{"query":{"userinfo":{"id":7,"name":"Alice","rights":[]},"tokens":{"csrftoken":"c+\\"}}}"#,
