@@ -263,7 +263,11 @@ pub(crate) fn run(target: &Target, m: &Mailing<'_>, out: &Out) -> Result<u8, Fai
                 if e.outcome_unknown() {
                     // If this line is lost, "sending" says the same.
                     let _ = journal.record(name, "unknown", json!({"text": f.text}));
-                    report.recipient(name, "unknown", json!({"text": f.text, "detail": f.text}));
+                    report.recipient(
+                        name,
+                        "unknown",
+                        json!({"kind": f.kind, "text": f.text, "detail": f.text}),
+                    );
                     stop = Some(f);
                     continue;
                 }
@@ -274,7 +278,7 @@ pub(crate) fn run(target: &Target, m: &Mailing<'_>, out: &Out) -> Result<u8, Fai
                 report.recipient(
                     name,
                     "failed",
-                    json!({"code": f.code, "text": f.text, "detail": f.text}),
+                    json!({"kind": f.kind, "code": f.code, "text": f.text, "detail": f.text}),
                 );
                 let about_this_recipient = matches!(
                     e.api_kind(),

@@ -11,41 +11,58 @@ pub(crate) struct Failure {
     pub(crate) exit: u8,
     /// Where it failed: `usage`, `input`, `api`, `login`, `connect`, ...
     pub(crate) stage: &'static str,
+    /// What failed, by a stable name: for an error of the client its row of
+    /// mw-core's one table (`err.code().name`, the Python binding's
+    /// `e.kind`: `no_email`, `blocked`, ...), the same on every MediaWiki
+    /// version; else the command line's own (`usage`, `journal`,
+    /// `options_rejected`).
+    pub(crate) kind: &'static str,
     /// MediaWiki's code, when it gave one.
     pub(crate) code: Option<String>,
     /// What happened.
     pub(crate) text: String,
     /// What to do.
     pub(crate) hint: String,
-    /// More fields for the JSON document (an incomplete change's names).
-    pub(crate) extra: serde_json::Map<String, Value>,
+    /// More fields for the JSON document (an incomplete change's names);
+    /// boxed, as only that failure has any, to keep `Result<_, Failure>`
+    /// small.
+    pub(crate) extra: Box<serde_json::Map<String, Value>>,
 }
 
 impl Failure {
-    fn new(exit: u8, stage: &'static str, text: impl Into<String>, hint: &str) -> Failure {
+    fn new(
+        exit: u8,
+        stage: &'static str,
+        kind: &'static str,
+        text: impl Into<String>,
+        hint: &str,
+    ) -> Failure {
         Failure {
             exit,
             stage,
+            kind,
             code: None,
             text: text.into(),
             hint: hint.to_owned(),
-            extra: serde_json::Map::new(),
+            extra: Box::default(),
         }
     }
 
     /// Bad arguments or a missing setting (exit 2).
     pub(crate) fn usage(text: impl Into<String>, hint: &str) -> Failure {
-        Failure::new(2, "usage", text, hint)
+        Failure::new(2, "usage", "usage", text, hint)
     }
 
     /// The bulk journal could not be used (exit 1).
     pub(crate) fn journal(text: impl Into<String>, hint: &str) -> Failure {
-        Failure::new(1, "journal", text, hint)
+        Failure::new(1, "journal", "journal", text, hint)
     }
 
-    /// The wiki answered success but did not do all that was asked (exit 1).
-    pub(crate) fn api_like(code: &str, text: String, hint: &str) -> Failure {
-        let mut f = Failure::new(1, "api", text, hint);
+    /// The wiki answered success but dropped some of the options it was
+    /// asked to set (exit 1). Not an error of the client (it reports the
+    /// dropped ones in its result), so the kind is the command line's own.
+    pub(crate) fn options_rejected(code: &str, text: String, hint: &str) -> Failure {
+        let mut f = Failure::new(1, "api", "options_rejected", text, hint);
         f.code = Some(code.to_owned());
         f
     }
@@ -59,13 +76,14 @@ impl Failure {
     pub(crate) fn to_json(&self) -> Value {
         let mut error = json!({
             "stage": self.stage,
+            "kind": self.kind,
             "code": self.code,
             "text": self.text,
             "hint": self.hint,
             "outcome_unknown": self.outcome_unknown(),
         });
         if let Some(map) = error.as_object_mut() {
-            map.extend(self.extra.clone());
+            map.extend((*self.extra).clone());
         }
         error
     }
@@ -80,12 +98,16 @@ impl Failure {
     }
 
     /// Describes an error of the client. Its texts hold no password or
-    /// token (mw-core's errors never show them).
+    /// token (mw-core's errors never show them). Its kind is its row of
+    /// mw-core's table, however the wiki's version spells its code; the
+    /// wiki's own code stays in `code`.
     pub(crate) fn from_error(e: &Error) -> Failure {
+        let kind = e.code().name;
         match e {
             Error::InvalidInput(i) => Failure::new(
                 2,
                 "input",
+                kind,
                 format!("refused before sending anything: {}: {}", i.field, i.reason),
                 "nothing was sent; correct the argument",
             ),
@@ -93,6 +115,7 @@ impl Failure {
                 let mut f = Failure::new(
                     1,
                     "api",
+                    kind,
                     format!("MediaWiki says: {} ({})", api.text.trim(), api.code),
                     api_hint(&api.kind()),
                 );
@@ -109,6 +132,7 @@ impl Failure {
                 let mut f = Failure::new(
                     1,
                     "login",
+                    kind,
                     format!("login refused: {} ({})", login.reason.trim(), login.result),
                     hint,
                 );
@@ -118,12 +142,14 @@ impl Failure {
             Error::Connect { .. } => Failure::new(
                 1,
                 "connect",
+                kind,
                 e.to_string(),
                 "nothing was sent; check --api (or MWKIT_API) and that the wiki is up",
             ),
             Error::OutcomeUnknown(o) => Failure::new(
                 3,
                 "outcome_unknown",
+                kind,
                 format!(
                     "the wiki may or may not have acted: {} came instead of its answer",
                     o.cause
@@ -136,6 +162,7 @@ impl Failure {
                 let mut f = Failure::new(
                     if unknown { 3 } else { 1 },
                     "incomplete",
+                    kind,
                     format!(
                         "only part of the change was applied: {}{}",
                         inc.error,
@@ -155,30 +182,35 @@ impl Failure {
             Error::Redirected { .. } => Failure::new(
                 1,
                 "http",
+                kind,
                 e.to_string(),
                 "give the final URL (where the redirect points) as --api",
             ),
             Error::Timeout { .. } => Failure::new(
                 1,
                 "timeout",
+                kind,
                 e.to_string(),
                 "the wiki did not answer in time; try again later",
             ),
             Error::Decode { .. } => Failure::new(
                 1,
                 "decode",
+                kind,
                 e.to_string(),
                 "check that --api is the wiki's api.php (e.g. https://wiki.example/w/api.php)",
             ),
             Error::Http { .. } => Failure::new(
                 1,
                 "http",
+                kind,
                 e.to_string(),
                 "check that --api is the wiki's api.php, and that the wiki is up",
             ),
             _ => Failure::new(
                 1,
                 "transport",
+                kind,
                 e.to_string(),
                 "check the connection to the wiki and try again",
             ),
@@ -196,9 +228,10 @@ fn api_hint(kind: &ErrorKind) -> &'static str {
         ErrorKind::NoTarget => "check the user name",
         ErrorKind::NoEmail => "the user has no confirmed email address; nothing can be sent",
         ErrorKind::NoWikiEmail => "the user does not accept email from other users",
-        ErrorKind::BlockedFromEmail | ErrorKind::Blocked => {
-            "the account is blocked; ask an administrator of the wiki"
+        ErrorKind::BlockedFromEmail => {
+            "the account is blocked from sending email; ask an administrator of the wiki"
         }
+        ErrorKind::Blocked => "the account is blocked; ask an administrator of the wiki",
         ErrorKind::CantSend => {
             "the sending account has no confirmed email address: set one in \
              Special:Preferences, or log in (--user / MWKIT_USER)"

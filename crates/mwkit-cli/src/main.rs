@@ -51,16 +51,31 @@ JSON (--json): one document per command on stdout, one line each; a bulk
 email writes one line per recipient, then one summary line. Field names are
 stable; new fields may be added.
   every document      command, ok (bool); when ok is false also exit (1, 2 or 3)
-                      and error: {stage, code, text, hint, outcome_unknown}
+                      and error: {stage, kind, code, text, hint, outcome_unknown}
                       (stage: input, api, login, connect, http, decode, timeout,
                       transport, outcome_unknown, incomplete, journal, usage;
                       incomplete adds applied, unknown, not_applied)
+                      kind: what failed, by a name that is the same on every
+                      MediaWiki version and the same as the Python binding's
+                      e.kind (mw-core's one error table): e.g. no_target,
+                      no_email, no_wiki_email, blocked, blocked_from_email,
+                      cant_send, rate_limited, bad_token, permission_denied,
+                      login_failed, invalid_input (refused before sending),
+                      connect, timeout, http_status, decode, outcome_unknown,
+                      other (an API code without a row of its own); or the
+                      command line's own: usage (exit 2: arguments, settings,
+                      a journal of another mailing), journal (the journal
+                      could not be used), options_rejected (options set: the
+                      wiki dropped some options).
+                      code: the wiki's own error code (null when it gave
+                      none); it may differ between MediaWiki versions
+                      (noemail on 1.39, noemailtext on 1.43), kind does not
   warnings            [{code, text, module}] wherever the wiki gave warnings
   emailable           users: [{requested, name, emailable (bool),
                       status: emailable|not_emailable|missing|invalid}]
   email --to          to, result (Success|Warnings)
-  email --to-list     per recipient: type \"recipient\", user, status, and code
-                      and text when MediaWiki refused. status: sent |
+  email --to-list     per recipient: type \"recipient\", user, status, and
+                      kind, code and text when it failed. status: sent |
                       already_sent (an earlier run) | unknown (outcome unknown,
                       this run) | skipped_unknown (an earlier run's outcome is
                       unknown) | not_emailable (with reason: not_emailable,
@@ -541,7 +556,7 @@ fn options_set(target: &Target, changes: &[String], out: &Out) -> Result<u8, Fai
             .iter()
             .map(|r| r.name.clone().unwrap_or_else(|| "?".into()))
             .collect();
-        Failure::api_like(
+        Failure::options_rejected(
             &first.message.code,
             format!(
                 "the wiki did not apply {}: {} ({})",

@@ -69,6 +69,13 @@ fn help_documents_the_json_fields_and_exit_statuses() {
         "not_emailable",
         "counts",
         "MWKIT_PASSWORD",
+        // The error's stable kind, and the command line's own kinds.
+        "kind",
+        "no_wiki_email",
+        "blocked_from_email",
+        "usage",
+        "journal",
+        "options_rejected",
     ] {
         assert!(stdout.contains(needle), "--help lacks {needle}");
     }
@@ -94,6 +101,7 @@ fn a_wrong_password_exits_1_without_printing_it() {
     let doc = &docs(&stdout)[0];
     assert_eq!(doc["ok"], false);
     assert_eq!(doc["error"]["stage"], "login");
+    assert_eq!(doc["error"]["kind"], "login_failed");
 }
 
 #[test]
@@ -165,6 +173,7 @@ fn a_refusal_exits_1_in_mediawikis_words() {
     assert_eq!(code, 1, "{stderr}");
     let doc = &docs(&stdout)[0];
     assert_eq!(doc["error"]["code"], "noemail");
+    assert_eq!(doc["error"]["kind"], "no_email");
     assert_eq!(doc["exit"], 1);
     // MediaWiki's own text, then what to do.
     assert!(stderr.contains("no email address"), "{stderr}");
@@ -191,6 +200,7 @@ fn a_503_in_front_of_the_email_exits_3_outcome_unknown() {
     let doc = &docs(&stdout)[0];
     assert_eq!(doc["error"]["outcome_unknown"], true);
     assert_eq!(doc["error"]["stage"], "outcome_unknown");
+    assert_eq!(doc["error"]["kind"], "outcome_unknown");
     assert!(stderr.contains("outcome unknown"), "{stderr}");
     // The stand-in never forwarded it (and the client did not send it again).
     assert!(wiki.wait_for_mails(&subject, 0).is_empty());
@@ -257,6 +267,8 @@ fn options_set_get_and_reset_land_on_the_wiki() {
     let doc = &docs(&stdout)[0];
     assert_eq!(doc["rejected"][0]["name"], "mwkit-no-such-option");
     assert_eq!(doc["rejected"][0]["code"], "validationfailed");
+    assert_eq!(doc["error"]["kind"], "options_rejected");
+    assert_eq!(doc["error"]["code"], "validationfailed");
     assert_eq!(doc["applied"][0], "gender");
     assert_eq!(reader.options().unwrap().options["gender"], "female");
 
@@ -554,6 +566,7 @@ fn a_rate_limited_bulk_run_stops_saying_how_many_were_sent() {
     let sent = summary["counts"]["sent"].as_u64().unwrap();
     assert!(sent <= 1, "{stdout}");
     assert_eq!(summary["error"]["code"], "ratelimited");
+    assert_eq!(summary["error"]["kind"], "rate_limited");
     assert_eq!(statuses.values().filter(|s| *s == "failed").count(), 1);
     assert_eq!(
         summary["counts"]["not_sent"].as_u64().unwrap(),
