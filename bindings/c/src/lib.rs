@@ -107,29 +107,34 @@ pub enum mw_result {
     MW_ERR_API_ASSERT_USER_FAILED = 103,
     /// API error `assertbotfailed`.
     MW_ERR_API_ASSERT_BOT_FAILED = 104,
-    /// API errors `permissiondenied`, `badaccess`, `permissions`.
+    /// API errors `permissiondenied`, `badaccess`, `permissions`,
+    /// `readapidenied`, `writeapidenied`, `noapiwrite`.
     MW_ERR_API_PERMISSION_DENIED = 105,
-    /// API error `mustpostparams`.
+    /// API errors `mustpostparams`, `mustbeposted`.
     MW_ERR_API_MUST_POST_PARAMS = 106,
-    /// API error `missingparam`.
+    /// API errors `missingparam`, `nooptionname`.
     MW_ERR_API_MISSING_PARAM = 107,
     /// API error `invalidparammix`.
     MW_ERR_API_INVALID_PARAM_MIX = 108,
-    /// API error `cantsend`.
+    /// API errors `cantsend`, `mailnologin` (1.41+): the sender has no
+    /// confirmed address, or is logged out.
     MW_ERR_API_CANT_SEND = 109,
-    /// API errors `blockedfrommail`, `blockedemailuser`.
+    /// A partial block that forbids email: `blockedfrommail`,
+    /// `blockedemailuser` (1.39), `blocked` (1.41+) when the block's
+    /// details say partial.
     MW_ERR_API_BLOCKED_FROM_EMAIL = 110,
-    /// API error `blocked`.
+    /// API errors `blocked`, `autoblocked`: a sitewide block (1.39's
+    /// `blockedemailuser` too when the block's details say sitewide).
     MW_ERR_API_BLOCKED = 111,
     /// API error `usermaildisabled`.
     MW_ERR_API_USER_MAIL_DISABLED = 112,
-    /// API error `notarget`.
+    /// API errors `notarget` (1.39), `emailnotarget` (1.41+).
     MW_ERR_API_NO_TARGET = 113,
-    /// API error `noemail`.
+    /// API errors `noemail` (1.39), `noemailtext` (1.41+).
     MW_ERR_API_NO_EMAIL = 114,
-    /// API error `nowikiemail`.
+    /// API errors `nowikiemail` (1.39), `nowikiemailtext` (1.41+).
     MW_ERR_API_NO_WIKI_EMAIL = 115,
-    /// API error `ratelimited`.
+    /// API errors `ratelimited`, `actionthrottled`.
     MW_ERR_API_RATE_LIMITED = 116,
     /// API error `maxlag`.
     MW_ERR_API_MAXLAG = 117,
@@ -141,10 +146,16 @@ pub enum mw_result {
     MW_ERR_API_PASSWORD_RESET_NO_DATA = 120,
     /// API error `passwordreset-invalidemail`.
     MW_ERR_API_PASSWORD_RESET_INVALID_EMAIL = 121,
-    /// API error `moduledisabled`.
+    /// API errors `moduledisabled`, `passwordreset-disabled`,
+    /// `passwordreset-emaildisabled`, `resetpass_forbidden-reason`.
     MW_ERR_API_MODULE_DISABLED = 122,
     /// API errors `internal_api_error_*`.
     MW_ERR_API_INTERNAL = 123,
+    /// API error `hookaborted`: an extension refused the email.
+    MW_ERR_API_HOOK_ABORTED = 124,
+    /// API errors `badvalue`, `baduser`, `invaliduser`,
+    /// `badurl_loginreturnurl`: a value the wiki does not accept.
+    MW_ERR_API_INVALID_PARAM = 125,
 }
 
 /// Whether a user can be emailed (`mw_client_emailable`).

@@ -12,8 +12,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use mw_core::{Api, EmailUser, OptionsChange, Response, Token, parse_read_options};
 
 fn userinfo_body() -> Vec<u8> {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/live/userinfo_options.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/live-1.39/userinfo_options.json");
     let fixture: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     fixture["body"].as_str().unwrap().as_bytes().to_vec()

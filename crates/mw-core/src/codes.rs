@@ -89,6 +89,8 @@ pub const ERROR_CODES: &[ErrorCode] = rows![
     ("password_reset_invalid_email", 121, "MW_ERR_API_PASSWORD_RESET_INVALID_EMAIL", API, "api", false),
     ("module_disabled", 122, "MW_ERR_API_MODULE_DISABLED", API, "api", false),
     ("internal", 123, "MW_ERR_API_INTERNAL", API, "api", false),
+    ("hook_aborted", 124, "MW_ERR_API_HOOK_ABORTED", API, "api", false),
+    ("invalid_param", 125, "MW_ERR_API_INVALID_PARAM", API, "api", false),
 ];
 
 impl ErrorCode {
@@ -186,6 +188,8 @@ const API_EXAMPLE_CODES: &[(&str, &str)] = &[
     ("password_reset_invalid_email", "passwordreset-invalidemail"),
     ("module_disabled", "moduledisabled"),
     ("internal", "internal_api_error_DBQueryError"),
+    ("hook_aborted", "hookaborted"),
+    ("invalid_param", "badvalue"),
 ];
 
 impl ErrorKind {

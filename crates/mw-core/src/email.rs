@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::api::{Api, Kind};
 use crate::error::{ApiError, Error, Message, OutcomeUnknown};
 use crate::http::{Method, Request, Response};
-use crate::response::{RawMessage, decode, decode_error};
+use crate::response::{RawMessage, decode, decode_error, decode_value};
 use crate::secret::Token;
 
 /// An email to a wiki user (`action=emailuser`).
@@ -177,6 +177,62 @@ pub fn parse_email_user(resp: &Response) -> Result<EmailSent, Error> {
         }
     };
     Ok(EmailSent { result, warnings })
+}
+
+impl Api {
+    /// The read that tells whose block refused an email, and what it
+    /// covers: `meta=userinfo&uiprop=blockinfo`. The email call sends it
+    /// after a block error (see [`ApiError::kind`]).
+    pub fn block_info_request(&self) -> Request {
+        self.get(&[
+            ("action", "query"),
+            ("meta", "userinfo"),
+            ("uiprop", "blockinfo"),
+        ])
+    }
+}
+
+/// Adds the block details of `resp` (the answer to
+/// [`Api::block_info_request`]) to `err` as its first message's
+/// `data.blockinfo`, and the answer's warnings to its warnings. Returns
+/// whether the answer held a block; an answer without one (the block was
+/// lifted meanwhile), or an unreadable one, leaves `err` unchanged.
+pub fn add_block_info(err: &mut ApiError, resp: &Response) -> bool {
+    let Ok(decoded) = decode_value(resp) else {
+        return false;
+    };
+    let Some(info) = decoded
+        .body
+        .pointer("/query/userinfo")
+        .and_then(|u| u.as_object())
+    else {
+        return false;
+    };
+    if !info.contains_key("blockid") {
+        return false;
+    }
+    let blockinfo: serde_json::Map<String, serde_json::Value> = info
+        .iter()
+        .filter(|(k, _)| k.starts_with("block"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if err.errors.is_empty() {
+        err.errors.push(Message {
+            code: err.code.clone(),
+            text: err.text.clone(),
+            module: err.module.clone(),
+            data: None,
+        });
+    }
+    let first = &mut err.errors[0];
+    let mut data = match first.data.take() {
+        Some(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    data.insert("blockinfo".to_owned(), serde_json::Value::Object(blockinfo));
+    first.data = Some(serde_json::Value::Object(data));
+    err.warnings.extend(decoded.warnings);
+    true
 }
 
 /// `emailuser` of an answer.

@@ -246,10 +246,48 @@ impl ApiError {
     }
 
     /// What the error means, so callers match on meaning, not strings.
+    ///
+    /// A block that refused an email is [`ErrorKind::Blocked`] when it is
+    /// sitewide and [`ErrorKind::BlockedFromEmail`] when it is partial (a
+    /// block that names email among what it forbids), on every version:
+    /// MediaWiki 1.39 says `blockedemailuser` and 1.41+ `blocked` for
+    /// both, so the email call asks the wiki for the block's details and
+    /// adds them to the error as `data.blockinfo` (what MediaWiki itself
+    /// attaches to block errors of other modules). Without them the code
+    /// alone decides.
     pub fn kind(&self) -> ErrorKind {
-        ErrorKind::from_code(
-            &self.code,
-            self.errors.first().and_then(|m| m.data.as_ref()),
+        let data = self.errors.first().and_then(|m| m.data.as_ref());
+        let kind = ErrorKind::from_code(&self.code, data);
+        if !matches!(kind, ErrorKind::Blocked | ErrorKind::BlockedFromEmail)
+            || self.module.as_deref() != Some("emailuser")
+        {
+            return kind;
+        }
+        match self.block_partial() {
+            Some(true) => ErrorKind::BlockedFromEmail,
+            Some(false) => ErrorKind::Blocked,
+            None => kind,
+        }
+    }
+
+    /// Whether the block behind this error is partial, from its
+    /// `data.blockinfo.blockpartial`, when the error carries it.
+    pub fn block_partial(&self) -> Option<bool> {
+        self.errors
+            .first()?
+            .data
+            .as_ref()?
+            .get("blockinfo")?
+            .get("blockpartial")?
+            .as_bool()
+    }
+
+    /// Whether the error is one of the codes MediaWiki gives a blocked user
+    /// (`blocked`, `autoblocked`, `blockedemailuser`, `blockedfrommail`).
+    pub fn is_block(&self) -> bool {
+        matches!(
+            self.kind(),
+            ErrorKind::Blocked | ErrorKind::BlockedFromEmail
         )
     }
 }
@@ -269,32 +307,51 @@ pub enum ErrorKind {
     AssertUserFailed,
     /// `assertbotfailed`: the user lacks the bot right.
     AssertBotFailed,
-    /// `permissiondenied`, `badaccess`, `permissions`: a right is missing
-    /// (for example `resetpassword` through a bot password).
+    /// `permissiondenied` (1.41+ for a sender without `sendemail`),
+    /// `badaccess` (1.39's word for it; `resetpassword` through a bot
+    /// password), `permissions`, `readapidenied`, `writeapidenied`,
+    /// `noapiwrite`: a right is missing.
     PermissionDenied,
-    /// `mustpostparams`: a parameter was in the query string of a write.
+    /// `mustpostparams`, `mustbeposted`: a parameter was in the query
+    /// string of a write, or a write was not a POST.
     MustPostParams,
-    /// `missingparam`: a required parameter was absent or empty.
+    /// `missingparam`, `nooptionname`: a required parameter was absent or
+    /// empty.
     MissingParam,
+    /// `badvalue`, `baduser`, `invaliduser`, `badurl_loginreturnurl`: a
+    /// parameter's value is not one the wiki accepts.
+    InvalidParam,
     /// `invalidparammix`: parameters that cannot go together.
     InvalidParamMix,
-    /// `cantsend`: the sender cannot send email (logged out, or no
-    /// confirmed address).
+    /// `cantsend` (logged out, and 1.39's word for a sender without an
+    /// address) or `mailnologin` (1.41+): the sender has no confirmed email
+    /// address to send from, or is not logged in.
     CantSend,
-    /// `blockedfrommail` (documented) or `blockedemailuser` (what 1.39
-    /// sends): the sender is blocked from sending email.
+    /// A block that forbids sending email and not the whole wiki (a partial
+    /// block with email among its restrictions): `blockedfrommail`
+    /// (documented), `blockedemailuser` (1.39), or `blocked` (1.41+) with
+    /// block details that say partial (see [`ApiError::kind`]).
     BlockedFromEmail,
-    /// `blocked`: the user is blocked.
+    /// `blocked`, `autoblocked`, `blocked-mailpassword`: the user is blocked
+    /// sitewide (for an email,
+    /// also 1.39's `blockedemailuser` when the block's details say
+    /// sitewide).
     Blocked,
     /// `usermaildisabled`: user email is disabled on the wiki.
     UserMailDisabled,
-    /// `notarget`: no such target user.
+    /// `notarget` (1.39), `emailnotarget` (1.41+), `baduser_target`: no such
+    /// target user, or a name that cannot be one.
     NoTarget,
-    /// `noemail`: the target has no email address.
+    /// `noemail` (1.39), `noemailtext` (1.41+): the target has no email
+    /// address.
     NoEmail,
-    /// `nowikiemail`: the target does not accept email from users.
+    /// `nowikiemail` (1.39), `nowikiemailtext` (1.41+): the target does not
+    /// accept email from users, or not from this sender.
     NoWikiEmail,
-    /// `ratelimited`: too many actions of this kind; not worth retrying soon.
+    /// `hookaborted`: an extension refused the email (a spam filter, ...).
+    HookAborted,
+    /// `ratelimited`, `actionthrottled`: too many actions of this kind; not
+    /// worth retrying soon.
     RateLimited,
     /// `maxlag`: the database replicas lag; wait and retry.
     Maxlag {
@@ -309,7 +366,9 @@ pub enum ErrorKind {
     PasswordResetNoData,
     /// `passwordreset-invalidemail`: the email address is not valid.
     PasswordResetInvalidEmail,
-    /// `moduledisabled`: the action is disabled on this wiki.
+    /// `moduledisabled`, `passwordreset-disabled`,
+    /// `passwordreset-emaildisabled`, `resetpass_forbidden-reason`: the
+    /// action is disabled on this wiki (or for this account).
     ModuleDisabled,
     /// `internal_api_error_*`: an exception on the server; the suffix names
     /// its class.
@@ -330,6 +389,7 @@ impl ErrorKind {
             ErrorKind::PermissionDenied => "permission_denied",
             ErrorKind::MustPostParams => "must_post_params",
             ErrorKind::MissingParam => "missing_param",
+            ErrorKind::InvalidParam => "invalid_param",
             ErrorKind::InvalidParamMix => "invalid_param_mix",
             ErrorKind::CantSend => "cant_send",
             ErrorKind::BlockedFromEmail => "blocked_from_email",
@@ -338,6 +398,7 @@ impl ErrorKind {
             ErrorKind::NoTarget => "no_target",
             ErrorKind::NoEmail => "no_email",
             ErrorKind::NoWikiEmail => "no_wiki_email",
+            ErrorKind::HookAborted => "hook_aborted",
             ErrorKind::RateLimited => "rate_limited",
             ErrorKind::Maxlag { .. } => "maxlag",
             ErrorKind::ReadOnly => "readonly",
@@ -358,18 +419,23 @@ impl ErrorKind {
             "notloggedin" => ErrorKind::NotLoggedIn,
             "assertuserfailed" | "assertnameduserfailed" => ErrorKind::AssertUserFailed,
             "assertbotfailed" => ErrorKind::AssertBotFailed,
-            "permissiondenied" | "badaccess" | "permissions" => ErrorKind::PermissionDenied,
-            "mustpostparams" => ErrorKind::MustPostParams,
-            "missingparam" => ErrorKind::MissingParam,
+            "permissiondenied" | "badaccess" | "permissions" | "readapidenied"
+            | "writeapidenied" | "noapiwrite" => ErrorKind::PermissionDenied,
+            "mustpostparams" | "mustbeposted" => ErrorKind::MustPostParams,
+            "missingparam" | "nooptionname" => ErrorKind::MissingParam,
+            "badvalue" | "baduser" | "invaliduser" | "badurl_loginreturnurl" => {
+                ErrorKind::InvalidParam
+            }
             "invalidparammix" => ErrorKind::InvalidParamMix,
-            "cantsend" => ErrorKind::CantSend,
+            "cantsend" | "mailnologin" | "mailnologintext" => ErrorKind::CantSend,
             "blockedfrommail" | "blockedemailuser" => ErrorKind::BlockedFromEmail,
-            "blocked" => ErrorKind::Blocked,
+            "blocked" | "autoblocked" | "blocked-mailpassword" => ErrorKind::Blocked,
             "usermaildisabled" => ErrorKind::UserMailDisabled,
-            "notarget" => ErrorKind::NoTarget,
-            "noemail" => ErrorKind::NoEmail,
-            "nowikiemail" => ErrorKind::NoWikiEmail,
-            "ratelimited" => ErrorKind::RateLimited,
+            "notarget" | "emailnotarget" | "baduser_target" => ErrorKind::NoTarget,
+            "noemail" | "noemailtext" => ErrorKind::NoEmail,
+            "nowikiemail" | "nowikiemailtext" => ErrorKind::NoWikiEmail,
+            "hookaborted" => ErrorKind::HookAborted,
+            "ratelimited" | "actionthrottled" | "actionthrottledtext" => ErrorKind::RateLimited,
             "maxlag" => ErrorKind::Maxlag {
                 lag: data.and_then(|d| d.get("lag")).and_then(Value::as_f64),
             },
@@ -377,7 +443,10 @@ impl ErrorKind {
             "nochanges" => ErrorKind::NoChanges,
             "passwordreset-nodata" => ErrorKind::PasswordResetNoData,
             "passwordreset-invalidemail" => ErrorKind::PasswordResetInvalidEmail,
-            "moduledisabled" => ErrorKind::ModuleDisabled,
+            "moduledisabled"
+            | "passwordreset-disabled"
+            | "passwordreset-emaildisabled"
+            | "resetpass_forbidden-reason" => ErrorKind::ModuleDisabled,
             other => match other.strip_prefix("internal_api_error_") {
                 Some(class) => ErrorKind::Internal(class.to_owned()),
                 None => ErrorKind::Other(other.to_owned()),

@@ -162,7 +162,8 @@ pub use api::{Account, Api, LIMIT_DEFAULT, LIMIT_HIGH};
 pub use codes::{ERROR_CODES, ErrorCode};
 pub use cookies::CookieJar;
 pub use email::{
-    EmailResult, EmailSent, EmailUser, ResetPassword, parse_email_user, parse_reset_password,
+    EmailResult, EmailSent, EmailUser, ResetPassword, add_block_info, parse_email_user,
+    parse_reset_password,
 };
 pub use error::{
     ApiError, DEFAULT_MAXLAG_WAIT, DEFAULT_READONLY_WAIT, DEFAULT_UNAVAILABLE_WAIT, Error,

@@ -7,7 +7,9 @@ use std::time::{Duration, SystemTime};
 
 use crate::api::{Account, Api};
 use crate::cookies::CookieJar;
-use crate::email::{EmailSent, EmailUser, ResetPassword, parse_email_user, parse_reset_password};
+use crate::email::{
+    EmailSent, EmailUser, ResetPassword, add_block_info, parse_email_user, parse_reset_password,
+};
 use crate::error::{ApiError, Error, Incomplete, LoginError, Message, RetryAdvice};
 use crate::http::{Method, Request, Response};
 use crate::login::{BotLogin, ClientLogin, Flow, LoggedIn, parse_logout};
@@ -280,7 +282,12 @@ enum Op {
     Logout {
         started: bool,
     },
-    Email(EmailUser),
+    Email {
+        email: EmailUser,
+        /// The block error that refused the email, while the call asks
+        /// the wiki what the block covers (see `ApiError::kind`).
+        refused: Option<Box<ApiError>>,
+    },
     Reset(ResetPassword),
     Emailable {
         batches: Vec<UsersBatch>,
@@ -306,7 +313,7 @@ impl Op {
         match self {
             Op::Login { .. } => "login",
             Op::Logout { .. } => "logout",
-            Op::Email(_) => "emailuser",
+            Op::Email { .. } => "emailuser",
             Op::Reset(_) => "resetpassword",
             Op::Emailable { .. } => "emailable",
             Op::ReadOptions => "read options",
@@ -545,7 +552,10 @@ impl Session {
     /// [`Api::email_user_request`]).
     pub fn email_user(&mut self, email: &EmailUser) -> Result<Call<EmailSent>, Error> {
         self.api.email_user_request(email, &Token::anonymous())?;
-        Ok(self.call(Op::Email(email.clone())))
+        Ok(self.call(Op::Email {
+            email: email.clone(),
+            refused: None,
+        }))
     }
 
     /// Starts a password reset (`action=resetpassword`): with the anonymous
@@ -906,7 +916,7 @@ impl Session {
         }
         state.parked_on_login = None;
         let need = match &state.op {
-            Op::Email(_) | Op::ChangeOptions { .. } => TokenNeed::Csrf,
+            Op::Email { refused: None, .. } | Op::ChangeOptions { .. } => TokenNeed::Csrf,
             Op::Reset(_) => TokenNeed::CsrfOrAnonymous,
             Op::Raw {
                 method, with_token, ..
@@ -943,7 +953,10 @@ impl Session {
     fn build_action(&self, op: &Op, token: Option<&Token>) -> Result<Request, Error> {
         let need_token = || token.ok_or_else(|| usage("a csrf token is needed"));
         match op {
-            Op::Email(email) => self.api.email_user_request(email, need_token()?),
+            Op::Email {
+                refused: Some(_), ..
+            } => Ok(self.api.block_info_request()),
+            Op::Email { email, .. } => self.api.email_user_request(email, need_token()?),
             Op::Reset(reset) => Ok(self.api.reset_password_request(reset, need_token()?)),
             Op::Emailable { batches, next, .. } => batches
                 .get(*next)
@@ -1036,7 +1049,16 @@ impl Session {
                 self.forget();
                 self.finish(state, Err(err));
             }
-            Purpose::Token | Purpose::Action => self.finish(state, Err(err)),
+            Purpose::Action => {
+                // The read about a block that refused an email got no
+                // answer: the refusal is still the call's result.
+                let err = match &mut state.op {
+                    Op::Email { refused, .. } => refused.take().map_or(err, Error::Api),
+                    _ => err,
+                };
+                self.finish(state, Err(err));
+            }
+            Purpose::Token => self.finish(state, Err(err)),
         }
     }
 
@@ -1099,7 +1121,36 @@ impl Session {
         now: SystemTime,
     ) {
         let parsed: Result<Option<Output>, Error> = match &mut state.op {
-            Op::Email(_) => parse_email_user(resp).map(|v| Some(Output::Email(v))),
+            Op::Email {
+                refused: refused @ Some(_),
+                ..
+            } => {
+                // The answer about the block: whatever it says, the email's
+                // refusal is the call's result, with the block's details
+                // when the answer had them.
+                let err = refused.take().map_or_else(
+                    || usage("no refusal kept"),
+                    |mut api| {
+                        add_block_info(&mut api, resp);
+                        Error::Api(api)
+                    },
+                );
+                self.finish(state, Err(err));
+                return;
+            }
+            Op::Email { refused, .. } => match parse_email_user(resp) {
+                Err(Error::Api(api))
+                    if api.is_block()
+                        && api.block_partial().is_none()
+                        && self.api.account().is_some() =>
+                {
+                    // Ask what the block covers before reporting it: its
+                    // code does not say on every version.
+                    *refused = Some(api);
+                    return;
+                }
+                other => other.map(|v| Some(Output::Email(v))),
+            },
             Op::Reset(_) => parse_reset_password(resp).map(|v| Some(Output::Warnings(v))),
             Op::ReadOptions => parse_read_options(resp).map(|v| Some(Output::Options(v))),
             Op::Raw { .. } => parse_raw(resp).map(|v| Some(Output::Raw(v))),

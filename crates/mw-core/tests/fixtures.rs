@@ -1,5 +1,6 @@
-//! mw-core against recorded answers: `fixtures/live/` from the real test wiki
-//! (MediaWiki 1.39, recorded by `fixtures/record`), `fixtures/documented/`
+//! mw-core against recorded answers: `fixtures/live-1.39/` from the real test
+//! wiki (MediaWiki 1.39, recorded by `fixtures/record`; `versions.rs` walks
+//! both versions' recordings), `fixtures/documented/`
 //! in the documented shapes for what that wiki cannot produce.
 #![allow(clippy::unwrap_used, missing_docs)]
 
@@ -10,7 +11,7 @@ use mw_core::*;
 
 fn fixture(name: &str) -> Response {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let path = ["live", "documented"]
+    let path = ["live-1.39", "documented"]
         .iter()
         .map(|d| dir.join(d).join(format!("{name}.json")))
         .find(|p| p.exists())
