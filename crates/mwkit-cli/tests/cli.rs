@@ -11,6 +11,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use mw_ureq::Client;
+use serde_json::Value;
 use support::{Rule, StandIn, Wiki, bulk_statuses, docs, mwkit, nonce, run, temp_dir, write};
 
 #[test]
@@ -184,6 +185,141 @@ fn a_refusal_exits_1_in_mediawikis_words() {
     // MediaWiki's own text, then what to do.
     assert!(stderr.contains(words), "{stderr}");
     assert!(stderr.contains(&format!("({code})")), "{stderr}");
+    assert!(wiki.wait_for_mails(&subject, 0).is_empty());
+}
+
+/// `mwkit --json email --to TO` sent by `cmd`, which must fail with exit 1
+/// and the error `kind`, with no mail at the sink; returns the error.
+fn email_refused(wiki: &Wiki, cmd: &mut std::process::Command, to: &str, kind: &str) -> Value {
+    let subject = format!("mwkit cli {kind} {}", nonce());
+    let (code, stdout, stderr) = run(cmd.args([
+        "--json",
+        "email",
+        "--to",
+        to,
+        "--subject",
+        &subject,
+        "--text",
+        "never",
+    ]));
+    let on = wiki.series();
+    assert_eq!(code, 1, "MediaWiki {on}: {stdout}{stderr}");
+    let doc = &docs(&stdout)[0];
+    assert_eq!(doc["ok"], false, "MediaWiki {on}: {doc}");
+    assert_eq!(doc["exit"], 1, "MediaWiki {on}: {doc}");
+    let error = &doc["error"];
+    assert_eq!(error["kind"], kind, "MediaWiki {on}: {error}");
+    assert_eq!(error["stage"], "api", "MediaWiki {on}: {error}");
+    assert_eq!(error["outcome_unknown"], false, "MediaWiki {on}: {error}");
+    // The wiki's own code is there too, in its version's spelling.
+    assert!(error["code"].is_string(), "MediaWiki {on}: {error}");
+    assert!(
+        wiki.wait_for_mails(&subject, 0).is_empty(),
+        "MediaWiki {on}: a mail arrived"
+    );
+    error.clone()
+}
+
+#[test]
+fn email_to_a_user_that_does_not_exist_is_no_target() {
+    let wiki = Wiki::get();
+    let nobody = format!("Nobody {}", nonce());
+    // 1.39 says notarget, 1.43 emailnotarget.
+    email_refused(&wiki, &mut wiki.mwkit("sender"), &nobody, "no_target");
+}
+
+#[test]
+fn email_to_a_user_without_an_address_is_no_email() {
+    let wiki = Wiki::get();
+    // 1.39 says noemail, 1.43 noemailtext.
+    let to = wiki.name("no_address");
+    email_refused(&wiki, &mut wiki.mwkit("sender"), to, "no_email");
+}
+
+#[test]
+fn email_to_a_user_who_refuses_mail_is_no_wiki_email() {
+    let wiki = Wiki::get();
+    // 1.39 says nowikiemail, 1.43 nowikiemailtext.
+    let to = wiki.name("no_mail");
+    email_refused(&wiki, &mut wiki.mwkit("sender"), to, "no_wiki_email");
+}
+
+#[test]
+fn email_from_a_sitewide_blocked_sender_is_blocked() {
+    let wiki = Wiki::get();
+    // 1.39 says blockedemailuser for every block that stops email, 1.43
+    // blocked: the kind comes from the block itself, sitewide here.
+    let to = wiki.name("recipient");
+    email_refused(&wiki, &mut wiki.mwkit("blocked"), to, "blocked");
+}
+
+#[test]
+fn email_from_a_sender_blocked_from_email_only_is_blocked_from_email() {
+    let wiki = Wiki::get();
+    // A partial block with no page restrictions that stops email: 1.43 says
+    // blocked here too, and the kind still tells it from a sitewide block.
+    let to = wiki.name("recipient");
+    let error = email_refused(
+        &wiki,
+        &mut wiki.mwkit("email_blocked"),
+        to,
+        "blocked_from_email",
+    );
+    assert!(error["hint"].as_str().unwrap().contains("email"), "{error}");
+}
+
+#[test]
+fn email_from_a_sender_partially_blocked_elsewhere_is_sent() {
+    let wiki = Wiki::get();
+    // Blocked from the Talk namespace only: email is not covered.
+    let subject = format!("mwkit cli partial block {}", nonce());
+    let (code, stdout, stderr) = run(wiki.mwkit("partial_blocked").args([
+        "--json",
+        "email",
+        "--to",
+        wiki.name("recipient"),
+        "--subject",
+        &subject,
+        "--text",
+        "A partial block elsewhere does not stop email.",
+    ]));
+    let on = wiki.series();
+    assert_eq!(code, 0, "MediaWiki {on}: {stdout}{stderr}");
+    let doc = &docs(&stdout)[0];
+    assert_eq!(doc["ok"], true, "{doc}");
+    let mails = wiki.wait_for_mails(&subject, 1);
+    assert_eq!(mails.len(), 1, "MediaWiki {on}");
+    assert_eq!(mails[0]["rcpt_to"][0], wiki.email("recipient"));
+}
+
+#[test]
+fn email_logged_out_is_refused_before_the_wiki_is_asked() {
+    let wiki = Wiki::get();
+    // Logged out, MediaWiki would answer cantsend (no sender address): the
+    // command line does not ask it. `email` needs an account (MWKIT_USER),
+    // and without one it stops as a usage error before any request, so the
+    // kind is usage, not cant_send.
+    let standin = StandIn::start(wiki.api_url(), Rule::Forward);
+    let subject = format!("mwkit cli logged out {}", nonce());
+    let (code, stdout, stderr) = run(mwkit().env("MWKIT_API", &standin.url).args([
+        "--json",
+        "email",
+        "--to",
+        wiki.name("recipient"),
+        "--subject",
+        &subject,
+        "--text",
+        "never",
+    ]));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    let doc = &docs(&stdout)[0];
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["exit"], 2);
+    assert_eq!(doc["error"]["kind"], "usage", "{doc}");
+    assert_eq!(doc["error"]["stage"], "usage", "{doc}");
+    assert!(doc["error"]["code"].is_null(), "{doc}");
+    assert!(stderr.contains("MWKIT_USER"), "{stderr}");
+    assert_eq!(standin.emails_seen(), 0, "the wiki was asked to send");
     assert!(wiki.wait_for_mails(&subject, 0).is_empty());
 }
 

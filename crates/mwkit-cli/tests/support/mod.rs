@@ -270,6 +270,11 @@ impl StandIn {
         *self.rule.lock().unwrap() = rule;
     }
 
+    /// How many `action=emailuser` POSTs reached the stand-in.
+    pub fn emails_seen(&self) -> usize {
+        self.emails.load(Ordering::SeqCst)
+    }
+
     /// Whether an email was forwarded and is being held unanswered.
     pub fn hanging(&self) -> bool {
         self.hanging.load(Ordering::SeqCst)
