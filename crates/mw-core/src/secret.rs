@@ -34,6 +34,13 @@ macro_rules! secret_type {
             }
         }
 
+        // `client.login(&name, &password)` with a `String` password.
+        impl From<&String> for $name {
+            fn from(s: &String) -> Self {
+                Self(s.clone())
+            }
+        }
+
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(concat!(stringify!($name), "(<redacted>)"))
@@ -94,6 +101,18 @@ mod tests {
         for shown in [format!("{t:?}"), format!("{t}"), format!("{t:#?}")] {
             assert!(!shown.contains("0123abcd"), "{shown}");
         }
+    }
+
+    #[test]
+    fn a_borrowed_string_converts_and_stays_hidden() {
+        fn takes(p: impl Into<Password>) -> Password {
+            p.into()
+        }
+        let owned = String::from("s3cret-pw");
+        let p = takes(&owned);
+        assert_eq!(p.expose(), "s3cret-pw");
+        assert!(!format!("{p:?}").contains("s3cret"));
+        assert_eq!(Token::from(&owned).expose(), "s3cret-pw");
     }
 
     #[test]
