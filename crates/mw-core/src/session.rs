@@ -608,7 +608,8 @@ impl Session {
     /// the csrf token when `with_token`.
     ///
     /// # Errors
-    /// As [`Api::raw_request`]; a parameter whose name holds `password`
+    /// As [`Api::raw_request`]; a token asked for a GET (it would be
+    /// dropped, or leak into a URL); a parameter whose name holds `password`
     /// over plain `http://` to a host that is not the loopback, as for a
     /// login.
     pub fn raw(
@@ -617,7 +618,14 @@ impl Session {
         method: Method,
         with_token: bool,
     ) -> Result<Call<RawReply>, Error> {
-        let stand_in = (method == Method::Post && with_token).then(Token::anonymous);
+        if with_token && method != Method::Post {
+            return Err(Error::invalid(
+                "token",
+                "a token goes only with a POST (a write); send this request as a POST, or \
+                 without a token",
+            ));
+        }
+        let stand_in = with_token.then(Token::anonymous);
         self.api.raw_request(params, method, stand_in.as_ref())?;
         if params
             .iter()

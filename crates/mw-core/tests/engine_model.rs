@@ -741,3 +741,29 @@ fn a_logout_racing_a_relogin_ends_logged_out() {
         "logged out, as the caller asked"
     );
 }
+
+#[test]
+fn a_token_asked_for_a_get_is_refused_before_sending() {
+    let mut session = fresh_session();
+    let err = session
+        .raw(
+            &[("action", "query"), ("meta", "userinfo")],
+            Method::Get,
+            true,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput(i) if i.field == "token"),
+        "{err:?}"
+    );
+    assert!(
+        session
+            .raw(&[("action", "query")], Method::Get, false)
+            .is_ok()
+    );
+    assert!(
+        session
+            .raw(&[("action", "options"), ("reset", "1")], Method::Post, true)
+            .is_ok()
+    );
+}
