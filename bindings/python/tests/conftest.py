@@ -35,9 +35,16 @@ class Wiki:
         self.state = state
         self.api_url: str = state["api_url"]
         self.mail_dir = Path(state["mail_dir"])
+        # The MediaWiki series the wiki runs ("1.39", "1.43"), for what
+        # differs between versions.
+        self.series: str = state["mw_series"]
 
     def user(self, role: str) -> dict:
         return self.state["users"][role]
+
+    def target(self, role: "str | None") -> str:
+        """The name of the user of ``role``, or of no user for ``None``."""
+        return self.user(role)["name"] if role else f"NoSuchUser{nonce()}"
 
     def session(self, tag: str = "py") -> "tuple[mwkit.Session, str]":
         ua = f"mwkit-pytest/{tag}-{nonce()} (tests@mwkit.test)"
@@ -103,6 +110,24 @@ def wiki() -> Wiki:
         pytest.fail("MWKIT_WIKI_JSON is not set: run scripts/test, or "
                     "`tests/wiki/testwiki up && eval \"$(tests/wiki/testwiki env)\"` first")
     return Wiki(json.loads(Path(path).read_text()))
+
+
+# Every way an email is refused, with the one kind it has on every MediaWiki
+# version (1.39 and 1.43 spell most of these codes differently; the wiki's own
+# code stays in ApiError.code): (sender role, None for logged out; target
+# role, None for a user that does not exist; kind).
+EMAIL_REFUSALS = [
+    pytest.param("sender", None, "no_target", id="no_target"),
+    pytest.param("sender", "no_address", "no_email", id="no_email"),
+    pytest.param("sender", "no_mail", "no_wiki_email", id="no_wiki_email"),
+    # A sitewide block, which also forbids email.
+    pytest.param("blocked", "recipient", "blocked", id="blocked"),
+    # A partial block of no pages that forbids email: 1.39 says
+    # blockedemailuser and 1.43 blocked, for this one as for the sitewide
+    # one; the kind rests on the block's details, which mwkit asks for.
+    pytest.param("email_blocked", "recipient", "blocked_from_email", id="blocked_from_email"),
+    pytest.param(None, "recipient", "cant_send", id="cant_send"),
+]
 
 
 def temporary_password(mail: dict) -> str:

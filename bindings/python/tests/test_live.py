@@ -10,7 +10,7 @@ import warnings
 import pytest
 
 import mwkit
-from conftest import nonce, temporary_password
+from conftest import EMAIL_REFUSALS, nonce, temporary_password
 
 AWKWARD = "ünï©ødé ✓ | pipe = equals & amp + plus % percent\nsecond line"
 
@@ -37,33 +37,31 @@ def test_cc_me_delivers_a_copy(wiki):
     assert {m["rcpt_to"][0] for m in mails} == {wiki.user("recipient")["email"], wiki.user("sender")["email"]}
 
 
-@pytest.mark.parametrize("role,kind,code", [
-    ("no_address", "no_email", "noemail"),
-    ("no_mail", "no_wiki_email", "nowikiemail"),
-    (None, "no_target", "notarget"),
-])
-def test_refused_emails_raise_api_error_and_deliver_nothing(wiki, role, kind, code):
-    s, _ = wiki.logged_in("sender", "refused")
-    target = wiki.user(role)["name"] if role else f"NoSuchUser{nonce()}"
-    subject = f"mwkit py refused {nonce()}"
+@pytest.mark.parametrize("sender,target,kind", EMAIL_REFUSALS)
+def test_each_email_refusal_has_its_kind_on_every_version_and_delivers_nothing(wiki, sender, target, kind):
+    s = wiki.logged_in(sender, "refused")[0] if sender else wiki.session("refused-anon")[0]
+    subject = f"mwkit py refused {kind} {nonce()}"
     with pytest.raises(mwkit.ApiError) as caught:
-        s.email_user(target, subject, "must not arrive")
+        s.email_user(wiki.target(target), subject, "must not arrive")
     err = caught.value
-    assert (err.kind, err.code, err.http_status) == (kind, code, 200)
-    assert err.info and err.module == "emailuser"
+    assert err.kind == kind
+    # The wiki's own code: 1.39 and 1.43 spell most of them differently.
+    assert isinstance(err.code, str) and err.code
+    assert err.outcome_unknown is False
+    assert err.http_status == 200 and err.info and err.module == "emailuser"
     assert isinstance(err, mwkit.MwError)
     assert wiki.wait_for_mails(lambda x: x == subject, 0) == []
 
 
-def test_a_blocked_sender_and_a_logged_out_session_cannot_send(wiki):
-    blocked, _ = wiki.logged_in("blocked", "blocked")
-    with pytest.raises(mwkit.ApiError) as caught:
-        blocked.email_user(wiki.user("recipient")["name"], f"blocked {nonce()}", "no")
-    assert caught.value.kind == "blocked_from_email"
-    anonymous, _ = wiki.session("anon")
-    with pytest.raises(mwkit.ApiError) as caught:
-        anonymous.email_user(wiki.user("recipient")["name"], f"anon {nonce()}", "no")
-    assert caught.value.kind == "cant_send"
+def test_a_partial_block_that_spares_email_sends_the_mail(wiki):
+    # Blocked from the Talk namespace only: email is not part of the block.
+    s, _ = wiki.logged_in("partial_blocked", "partial")
+    subject = f"mwkit py partial block {nonce()}"
+    result = s.email_user(wiki.user("recipient")["name"], subject, "a partial block spares email")
+    assert result.result == "Success"
+    mails = wiki.wait_for_mails(lambda x: x == subject, 1)
+    assert len(mails) == 1
+    assert mails[0]["rcpt_to"] == [wiki.user("recipient")["email"]]
 
 
 def test_emailable_maps_every_name_to_a_bool(wiki):
