@@ -70,11 +70,13 @@ class MwError(Exception):
 class ApiError(MwError):
     """The wiki answered with an API error.
 
-    Attributes: ``code`` (MediaWiki's error code, e.g. ``"noemail"``),
+    Attributes: ``code`` (MediaWiki's own error code, which differs between
+    versions, e.g. ``"noemail"`` on 1.39, ``"noemailtext"`` on 1.41+),
     ``info`` (MediaWiki's own text), ``kind`` (the meaning, one name for
-    documented and observed spellings, e.g. ``"blocked_from_email"`` for
-    both ``blockedfrommail`` and ``blockedemailuser``; ``"other"`` for codes
-    mwkit does not know), ``module``, ``http_status``, ``errors`` (every
+    every version's spellings, e.g. ``"no_email"`` for both of those, and
+    ``"blocked_from_email"`` for an email-only block whether the wiki says
+    ``blockedfrommail``, ``blockedemailuser`` or ``blocked``; ``"other"``
+    for codes mwkit does not know), ``module``, ``http_status``, ``errors`` (every
     error listed, as :class:`ApiWarning`-like objects) and ``warnings``.
     """
 
