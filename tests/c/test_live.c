@@ -175,18 +175,17 @@ static void test_email_and_errors(void) {
 
   r = mw_client_email_user(client, env("MWKIT_NO_ADDRESS"), subject, "no address", false);
   CHECK("a target without an address gives MW_ERR_API_NO_EMAIL", r == MW_ERR_API_NO_EMAIL);
+  /* The wiki's own code: noemail on 1.39, noemailtext on 1.43. */
   CHECK("the last error code is readable",
-        mw_last_error_code(code, sizeof code, &n) == MW_OK && strcmp(code, "noemail") == 0 &&
-            n == strlen("noemail"));
+        mw_last_error_code(code, sizeof code, &n) == MW_OK && strncmp(code, "noemail", 7) == 0 &&
+            n == strlen(code));
   CHECK("the last error text is MediaWiki's own",
-        mw_last_error_text(text, sizeof text, &n) == MW_OK &&
-            strstr(text, "no email address") != NULL);
+        mw_last_error_text(text, sizeof text, &n) == MW_OK && strstr(text, "email address") != NULL);
   n = 0;
   CHECK("a too-small buffer gives MW_ERR_BUFFER_TOO_SMALL and the size needed",
-        mw_last_error_code(tiny, sizeof tiny, &n) == MW_ERR_BUFFER_TOO_SMALL &&
-            n == strlen("noemail") + 1);
+        mw_last_error_code(tiny, sizeof tiny, &n) == MW_ERR_BUFFER_TOO_SMALL && n == strlen(code) + 1);
   CHECK("reading the details does not erase them",
-        mw_last_error_text(text, sizeof text, &n) == MW_OK && strstr(text, "no email address") != NULL);
+        mw_last_error_text(text, sizeof text, &n) == MW_OK && strstr(text, "email address") != NULL);
 
   /* A refusal after the failed API call replaces its details: no stale text. */
   CHECK("a NULL text after the API error gives MW_ERR_NULL_PARAMETER",
