@@ -541,7 +541,11 @@ impl Error {
     /// again, by the evidence rule: only an answer in which MediaWiki itself
     /// says it did not act (`badtoken`, `assertuserfailed`,
     /// `assertnameduserfailed`, `maxlag`, `readonly`: `ApiMain` checks them
-    /// before the module runs) allows a write to be sent again. Any other
+    /// before the module runs), in an HTTP 200 whose `MediaWiki-API-Error`
+    /// header names the code, allows a write to be sent again. An error body
+    /// without that header is never an [`Error::Api`]: it is
+    /// [`Error::Http`] or [`Error::Decode`], and for a write that may have
+    /// left, outcome unknown. Any other
     /// failure of a write that may have reached the server is
     /// [`RetryAdvice::OutcomeUnknown`]: an HTTP status alone (even 503 with
     /// `Retry-After`, or 429) proves nothing, since a proxy may have
@@ -551,6 +555,15 @@ impl Error {
     /// `is_write` is the request's [`crate::Request::is_write`].
     pub fn retry_advice(&self, is_write: bool) -> RetryAdvice {
         match self {
+            // MediaWiki gives its refusals with HTTP 200; anything else in
+            // front of a write proves nothing, whatever its body says.
+            Error::Api(api) if api.http_status != 200 => {
+                if is_write {
+                    RetryAdvice::OutcomeUnknown
+                } else {
+                    RetryAdvice::DoNotRetry
+                }
+            }
             Error::Api(api) => match api.kind() {
                 ErrorKind::BadToken => RetryAdvice::RefreshToken,
                 ErrorKind::AssertUserFailed => RetryAdvice::Relogin,

@@ -44,14 +44,22 @@
 //! # Ok::<(), mw_core::Error>(())
 //! ```
 //!
-//! An error answer maps to a kind and to retry advice:
+//! An error answer of MediaWiki's own (HTTP 200, with the
+//! `MediaWiki-API-Error` header naming its code) maps to a kind and to
+//! retry advice; the same body without the header is not the wiki's word,
+//! and a write that got it may have been carried out:
 //!
 //! ```
 //! use mw_core::{Error, ErrorKind, Response, RetryAdvice, parse_email_user};
-//! let resp = Response::json(r#"{"errors":[{"code":"blockedemailuser","text":"blocked","module":"emailuser"}]}"#);
-//! let err = parse_email_user(&resp).unwrap_err();
-//! assert_eq!(err.api_kind(), Some(ErrorKind::BlockedFromEmail));
+//! let body = r#"{"errors":[{"code":"noemailtext","text":"no address","module":"emailuser"}]}"#;
+//! let header = ("MediaWiki-API-Error".to_owned(), "noemailtext".to_owned());
+//! let err = parse_email_user(&Response::new(200, vec![header], body)).unwrap_err();
+//! assert_eq!(err.api_kind(), Some(ErrorKind::NoEmail));
 //! assert_eq!(err.retry_advice(true), RetryAdvice::DoNotRetry);
+//!
+//! let gateway = parse_email_user(&Response::new(503, vec![], body)).unwrap_err();
+//! assert_eq!(gateway.api_kind(), None);
+//! assert_eq!(gateway.retry_advice(true), RetryAdvice::OutcomeUnknown);
 //! ```
 //!
 //! # The session engine

@@ -290,6 +290,19 @@ fn check(resp: &Response, common: Common) -> Result<Vec<Message>, Error> {
         errors.push(legacy_error(legacy));
     }
     if let Some(first) = errors.first() {
+        if !mediawiki_said(resp, &first.code) {
+            // An error body alone proves nothing: a gateway in front of the
+            // wiki may answer with JSON of its own after the wiki acted.
+            return Err(if is_success(resp.status) {
+                decode_error(
+                    resp,
+                    "an error answer without MediaWiki's MediaWiki-API-Error header: not the \
+                     wiki's own",
+                )
+            } else {
+                http_error(resp)
+            });
+        }
         return Err(ApiError {
             code: first.code.clone(),
             text: first.text.clone(),
@@ -327,6 +340,17 @@ fn legacy_error(mut map: Map<String, Value>) -> Message {
         module,
         data: (!map.is_empty()).then_some(Value::Object(map)),
     }
+}
+
+/// Whether MediaWiki itself gave this error answer: every error answer of
+/// its own carries a `MediaWiki-API-Error` header naming the body's codes
+/// (joined with commas), on every version this crate knows, and the
+/// refusals that allow a second send come with HTTP 200 (see
+/// [`Error::retry_advice`]). An error body without the header is not the
+/// wiki's word.
+fn mediawiki_said(resp: &Response, code: &str) -> bool {
+    resp.header("mediawiki-api-error")
+        .is_some_and(|h| h.split(',').any(|c| c.trim() == code))
 }
 
 fn is_success(status: u16) -> bool {

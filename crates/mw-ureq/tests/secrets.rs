@@ -74,7 +74,11 @@ fn no_secret_shows_in_debug_display_errors_or_trace_logs() {
         ),
         ok(&verify),
         // An API error, a refused login, a refused client login: errors to show.
-        ok(r#"{"errors":[{"code":"noemail","text":"No address.","module":"emailuser"}]}"#),
+        Answer::Http(
+            200,
+            vec![("MediaWiki-API-Error", "noemail".into())],
+            r#"{"errors":[{"code":"noemail","text":"No address.","module":"emailuser"}]}"#.into(),
+        ),
         ok(
             r#"{"options":"success","warnings":[{"code":"validationfailed","text":"Validation error for \"x\"","module":"options"}]}"#,
         ),

@@ -21,6 +21,11 @@ fn with<D: Driver>(url: &str, change: impl FnOnce(&mut ClientSettings)) -> D {
     D::build(settings).unwrap()
 }
 
+/// The header with which MediaWiki marks an error answer of its own.
+fn mediawiki_error(code: &str) -> (&'static str, String) {
+    ("MediaWiki-API-Error", code.to_owned())
+}
+
 fn email() -> EmailUser {
     EmailUser::new("Bob", "subject", "text")
 }
@@ -29,7 +34,11 @@ pub fn maxlag_is_waited_for_and_sent_again<D: Driver>() {
     let maxlag = r#"{"errors":[{"code":"maxlag","text":"Waiting: 1 seconds lagged.","data":{"lag":1},"module":"main"}]}"#;
     let server = stand_in(vec![
         ok(TOKENS),
-        Answer::Http(200, vec![("Retry-After", "1".into())], maxlag.into()),
+        Answer::Http(
+            200,
+            vec![("Retry-After", "1".into()), mediawiki_error("maxlag")],
+            maxlag.into(),
+        ),
         ok(SUCCESS),
     ]);
     let started = Instant::now();
@@ -45,7 +54,7 @@ pub fn readonly_is_waited_for_within_the_budget<D: Driver>() {
     let readonly = || {
         Answer::Http(
             200,
-            vec![("Retry-After", "0".into())],
+            vec![("Retry-After", "0".into()), mediawiki_error("readonly")],
             r#"{"errors":[{"code":"readonly","text":"The wiki is read-only.","module":"main"}]}"#
                 .into(),
         )
@@ -124,7 +133,11 @@ pub fn a_wait_longer_than_allowed_is_returned_not_shortened<D: Driver>() {
     let maxlag = r#"{"errors":[{"code":"maxlag","text":"Waiting: 1 seconds lagged.","data":{"lag":1},"module":"main"}]}"#;
     let server = stand_in(vec![
         ok(TOKENS),
-        Answer::Http(200, vec![("Retry-After", "3600".into())], maxlag.into()),
+        Answer::Http(
+            200,
+            vec![("Retry-After", "3600".into()), mediawiki_error("maxlag")],
+            maxlag.into(),
+        ),
     ]);
     let started = Instant::now();
     let err = client::<D>(&server.url).email_user(&email()).unwrap_err();
@@ -283,7 +296,8 @@ pub fn a_token_with_plus_and_backslash_arrives_encoded_and_last<D: Driver>() {
 
 pub fn a_ratelimited_answer_is_not_retried<D: Driver>() {
     let limited = r#"{"errors":[{"code":"ratelimited","text":"Slow down.","module":"emailuser"}]}"#;
-    let server = stand_in(vec![ok(TOKENS), ok(limited), ok(SUCCESS)]);
+    let limited = Answer::Http(200, vec![mediawiki_error("ratelimited")], limited.into());
+    let server = stand_in(vec![ok(TOKENS), limited, ok(SUCCESS)]);
     let err = client::<D>(&server.url).email_user(&email()).unwrap_err();
     assert_eq!(err.api_kind(), Some(ErrorKind::RateLimited));
     assert_eq!(server.requests.load(Ordering::SeqCst), 2);
