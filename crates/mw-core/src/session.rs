@@ -358,6 +358,11 @@ enum LoginFlow {
 #[derive(Debug)]
 struct LoginRun {
     flow: LoginFlow,
+    /// The login's own cookies: it starts from none of the old session's
+    /// (a stale bot-session cookie makes MediaWiki refuse the login), and
+    /// answers of other calls cannot touch it. It becomes the session's
+    /// jar when the login succeeds.
+    jar: CookieJar,
     credentials: Credentials,
     new_password: Option<Password>,
     relogin: bool,
@@ -670,13 +675,26 @@ impl Session {
         };
         let (resp, err) = match answer {
             Answer::Response(resp) => {
-                if flight.epoch == self.epoch {
+                // Cookies go where the request came from: a login step's to
+                // its login's own jar; any other answer's to the session's,
+                // and only when it answers a request of the current login
+                // (an answer of an ended session must not replace the
+                // cookies of the new one).
+                let jar = match (flight.purpose, state.login.as_mut()) {
+                    (Purpose::Login, Some(run)) if run.epoch == flight.epoch => Some(&mut run.jar),
+                    (Purpose::Login, _) => None,
+                    _ if flight.generation == self.generation && flight.epoch == self.epoch => {
+                        Some(&mut self.jar)
+                    }
+                    _ => None,
+                };
+                if let Some(jar) = jar {
                     for (_, v) in resp
                         .headers
                         .iter()
                         .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
                     {
-                        self.jar.store(v, now);
+                        jar.store(v, now);
                     }
                 }
                 if (300..400).contains(&resp.status) {
@@ -777,7 +795,11 @@ impl Session {
         epoch: u64,
         now: SystemTime,
     ) -> Step<Output> {
-        if let Some(cookie) = self.jar.header(now, self.https) {
+        let jar = match (purpose, state.login.as_ref()) {
+            (Purpose::Login, Some(run)) => &run.jar,
+            _ => &self.jar,
+        };
+        if let Some(cookie) = jar.header(now, self.https) {
             req.headers.push(("Cookie".to_owned(), cookie));
         }
         state.sends += 1;
@@ -1010,6 +1032,7 @@ impl Session {
         self.login_attempts += 1;
         state.login = Some(LoginRun {
             flow,
+            jar: CookieJar::default(),
             credentials,
             new_password,
             relogin,
@@ -1336,6 +1359,8 @@ impl Session {
         self.api.set_account(Some(done.account.clone()));
         self.auth = Auth::Active(credentials);
         self.generation += 1;
+        // The new session's cookies, and none of the old one's.
+        self.jar = run.jar;
         self.csrf = Some((self.generation, done.csrf));
         self.login_failure = None;
         if run.relogin {

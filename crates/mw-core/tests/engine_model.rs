@@ -106,25 +106,78 @@ fn api_error(code: &str) -> String {
     format!(r#"{{"errors":[{{"code":"{code}","text":"{code}","module":"main"}}]}}"#)
 }
 
+/// MediaWiki's own error answer: HTTP 200, and the header naming the code.
+fn mediawiki_error(code: &str, mut headers: Vec<(String, String)>) -> Response {
+    headers.push(("MediaWiki-API-Error".to_owned(), code.to_owned()));
+    Response::new(200, headers, api_error(code))
+}
+
 /// The simulated wiki.
 struct Wiki {
-    session_alive: bool,
+    /// The bot sessions alive on the server (`botsession=N`): each
+    /// successful login adds one; ending the user's sessions ends them all.
+    sessions: Vec<u32>,
     revoked: bool,
     tokens: u32,
+    /// The newest session a login made.
+    live: u32,
+    /// The session a login token was given in (`s=N`).
+    pending: u32,
+    next_id: u32,
+}
+
+/// The number in the request's cookie `name=N`, if it carries one.
+fn cookie(req: &Request, name: &str) -> Option<u32> {
+    req.headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("cookie"))
+        .flat_map(|(_, v)| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .and_then(|(_, v)| v.parse().ok())
+}
+
+fn set_cookie(resp: &mut Response, name: &str, id: u32) {
+    resp.headers.push((
+        "Set-Cookie".to_owned(),
+        format!("{name}={id}; path=/; HttpOnly"),
+    ));
 }
 
 impl Wiki {
     fn success(&mut self, k: Kind, req: &Request) -> Response {
         self.tokens += 1;
+        self.next_id += 1;
+        let id = self.next_id;
         let body = match k {
-            Kind::LoginToken => r#"{"query":{"tokens":{"logintoken":"lt+\\"}}}"#.to_owned(),
+            Kind::LoginToken => {
+                self.pending = id;
+                let mut r = Response::json(r#"{"query":{"tokens":{"logintoken":"lt+\\"}}}"#);
+                set_cookie(&mut r, "s", id);
+                return r;
+            }
+            // MediaWiki refuses a login sent with a bot session's cookie
+            // (BotPasswordSessionProvider), however old.
+            Kind::Login if cookie(req, "botsession").is_some() => {
+                r#"{"login":{"result":"Failed","reason":{"code":"error","text":"Cannot log in when using BotPasswordSessionProvider sessions."}}}"#
+                    .to_owned()
+            }
+            Kind::Login if cookie(req, "s") != Some(self.pending) => {
+                r#"{"login":{"result":"Failed","reason":{"code":"sessionlost","text":"lost"}}}"#
+                    .to_owned()
+            }
             Kind::Login if self.revoked => {
                 r#"{"login":{"result":"Failed","reason":{"code":"wrongpassword","text":"no"}}}"#
                     .to_owned()
             }
             Kind::Login => {
-                self.session_alive = true;
-                r#"{"login":{"result":"Success","lguserid":7,"lgusername":"Alice"}}"#.to_owned()
+                self.sessions.push(id);
+                self.live = id;
+                let mut r = Response::json(
+                    r#"{"login":{"result":"Success","lguserid":7,"lgusername":"Alice"}}"#,
+                );
+                set_cookie(&mut r, "botsession", id);
+                return r;
             }
             Kind::Verify => format!(
                 r#"{{"query":{{"userinfo":{{"id":7,"name":"Alice","rights":["read"]}},"tokens":{{"csrftoken":"c{}+\\"}}}}}}"#,
@@ -135,7 +188,7 @@ impl Wiki {
                 self.tokens
             ),
             Kind::Logout => {
-                self.session_alive = false;
+                self.sessions.retain(|s| Some(*s) != cookie(req, "botsession"));
                 "{}".to_owned()
             }
             Kind::Email => r#"{"emailuser":{"result":"Success"}}"#.to_owned(),
@@ -153,38 +206,53 @@ impl Wiki {
             Kind::RawWrite => r#"{"purge":[]}"#.to_owned(),
             Kind::Reset => r#"{"resetpassword":{"status":"success"}}"#.to_owned(),
         };
-        Response::json(body)
+        let mut r = Response::json(body);
+        // The session's cookie, renewed on every answer to it (an answer
+        // to an ended session renews that one's).
+        if let Some(id) = cookie(req, "botsession") {
+            set_cookie(&mut r, "botsession", id);
+        }
+        r
     }
 
-    /// An answer chosen by the tape; an asserted request to a dead session
-    /// always fails its assertion, as MediaWiki checks that first.
+    /// An answer chosen by the tape; an asserted request to a dead session,
+    /// or with another session's cookie, always fails its assertion, as
+    /// MediaWiki checks that first.
     fn answer(&mut self, req: &Request, tape: &mut Tape<'_>) -> (Answer, Evidence) {
         let k = kind(req);
-        if !self.session_alive && text(req).contains("assert=user") {
-            let r = Response::json(api_error("assertuserfailed"));
+        let carried = cookie(req, "botsession");
+        let alive = carried.is_some_and(|c| self.sessions.contains(&c));
+        if !alive && text(req).contains("assert=user") {
+            let mut r = mediawiki_error("assertuserfailed", Vec::new());
+            if let Some(id) = carried {
+                set_cookie(&mut r, "botsession", id);
+            }
             return (Answer::Response(r), Evidence::Proof);
         }
         let retry_after = |secs: u8| vec![("Retry-After".to_owned(), secs.to_string())];
         let resp = |status, headers, body: &str| Response::new(status, headers, body.to_owned());
         let (answer, evidence) = match tape.next(24) {
             0 => (
-                Answer::Response(resp(200, retry_after(tape.next(40)), &api_error("maxlag"))),
+                Answer::Response(mediawiki_error("maxlag", retry_after(tape.next(40)))),
                 Evidence::Proof,
             ),
             1 => (
-                Answer::Response(Response::json(api_error("readonly"))),
+                Answer::Response(mediawiki_error("readonly", Vec::new())),
                 Evidence::Proof,
             ),
             2 => (
-                Answer::Response(Response::json(api_error("badtoken"))),
+                Answer::Response(mediawiki_error("badtoken", Vec::new())),
                 Evidence::Proof,
             ),
             3 => (
-                Answer::Response(Response::json(api_error("ratelimited"))),
+                Answer::Response(mediawiki_error("ratelimited", Vec::new())),
                 Evidence::Refused,
             ),
             4 => (
-                Answer::Response(Response::json(api_error("internal_api_error_DBQueryError"))),
+                Answer::Response(mediawiki_error(
+                    "internal_api_error_DBQueryError",
+                    Vec::new(),
+                )),
                 Evidence::Unknown,
             ),
             5 => (
@@ -227,9 +295,9 @@ impl Wiki {
                 }),
                 Evidence::Unknown,
             ),
-            12 => {
+            12 | 18 | 19 => {
                 // The session ends on the server, then the wiki answers.
-                self.session_alive = false;
+                self.sessions.clear();
                 return self.answer(req, tape);
             }
             13 => {
@@ -240,6 +308,29 @@ impl Wiki {
                 Answer::Response(Response::json(
                     r#"{"emailuser":{"result":"Failure","errors":[{"code":"mailerror","text":"x"}]}}"#,
                 )),
+                Evidence::Unknown,
+            ),
+            // A gateway's own JSON errors, after the wiki may have acted:
+            // no MediaWiki-API-Error header, so no proof of anything, even
+            // when the body names a code that would allow a resend.
+            15 => (
+                Answer::Response(resp(
+                    503,
+                    retry_after(1),
+                    r#"{"errors":[{"code":"gateway_timeout","text":"upstream timed out"}]}"#,
+                )),
+                Evidence::Unknown,
+            ),
+            16 => (
+                Answer::Response(resp(
+                    504,
+                    vec![],
+                    r#"{"error":{"code":503,"message":"Service Unavailable"}}"#,
+                )),
+                Evidence::Unknown,
+            ),
+            17 => (
+                Answer::Response(resp(200, vec![], &api_error("badtoken"))),
                 Evidence::Unknown,
             ),
             _ => (Answer::Response(self.success(k, req)), Evidence::Success),
@@ -374,9 +465,12 @@ fn run(ops: &[u8], tape: &[u8]) {
         },
     );
     let mut wiki = Wiki {
-        session_alive: false,
+        sessions: Vec::new(),
         revoked: false,
         tokens: 0,
+        live: 0,
+        pending: 0,
+        next_id: 0,
     };
     let mut tape = Tape(tape.iter());
     let mut now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
@@ -390,6 +484,9 @@ fn run(ops: &[u8], tape: &[u8]) {
     let mut logouts_acted = 0u32;
     let mut running: Vec<Running> = Vec::new();
     let mut steps = 0;
+    // The newest bot session a request (other than a login's) carried, or
+    // a login the engine confirmed made.
+    let mut newest_sent = 0u32;
     loop {
         steps += 1;
         assert!(steps < 20_000, "the calls did not end");
@@ -426,11 +523,25 @@ fn run(ops: &[u8], tape: &[u8]) {
                 .position(|o| !o.parked)
                 .expect("every call parked: a deadlock");
         }
+        // Often hold an answer back while another call goes ahead, so
+        // answers arrive late and out of order (across a relogin too).
+        if running[i].out.is_some() && tape.next(2) == 0 {
+            if let Some(j) = running.iter().position(|o| !o.parked && o.out.is_none()) {
+                i = j;
+            }
+        }
         let r = &mut running[i];
         now += Duration::from_millis(u64::from(tape.next(200)));
         if let Some(req) = r.out.take() {
             let k = kind(&req);
             let (answer, evidence) = wiki.answer(&req, &mut tape);
+            // A login's confirming read answered: the engine takes on the
+            // session it made.
+            if k == Kind::Verify && evidence == Evidence::Success {
+                if let Some(id) = cookie(&req, "botsession") {
+                    newest_sent = newest_sent.max(id);
+                }
+            }
             if is_write(k) {
                 r.last_write = Some((identity(&req), evidence));
             }
@@ -454,6 +565,28 @@ fn run(ops: &[u8], tape: &[u8]) {
                         t.contains(&format!("assert=user&assertuser={name}")),
                         "unasserted after login: {t}"
                     );
+                    // No answer of an older session changes the cookies of
+                    // a newer login: the session a request carries is never
+                    // older than one an earlier request carried.
+                    if let Some(id) = cookie(&req, "botsession") {
+                        assert!(
+                            id >= newest_sent,
+                            "a request with an older session's cookie ({id}, after {newest_sent}): {t}"
+                        );
+                        newest_sent = id;
+                    }
+                }
+                // A login starts from none of an older session's cookies;
+                // its confirming read carries the session it made.
+                if matches!(k, Kind::LoginToken | Kind::Login) {
+                    assert_eq!(
+                        cookie(&req, "botsession"),
+                        None,
+                        "a login step with a bot session's cookie: {t}"
+                    );
+                }
+                if k == Kind::Verify {
+                    assert_eq!(cookie(&req, "botsession"), Some(wiki.live), "{t}");
                 }
                 if k == Kind::LoginToken {
                     r.logins_started += 1;
@@ -521,18 +654,127 @@ fn run(ops: &[u8], tape: &[u8]) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 5000, ..ProptestConfig::default() })]
 
     #[test]
     fn the_engine_keeps_its_promises(
         ops in proptest::collection::vec(any::<u8>(), 1..12),
-        tape in proptest::collection::vec(any::<u8>(), 0..400),
+        tape in proptest::collection::vec(any::<u8>(), 0..1200),
     ) {
         // Most runs start with a login, so the logged-in rules are exercised.
         let mut all = vec![0u8];
         all.extend(ops);
         run(&all, &tape);
     }
+
+    #[test]
+    fn calls_in_flight_when_the_session_ends_all_succeed_after_one_relogin(
+        calls in 2..9usize,
+        kill_at in 0..12usize,
+        order in proptest::collection::vec(any::<u8>(), 1..300),
+    ) {
+        relogin_race(calls, kill_at, &order);
+    }
+}
+
+impl Wiki {
+    /// Success, unless the request asserts a session that is gone.
+    fn respond(&mut self, req: &Request) -> Response {
+        let carried = cookie(req, "botsession");
+        if text(req).contains("assert=user") && !carried.is_some_and(|c| self.sessions.contains(&c))
+        {
+            let mut r = mediawiki_error("assertuserfailed", Vec::new());
+            if let Some(id) = carried {
+                set_cookie(&mut r, "botsession", id);
+            }
+            return r;
+        }
+        self.success(kind(req), req)
+    }
+}
+
+/// Several emails in flight when the user's sessions end on the server
+/// (after the `kill_at`th answer), answers delivered in the order `order`
+/// picks: every email succeeds, each is delivered once, and no answer of
+/// the ended session (its `Set-Cookie` included) spoils the new login.
+fn relogin_race(calls: usize, kill_at: usize, order: &[u8]) {
+    let mut session = fresh_session();
+    let mut wiki = Wiki {
+        sessions: Vec::new(),
+        revoked: false,
+        tokens: 0,
+        live: 0,
+        pending: 0,
+        next_id: 0,
+    };
+    let now = SystemTime::UNIX_EPOCH;
+    let mut login = session.login("Alice@bot", Password::new("pw")).unwrap();
+    loop {
+        match session.poll(&mut login, now) {
+            Step::Send(req) => {
+                let answer = wiki.respond(&req);
+                session.handle(&mut login, Answer::Response(answer), now);
+            }
+            Step::Done(r) => {
+                r.unwrap();
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let mut running: Vec<(Call<EmailSent>, Option<Request>, bool)> = (0..calls)
+        .map(|i| {
+            let email = EmailUser::new(format!("User{i}"), "s", "t");
+            (session.email_user(&email).unwrap(), None, false)
+        })
+        .collect();
+    let mut delivered = vec![0u32; calls];
+    let mut answers = 0;
+    let mut picks = order.iter().cycle();
+    let mut parked = vec![false; calls];
+    for _ in 0..10_000 {
+        if running.iter().all(|(_, _, done)| *done) {
+            assert!(
+                delivered.iter().all(|d| *d == 1),
+                "each email once: {delivered:?}"
+            );
+            return;
+        }
+        // A parked call waits until another one moves.
+        let live: Vec<usize> = (0..calls)
+            .filter(|i| !running[*i].2 && !parked[*i])
+            .collect();
+        assert!(!live.is_empty(), "every call parked: a deadlock");
+        let i = live[*picks.next().unwrap() as usize % live.len()];
+        let (call, out, done) = &mut running[i];
+        if let Some(req) = out.take() {
+            if answers == kill_at {
+                wiki.sessions.clear();
+            }
+            answers += 1;
+            let answer = wiki.respond(&req);
+            if kind(&req) == Kind::Email
+                && answer.status == 200
+                && answer.header("mediawiki-api-error").is_none()
+            {
+                delivered[i] += 1;
+            }
+            session.handle(call, Answer::Response(answer), now);
+            parked.fill(false);
+            continue;
+        }
+        match session.poll(call, now) {
+            Step::Send(req) => *out = Some(req),
+            Step::Park => parked[i] = true,
+            Step::Wait(_) => {}
+            Step::Done(r) => {
+                assert!(r.is_ok(), "an email failed: {r:?}");
+                *done = true;
+                parked.fill(false);
+            }
+        }
+    }
+    panic!("the calls did not end");
 }
 
 #[test]
@@ -691,7 +933,7 @@ fn a_logout_racing_a_relogin_ends_logged_out() {
     let Step::Send(_) = session.poll(&mut email, now) else {
         panic!()
     };
-    let lost = Response::json(api_error("assertuserfailed"));
+    let lost = mediawiki_error("assertuserfailed", Vec::new());
     session.handle(&mut email, Answer::Response(lost), now);
     let Step::Send(relogin) = session.poll(&mut email, now) else {
         panic!()
@@ -721,7 +963,7 @@ fn a_logout_racing_a_relogin_ends_logged_out() {
     };
 
     // The logout's token fetch finds the session already gone: logged out.
-    let gone = Response::json(api_error("assertuserfailed"));
+    let gone = mediawiki_error("assertuserfailed", Vec::new());
     session.handle(&mut logout, Answer::Response(gone), now);
     let Step::Done(Ok(_)) = session.poll(&mut logout, now) else {
         panic!("the logout ends")
@@ -766,4 +1008,95 @@ fn a_token_asked_for_a_get_is_refused_before_sending() {
             .raw(&[("action", "options"), ("reset", "1")], Method::Post, true)
             .is_ok()
     );
+}
+
+fn cookie_header(req: &Request) -> String {
+    req.headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("cookie"))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+fn with_cookie(mut resp: Response, value: &str) -> Response {
+    resp.headers.push((
+        "Set-Cookie".to_owned(),
+        format!("{value}; path=/; HttpOnly"),
+    ));
+    resp
+}
+
+#[test]
+fn an_answer_of_the_ended_session_after_a_relogin_leaves_the_new_cookies_alone() {
+    let mut session = fresh_session();
+    let now = SystemTime::UNIX_EPOCH;
+    let mut login = session.login("Alice@bot", Password::new("pw")).unwrap();
+    let verify = r#"{"query":{"userinfo":{"id":7,"name":"Alice","rights":[]},"tokens":{"csrftoken":"c+\\"}}}"#;
+    let success = r#"{"login":{"result":"Success","lguserid":7,"lgusername":"Alice"}}"#;
+    let mut answers = vec![
+        with_cookie(Response::json(LOGIN_TOKEN), "s=1"),
+        with_cookie(Response::json(success), "botsession=old"),
+        Response::json(verify),
+    ];
+    drive(&mut session, &mut login, &mut answers).1.unwrap();
+
+    // Two emails in flight when the session ends on the server.
+    let mut a = session
+        .email_user(&EmailUser::new("Bob", "s", "t"))
+        .unwrap();
+    let mut b = session
+        .email_user(&EmailUser::new("Carol", "s", "t"))
+        .unwrap();
+    let (Step::Send(ra), Step::Send(rb)) = (session.poll(&mut a, now), session.poll(&mut b, now))
+    else {
+        panic!("both emails go out")
+    };
+    assert!(cookie_header(&ra).contains("botsession=old"));
+    assert!(cookie_header(&rb).contains("botsession=old"));
+    let lost = || {
+        with_cookie(
+            mediawiki_error("assertuserfailed", Vec::new()),
+            "botsession=old",
+        )
+    };
+
+    // The first answer arrives; `a` logs in again, from no cookie of the
+    // old session.
+    session.handle(&mut a, Answer::Response(lost()), now);
+    let mut relogin = vec![
+        with_cookie(Response::json(LOGIN_TOKEN), "s=2"),
+        with_cookie(Response::json(success), "botsession=new"),
+        Response::json(verify),
+    ];
+    for step in 0..3 {
+        let Step::Send(req) = session.poll(&mut a, now) else {
+            panic!("the relogin's steps")
+        };
+        let cookies = cookie_header(&req);
+        assert!(!cookies.contains("botsession=old"), "{cookies}");
+        assert_eq!(step == 2, cookies.contains("botsession=new"), "{cookies}");
+        session.handle(&mut a, Answer::Response(relogin.remove(0)), now);
+    }
+    // The slower answer of the ended session arrives after the relogin.
+    session.handle(&mut b, Answer::Response(lost()), now);
+
+    // Both emails go again with the new session's cookie, and succeed.
+    for call in [&mut a, &mut b] {
+        let Step::Send(req) = session.poll(call, now) else {
+            panic!("the email again")
+        };
+        let cookies = cookie_header(&req);
+        assert!(
+            cookies.contains("botsession=new") && !cookies.contains("botsession=old"),
+            "{cookies}"
+        );
+        session.handle(
+            call,
+            Answer::Response(Response::json(r#"{"emailuser":{"result":"Success"}}"#)),
+            now,
+        );
+        let Step::Done(Ok(_)) = session.poll(call, now) else {
+            panic!("the email succeeds")
+        };
+    }
 }
