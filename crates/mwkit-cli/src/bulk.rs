@@ -16,7 +16,7 @@ use std::path::Path;
 
 use mw_ureq::mw_core::normalize_user_name;
 use mw_ureq::mw_core::{Api, Token};
-use mw_ureq::{EmailUser, Emailability, ErrorKind};
+use mw_ureq::{EmailUser, Emailability, Error, ErrorKind};
 use serde_json::{Value, json};
 
 use crate::Target;
@@ -170,6 +170,22 @@ impl Report<'_> {
     }
 }
 
+/// Whether a failed email proves the mail was not sent, so that a later run
+/// may send it (journaled `failed`): MediaWiki's own refusal (an
+/// [`Error::Api`], which mw-core gives only for an answer carrying the
+/// `MediaWiki-API-Error` header; and only in an HTTP 200 and not an
+/// exception on the server, as for mw-core's own resends), input refused
+/// before sending, or no connection made. Anything else after the request
+/// may have left is `unknown`, whatever its kind: a new kind of error is
+/// never taken for a refusal.
+fn nothing_was_sent(e: &Error) -> bool {
+    match e {
+        Error::Api(api) => api.http_status == 200 && !matches!(api.kind(), ErrorKind::Internal(_)),
+        Error::InvalidInput(_) | Error::Connect { .. } => true,
+        _ => false,
+    }
+}
+
 /// Runs the mailing; returns the exit status.
 pub(crate) fn run(target: &Target, m: &Mailing<'_>, out: &Out) -> Result<u8, Failure> {
     let names = read_list(m.list)?;
@@ -259,10 +275,17 @@ pub(crate) fn run(target: &Target, m: &Mailing<'_>, out: &Out) -> Result<u8, Fai
                 }
             }
             Err(e) => {
-                let f = Failure::from_error(&e);
-                if e.outcome_unknown() {
-                    // If this line is lost, "sending" says the same.
-                    let _ = journal.record(name, "unknown", json!({"text": f.text}));
+                let mut f = Failure::from_error(&e);
+                if !nothing_was_sent(&e) {
+                    // Whatever came instead of MediaWiki's refusal (a
+                    // gateway's 503 with a JSON error of its own, a timeout,
+                    // a dropped answer, anything else), the mail may have
+                    // gone out: journaled unknown, so the advised rerun
+                    // skips it and never mails this recipient twice. If this
+                    // line is lost, "sending" says the same.
+                    f.exit = 3;
+                    let _ =
+                        journal.record(name, "unknown", json!({"kind": f.kind, "text": f.text}));
                     report.recipient(
                         name,
                         "unknown",
@@ -271,8 +294,8 @@ pub(crate) fn run(target: &Target, m: &Mailing<'_>, out: &Out) -> Result<u8, Fai
                     stop = Some(f);
                     continue;
                 }
-                // Any other failure proves nothing was carried out (an API
-                // error, or no connection): a later run may send it.
+                // MediaWiki refused, or the request never left: a later run
+                // may send it.
                 let recorded =
                     journal.record(name, "failed", json!({"code": f.code, "text": f.text}));
                 report.recipient(
@@ -377,5 +400,66 @@ fn summarize(
     }
     if let Some(f) = stop {
         out.human_failure(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mw_ureq::mw_core::{ApiError, InvalidInput, OutcomeUnknown};
+
+    fn api(code: &str, status: u16) -> Error {
+        Error::from(ApiError::new(code, "refused", status))
+    }
+
+    #[test]
+    fn only_proof_that_nothing_was_sent_makes_a_recipient_failed() {
+        let gateway = Error::Http {
+            status: 503,
+            retry_after: None,
+            snippet: r#"{"errors":[{"code":"gateway_timeout"}]}"#.into(),
+        };
+        let sent: [(&str, Error); 4] = [
+            ("api", api("noemailtext", 200)),
+            ("api", api("ratelimited", 200)),
+            ("input", InvalidInput::new("target", "empty").into()),
+            (
+                "connect",
+                Error::Connect {
+                    detail: "refused".into(),
+                },
+            ),
+        ];
+        for (what, e) in &sent {
+            assert!(nothing_was_sent(e), "{what}: {e}");
+        }
+        let unknown: [Error; 9] = [
+            Error::OutcomeUnknown(Box::new(OutcomeUnknown {
+                cause: gateway.clone(),
+                retry_after: None,
+            })),
+            // Not wrapped as the engine would: still never a refusal.
+            gateway,
+            api("noemailtext", 503),
+            api("internal_api_error_DBQueryError", 200),
+            Error::Decode {
+                status: 200,
+                reason: "no header".into(),
+                snippet: String::new(),
+            },
+            Error::Timeout {
+                detail: "read".into(),
+            },
+            Error::Transport {
+                detail: "reset".into(),
+            },
+            Error::BodyTooLarge { limit: 1 },
+            Error::SessionChanged {
+                detail: "logged out".into(),
+            },
+        ];
+        for e in &unknown {
+            assert!(!nothing_was_sent(e), "{e}");
+        }
     }
 }

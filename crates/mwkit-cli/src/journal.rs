@@ -4,8 +4,9 @@
 //! The first line names the mailing (the API URL, the subject and a hash of
 //! subject and text); a journal of another mailing is refused. Then one line
 //! per event: `sending` (synced before the request leaves), and after the
-//! answer `sent`, `unknown` (the outcome is unknown), `failed` (MediaWiki
-//! refused, or nothing was sent) or `not_emailable` (the pre-check). A
+//! answer `sent`, `unknown` (the outcome is unknown: anything but proof
+//! that nothing was sent), `failed` (MediaWiki's own refusal, input refused
+//! before sending, or no connection) or `not_emailable` (the pre-check). A
 //! recipient with a `sent` line is never sent again; one whose last line is
 //! `sending` (the process died with the request in flight) or `unknown` is
 //! skipped unless the caller asks to send again. Why a kill at any moment

@@ -77,10 +77,13 @@ stable; new fields may be added.
   email --to-list     per recipient: type \"recipient\", user, status, and
                       kind, code and text when it failed. status: sent |
                       already_sent (an earlier run) | unknown (outcome unknown,
-                      this run) | skipped_unknown (an earlier run's outcome is
-                      unknown) | not_emailable (with reason: not_emailable,
-                      missing, invalid) | failed | not_sent (the run stopped
-                      first). Then type \"summary\": journal, recipients,
+                      this run: anything but MediaWiki's own refusal after the
+                      request may have left, a gateway's error included) |
+                      skipped_unknown (an earlier run's outcome is unknown) |
+                      not_emailable (with reason: not_emailable, missing,
+                      invalid) | failed (MediaWiki refused, or the request
+                      never left: a rerun sends it) | not_sent (the run
+                      stopped first). Then type \"summary\": journal, recipients,
                       counts {sent, already_sent, unknown, skipped_unknown,
                       not_emailable, failed, not_sent}, exit, and error when the
                       run stopped early.
