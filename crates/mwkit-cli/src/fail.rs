@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 pub(crate) struct Failure {
     /// 1 failed, 2 usage, 3 a write's outcome is unknown.
     pub(crate) exit: u8,
-    /// Where it failed: `usage`, `input`, `api`, `login`, `connect`, ...
+    /// Where it failed: `usage`, `input`, `api`, `login`, `connect`,
+    /// `session`, ...
     pub(crate) stage: &'static str,
     /// What failed, by a stable name: for an error of the client its row of
     /// mw-core's one table (`err.code().name`, the Python binding's
@@ -207,6 +208,14 @@ impl Failure {
                 e.to_string(),
                 "check that --api is the wiki's api.php, and that the wiki is up",
             ),
+            Error::SessionChanged { .. } => Failure::new(
+                1,
+                "session",
+                kind,
+                e.to_string(),
+                "the client logged out or in as someone else during the call; run the command \
+                 again",
+            ),
             _ => Failure::new(
                 1,
                 "transport",
@@ -252,5 +261,27 @@ fn api_hint(kind: &ErrorKind) -> &'static str {
         ErrorKind::PasswordResetInvalidEmail => "give a valid email address",
         ErrorKind::NoChanges => "nothing to change",
         _ => "see the wiki's message above",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mw_ureq::mw_core::ERROR_CODES;
+
+    #[test]
+    fn a_session_change_is_stage_session_as_in_the_table() {
+        let e = Error::SessionChanged {
+            detail: "logged out".into(),
+        };
+        let f = Failure::from_error(&e);
+        assert_eq!(f.stage, "session");
+        assert_eq!(f.kind, "session_changed");
+        assert_eq!(f.exit, 1);
+        let row = ERROR_CODES
+            .iter()
+            .find(|c| c.name == "session_changed")
+            .expect("a row");
+        assert_eq!(f.stage, row.stage);
     }
 }

@@ -53,8 +53,8 @@ stable; new fields may be added.
   every document      command, ok (bool); when ok is false also exit (1, 2 or 3)
                       and error: {stage, kind, code, text, hint, outcome_unknown}
                       (stage: input, api, login, connect, http, decode, timeout,
-                      transport, outcome_unknown, incomplete, journal, usage;
-                      incomplete adds applied, unknown, not_applied)
+                      transport, session, outcome_unknown, incomplete, journal,
+                      usage; incomplete adds applied, unknown, not_applied)
                       kind: what failed, by a name that is the same on every
                       MediaWiki version and the same as the Python binding's
                       e.kind (mw-core's one error table): e.g. no_target,
