@@ -4,7 +4,7 @@ same run.
 Run through scripts/bench, which brings up a test wiki and makes a venv with
 mwkit (pip install ./bindings/python) and mwclient from PyPI. Each round
 sends MWKIT_BENCH_EMAILS (default 200) sequential emails with each of the
-Rust client (`cargo bench -p mw-ureq --bench live`,
+Rust client (`cargo bench -p mwkit-bench --bench live`,
 MWKIT_BENCH_ONLY=client-emails), mwkit and mwclient, in an order rotated
 every round; MWKIT_BENCH_ROUNDS (default 3) rounds. The best and the median
 rate of each are printed. Every email is checked: an error stops the bench.
@@ -36,7 +36,7 @@ RUN = uuid.uuid4().hex[:8]
 
 def rust() -> float:
     env = dict(os.environ, MWKIT_BENCH_ONLY="client-emails", MWKIT_BENCH_EMAILS=str(N))
-    out = subprocess.run(["cargo", "bench", "-q", "-p", "mw-ureq", "--bench", "live"], cwd=ROOT, env=env,
+    out = subprocess.run(["cargo", "bench", "-q", "-p", "mwkit-bench", "--bench", "live"], cwd=ROOT, env=env,
                          capture_output=True, text=True, check=True).stdout
     return float(re.search(r"client-emails: ([\d.]+)/s", out).group(1))
 

@@ -5,7 +5,7 @@
 //! request in flight costs each client.
 //!
 //! Run through `scripts/bench` (which brings a test wiki up), or with
-//! `MWKIT_WIKI_JSON` set: `cargo bench -p mw-ureq --bench live`.
+//! `MWKIT_WIKI_JSON` set: `cargo bench -p mwkit-bench --bench live`.
 //! `MWKIT_BENCH_EMAILS` (default 200) sets the emails per phase.
 //!
 //! Each comparison runs bare, client, bare, client and keeps the better
