@@ -518,8 +518,13 @@ fn pairs(params: &[(String, String)]) -> Vec<(&str, &str)> {
 /// What `Session` methods return: the answer itself.
 type Blocking<T> = T;
 
-/// Runs a call of a `Session`'s blocking client with the GIL released.
+/// Runs a call of a `Session`'s blocking client with the GIL released. A
+/// `check` is not run here: the blocking call starts at once, and the
+/// engine runs that very check before it sends anything.
 macro_rules! run_blocking {
+    ($session:expr, $py:expr, $name:literal, check |$s:ident| $check:expr, |$c:ident| $call:expr, $done:expr) => {
+        run_blocking!($session, $py, $name, |$c| $call, $done)
+    };
     ($session:expr, $py:expr, $name:literal, |$c:ident| $call:expr, $done:expr) => {{
         let $c = &$session.client;
         finish($py, $py.detach(|| $call), $done)
@@ -527,8 +532,15 @@ macro_rules! run_blocking {
 }
 
 /// Runs a call of an `AsyncSession`'s async client: a coroutine that starts
-/// the call on the tokio runtime when awaited.
+/// the call on the tokio runtime when awaited. A `check` (the engine's
+/// start of the same call, on the session's checker) runs first, now: bad
+/// input raises at the method call, as `Session`'s does, and no coroutine
+/// is made.
 macro_rules! run_async {
+    ($session:expr, $py:expr, $name:literal, check |$s:ident| $check:expr, |$c:ident| $call:expr, $done:expr) => {{
+        check_now(&$session.checker, |$s| $check).map_err(|e| to_py($py, e))?;
+        run_async!($session, $py, $name, |$c| $call, $done)
+    }};
     ($session:expr, $py:expr, $name:literal, |$c:ident| $call:expr, $done:expr) => {{
         let $c = $session.client.clone();
         Awaitable::new(
@@ -543,15 +555,28 @@ macro_rules! run_async {
     }};
 }
 
+/// Checks a call's input now, by the engine's own start of that call
+/// (`start` on `checker`, an engine that never sends): the same checks, in
+/// the same order, with the same errors as when the call runs. The call
+/// started here is dropped unsent.
+fn check_now<T>(
+    checker: &Mutex<mw_core::Session>,
+    start: impl FnOnce(&mut mw_core::Session) -> Result<mw_core::Call<T>, Error>,
+) -> Result<(), Error> {
+    start(&mut checker.lock().unwrap_or_else(PoisonError::into_inner)).map(drop)
+}
+
 /// The methods `Session` and `AsyncSession` share, written once: the
 /// arguments become Rust values, `$run` runs the call on the class's client
 /// (blocking with the GIL released, or as a coroutine), and the answer
-/// becomes its Python value through the same helpers. `$Out<T>` is what a
-/// method returns for an answer `T`; `$close` logs out if logged in;
-/// `$extra` holds the methods particular to the class (pyo3 takes one
+/// becomes its Python value through the same helpers. A method with input
+/// gives `$run` a `check`, the engine's start of the same call, so that an
+/// `AsyncSession` refuses bad input at the call, not when awaited. `$Out<T>`
+/// is what a method returns for an answer `T`; `$close` logs out if logged
+/// in; `$extra` holds the methods particular to the class (pyo3 takes one
 /// `#[pymethods]` block per class).
 macro_rules! session_methods {
-    ($Class:ident, $client:ident, $run:ident, $Out:ident, $close:ident, { $($extra:tt)* }) => {
+    ($Class:ident, $run:ident, $Out:ident, $close:ident, { $($extra:tt)* }) => {
         #[pymethods]
         impl $Class {
             #[new]
@@ -594,10 +619,7 @@ macro_rules! session_methods {
                         *slot = seconds(py, field, t)?;
                     }
                 }
-                let client = $client::ClientBuilder::from(settings)
-                    .build()
-                    .map_err(|e| to_py(py, e))?;
-                Ok($Class { client })
+                $Class::build(settings).map_err(|e| to_py(py, e))
             }
 
             /// The logged-in user's name, or None.
@@ -623,7 +645,12 @@ macro_rules! session_methods {
                 password: &str,
             ) -> PyResult<$Out<String>> {
                 let (username, password) = (username.to_owned(), mw_core::Password::new(password));
-                $run!(self, py, "login", |c| c.login(&username, password), logged_in)
+                $run!(
+                    self, py, "login",
+                    check |s| s.login(&username, password.clone()),
+                    |c| c.login(&username, password),
+                    logged_in
+                )
             }
 
             /// Logs in with a main account's password (``action=clientlogin``);
@@ -642,6 +669,7 @@ macro_rules! session_methods {
                 let new_password = new_password.map(mw_core::Password::new);
                 $run!(
                     self, py, "client_login",
+                    check |s| s.client_login(&username, password.clone(), new_password.clone()),
                     |c| c.client_login(&username, password, new_password),
                     logged_in
                 )
@@ -667,16 +695,21 @@ macro_rules! session_methods {
                 cc_me: bool,
             ) -> PyResult<$Out<EmailResult>> {
                 let email = EmailUser::new(target, subject, text).cc_me(cc_me);
-                $run!(self, py, "email_user", |c| c.email_user(&email), |_, sent: EmailSent| {
-                    let result = match sent.result {
-                        RustEmailResult::Success => "Success",
-                        RustEmailResult::Warnings => "Warnings",
-                    };
-                    Ok(EmailResult {
-                        result: result.to_owned(),
-                        warnings: warnings(&sent.warnings),
-                    })
-                })
+                $run!(
+                    self, py, "email_user",
+                    check |s| s.email_user(&email),
+                    |c| c.email_user(&email),
+                    |_, sent: EmailSent| {
+                        let result = match sent.result {
+                            RustEmailResult::Success => "Success",
+                            RustEmailResult::Warnings => "Warnings",
+                        };
+                        Ok(EmailResult {
+                            result: result.to_owned(),
+                            warnings: warnings(&sent.warnings),
+                        })
+                    }
+                )
             }
 
             /// Which users can be emailed: a dict from each name given to a bool
@@ -686,9 +719,12 @@ macro_rules! session_methods {
                 py: Python<'_>,
                 names: Vec<String>,
             ) -> PyResult<$Out<BTreeMap<String, bool>>> {
-                $run!(self, py, "emailable", |c| c.emailable(&names), |py, report| {
-                    by_name(py, report, Emailability::is_emailable)
-                })
+                $run!(
+                    self, py, "emailable",
+                    check |s| s.emailable(&names),
+                    |c| c.emailable(&names),
+                    |py, report| by_name(py, report, Emailability::is_emailable)
+                )
             }
 
             /// Which users can be emailed, in four states: a dict from each name
@@ -700,9 +736,12 @@ macro_rules! session_methods {
                 py: Python<'_>,
                 names: Vec<String>,
             ) -> PyResult<$Out<BTreeMap<String, &'static str>>> {
-                $run!(self, py, "emailable_states", |c| c.emailable(&names), |py, report| {
-                    by_name(py, report, Emailability::name)
-                })
+                $run!(
+                    self, py, "emailable_states",
+                    check |s| s.emailable(&names),
+                    |c| c.emailable(&names),
+                    |py, report| by_name(py, report, Emailability::name)
+                )
             }
 
             /// Starts a password reset by user name, by email address, or both.
@@ -743,7 +782,12 @@ macro_rules! session_methods {
                 for (name, value) in mapping_items(changes)? {
                     change = change.change(name, value);
                 }
-                $run!(self, py, "set_options", |c| c.change_options(&change), options_changed)
+                $run!(
+                    self, py, "set_options",
+                    check |s| s.change_options(&change),
+                    |c| c.change_options(&change),
+                    options_changed
+                )
             }
 
             /// Resets preferences to their defaults: ``("all",)`` or some kinds
@@ -755,13 +799,25 @@ macro_rules! session_methods {
                 py: Python<'_>,
                 kinds: Vec<String>,
             ) -> PyResult<$Out<OptionsResult>> {
-                let scope = ResetScope::from_kinds(kinds);
-                $run!(self, py, "reset_options", |c| c.reset_options(scope), options_changed)
+                // The change both clients' reset_options send, made here so
+                // that the change checked is the change sent.
+                let change = match ResetScope::from_kinds(kinds) {
+                    ResetScope::All => OptionsChange::new().reset_all(),
+                    ResetScope::Kinds(kinds) => OptionsChange::new().reset_kinds(kinds),
+                };
+                $run!(
+                    self, py, "reset_options",
+                    check |s| s.change_options(&change),
+                    |c| c.change_options(&change),
+                    options_changed
+                )
             }
 
             /// Any action: ``params`` maps names to str or int values; ``post=True``
             /// sends a POST (a write, never sent twice blindly); ``token="csrf"``
-            /// adds the session's csrf token. Returns the answer as a dict.
+            /// adds the session's csrf token, to a POST only (a token asked for
+            /// a GET raises :class:`InvalidInputError` before anything is
+            /// sent). Returns the answer as a dict.
             ///
             /// The answer's warnings are in the dict, under ``"warnings"`` as
             /// MediaWiki sent them. A GET also issues each as a
@@ -780,6 +836,7 @@ macro_rules! session_methods {
                 let method = if post { Method::Post } else { Method::Get };
                 $run!(
                     self, py, "request",
+                    check |s| s.raw(&pairs(&params), method, with_token),
                     |c| c.raw(&pairs(&params), method, with_token),
                     move |py, reply: RawReply| {
                         if !post {
@@ -838,7 +895,14 @@ fn close_blocking(client: &mw_ureq::Client) -> Result<Vec<Message>, Error> {
     }
 }
 
-session_methods!(Session, mw_ureq, run_blocking, Blocking, close_blocking, {
+impl Session {
+    fn build(settings: ClientSettings) -> Result<Self, Error> {
+        let client = mw_ureq::ClientBuilder::from(settings).build()?;
+        Ok(Session { client })
+    }
+}
+
+session_methods!(Session, run_blocking, Blocking, close_blocking, {
     fn __enter__(slf: Py<Self>) -> Py<Self> {
         slf
     }
@@ -872,6 +936,11 @@ session_methods!(Session, mw_ureq, run_blocking, Blocking, close_blocking, {
 /// max_response_bytes=16777216, allow_insecure_credentials=False)``, the
 /// same settings and defaults as :class:`Session`.
 ///
+/// A call starts when it is awaited, but its input is checked at the
+/// call, as :class:`Session` checks it: bad input raises
+/// :class:`InvalidInputError` (a wrong type ``TypeError``) from the method
+/// itself, before any coroutine is returned or anything sent.
+///
 /// A call whose task is cancelled (``asyncio.wait_for``, ``task.cancel()``)
 /// is abandoned and the session stays usable; a write already on its way
 /// may or may not have been carried out, as after a dropped connection.
@@ -879,6 +948,20 @@ session_methods!(Session, mw_ureq, run_blocking, Blocking, close_blocking, {
 #[pyclass(frozen, module = "mwkit")]
 struct AsyncSession {
     client: mw_reqwest::Client,
+    /// An engine made from the client's settings that never sends: a
+    /// method starts its call here first, so the engine's checks of its
+    /// input (which need no state of the session) raise at the method
+    /// call. The client's own engine would run them only once the
+    /// coroutine is awaited.
+    checker: Mutex<mw_core::Session>,
+}
+
+impl AsyncSession {
+    fn build(settings: ClientSettings) -> Result<Self, Error> {
+        let checker = Mutex::new(settings.session()?);
+        let client = mw_reqwest::ClientBuilder::from(settings).build()?;
+        Ok(AsyncSession { client, checker })
+    }
 }
 
 /// Logs out if logged in.
@@ -889,36 +972,29 @@ async fn close_async(client: &mw_reqwest::Client) -> Result<Vec<Message>, Error>
     }
 }
 
-session_methods!(
-    AsyncSession,
-    mw_reqwest,
-    run_async,
-    Awaitable,
-    close_async,
-    {
-        fn __aenter__(slf: Bound<'_, Self>) -> PyResult<Awaitable<Py<Self>>> {
-            Awaitable::ready(slf.py(), slf.clone().unbind())
-        }
-
-        /// Logs out, as :meth:`Session.__exit__` does.
-        fn __aexit__(
-            &self,
-            py: Python<'_>,
-            exc_type: Option<&Bound<'_, PyAny>>,
-            _exc: Option<&Bound<'_, PyAny>>,
-            _tb: Option<&Bound<'_, PyAny>>,
-        ) -> PyResult<Awaitable<bool>> {
-            let raised = exc_type.is_some();
-            run_async!(
-                self,
-                py,
-                "__aexit__",
-                |c| async move { Ok::<_, Error>(close_async(c).await) },
-                move |py, closed| exited(py, closed, raised)
-            )
-        }
+session_methods!(AsyncSession, run_async, Awaitable, close_async, {
+    fn __aenter__(slf: Bound<'_, Self>) -> PyResult<Awaitable<Py<Self>>> {
+        Awaitable::ready(slf.py(), slf.clone().unbind())
     }
-);
+
+    /// Logs out, as :meth:`Session.__exit__` does.
+    fn __aexit__(
+        &self,
+        py: Python<'_>,
+        exc_type: Option<&Bound<'_, PyAny>>,
+        _exc: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Awaitable<bool>> {
+        let raised = exc_type.is_some();
+        run_async!(
+            self,
+            py,
+            "__aexit__",
+            |c| async move { Ok::<_, Error>(close_async(c).await) },
+            move |py, closed| exited(py, closed, raised)
+        )
+    }
+});
 
 /// A boxed call of the async client, ending in its [`Finish`].
 type Started = Pin<Box<dyn Future<Output = Finish> + Send>>;

@@ -358,3 +358,124 @@ def test_calls_are_coroutines_that_start_when_awaited(wiki):
         return await task
 
     assert "gender" in asyncio.run(main())
+
+
+# Every method of AsyncSession that takes input, with input that
+# mw-core refuses (the engine's own checks, or the binding's): (method,
+# args, kwargs, the field the error names).
+BAD_INPUT = [
+    pytest.param("login", ("", "pw"), {}, "user name", id="login-no-name"),
+    pytest.param("login", ("User@app", ""), {}, "password", id="login-no-password"),
+    pytest.param("client_login", ("", "pw"), {}, "user name", id="client_login-no-name"),
+    pytest.param("client_login", ("User", ""), {}, "password", id="client_login-no-password"),
+    pytest.param("client_login", ("User", "pw"), {"new_password": ""}, "new password",
+                 id="client_login-empty-new-password"),
+    pytest.param("email_user", ("", "s", "t"), {}, "target", id="email_user-no-target"),
+    pytest.param("email_user", ("A\nB", "s", "t"), {}, "target", id="email_user-line-break"),
+    pytest.param("email_user", ("Bob", "s", " "), {}, "text", id="email_user-no-text"),
+    pytest.param("emailable", ([],), {}, "names", id="emailable-no-names"),
+    pytest.param("emailable", (["Bob", " "],), {}, "user name", id="emailable-empty-name"),
+    pytest.param("emailable_states", (["a\x1fb"],), {}, "user name", id="emailable_states-u1f"),
+    pytest.param("reset_password", (), {}, "user or email", id="reset_password-nothing"),
+    pytest.param("set_options", ({},), {}, "options", id="set_options-nothing"),
+    pytest.param("set_options", ({"a": "x\x1fy"},), {}, "option value", id="set_options-u1f"),
+    pytest.param("set_options", ({"": "x"},), {}, "option name", id="set_options-empty-name"),
+    pytest.param("set_options", ({"userjs-a b": "x"},), {}, "option name", id="set_options-userjs-name"),
+    pytest.param("set_options", ({"x" * 256: "x"},), {}, "option name", id="set_options-long-name"),
+    pytest.param("reset_options", ((),), {}, "reset kinds", id="reset_options-no-kinds"),
+    pytest.param("reset_options", (("a|b",),), {}, "reset kind", id="reset_options-bad-kind"),
+    pytest.param("request", ({"meta": "siteinfo"},), {}, "action", id="request-no-action"),
+    pytest.param("request", ({"action": "logout"},), {"post": True}, "action", id="request-session-action"),
+    pytest.param("request", ({"action": "query", "format": "xml"},), {}, "format", id="request-reserved"),
+    pytest.param("request", ({"action": "query"},), {"token": "csrf"}, "token", id="request-token-on-get"),
+    pytest.param("request", ({"action": "query"},), {"post": True, "token": "login"}, "token",
+                 id="request-unknown-token"),
+]
+
+
+def bad_call(s: Any, method: str, args: tuple, kwargs: dict) -> mwkit.InvalidInputError:
+    """The InvalidInputError a method call raises at once: called with no
+    event loop running, and never awaited."""
+    with warnings.catch_warnings():
+        # A coroutine made and dropped unawaited would warn; none may be made.
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(mwkit.InvalidInputError) as caught:
+            getattr(s, method)(*args, **kwargs)
+    return caught.value
+
+
+@pytest.mark.parametrize("method, args, kwargs, field", BAD_INPUT)
+def test_bad_input_raises_at_the_call_as_session_s_does_and_sends_nothing(wiki, method, args, kwargs, field):
+    s, ua = session(wiki.api_url, "bad-input")
+    err = bad_call(s, method, args, kwargs)
+    assert isinstance(err, ValueError)
+    assert err.field == field and err.kind == "invalid_input"
+    assert err.outcome_unknown is False
+    # The very error Session raises for the same call.
+    sync, sync_ua = wiki.session("bad-input-sync")
+    with pytest.raises(mwkit.InvalidInputError) as sync_caught:
+        getattr(sync, method)(*args, **kwargs)
+    assert (str(err), err.field) == (str(sync_caught.value), sync_caught.value.field)
+    assert wiki.requests(ua) == [] and wiki.requests(sync_ua) == [], "nothing reached the wiki"
+
+
+def test_bad_input_of_a_logged_in_session_raises_at_the_call_and_sends_nothing(wiki):
+    async def login() -> Tuple[mwkit.AsyncSession, str]:
+        return await logged_in(wiki, "sender", "bad-input-logged-in")
+
+    s, ua = asyncio.run(login())
+    before = len(wiki.requests(ua))
+    for param in BAD_INPUT:
+        method, args, kwargs, field = param.values
+        assert bad_call(s, method, args, kwargs).field == field, param.id
+    assert len(wiki.requests(ua)) == before, "nothing reached the wiki"
+
+    async def still_works() -> Dict[str, str]:
+        return await s.get_options()
+
+    assert "gender" in asyncio.run(still_works()), "the session is untouched"
+    assert s.user == wiki.user("sender")["name"]
+
+
+def test_a_token_on_a_get_is_refused_at_the_call_and_nothing_is_sent(wiki):
+    async def login() -> Tuple[mwkit.AsyncSession, str]:
+        return await logged_in(wiki, "sender", "token-get")
+
+    s, ua = asyncio.run(login())
+    before = len(wiki.requests(ua))
+    err = bad_call(s, "request", ({"action": "query", "meta": "userinfo"},), {"post": False, "token": "csrf"})
+    assert err.field == "token" and "POST" in str(err)
+    assert len(wiki.requests(ua)) == before
+
+
+@pytest.mark.parametrize("method, args, kwargs", [
+    pytest.param("login", ("User@app", "pw"), {}, id="login"),
+    pytest.param("client_login", ("User", "pw"), {}, id="client_login"),
+    pytest.param("request", ({"action": "query", "lgpassword": "pw"},), {"post": True}, id="request"),
+])
+def test_a_password_over_plain_http_to_another_host_is_refused_at_the_call(method, args, kwargs):
+    # Sending would fail to connect (no such host): the InvalidInputError
+    # shows that nothing was sent.
+    url = "http://wiki.invalid/w/api.php"
+    s, _ = session(url)
+    err = bad_call(s, method, args, kwargs)
+    assert err.field == "api url" and "plain http://" in str(err)
+    with pytest.raises(mwkit.InvalidInputError) as sync_caught:
+        getattr(mwkit.Session(url, user_agent="mwkit-pytest/0"), method)(*args, **kwargs)
+    assert str(sync_caught.value) == str(err)
+    # Allowed, the call is made (and fails to connect when awaited).
+    allowed = mwkit.AsyncSession(url, user_agent="mwkit-pytest/0", allow_insecure_credentials=True,
+                                 connect_timeout=2.0)
+    assert inspect.iscoroutine(coroutine := getattr(allowed, method)(*args, **kwargs))
+    coroutine.close()
+
+
+def test_bad_input_to_the_stand_in_sends_nothing(stand_in):
+    # A loopback server that counts what it gets: not one request.
+    server = stand_in([])
+    s, _ = session(server.url)
+    for param in BAD_INPUT:
+        method, args, kwargs, field = param.values
+        assert bad_call(s, method, args, kwargs).field == field, param.id
+    time.sleep(0.2)
+    assert server.requests == []

@@ -1,7 +1,9 @@
 """The coroutines behind :class:`mwkit.AsyncSession`'s methods.
 
-A method converts its arguments at once (a wrong type or an invalid value
-raises before anything is sent) and returns ``run(call)``. Awaited, it
+A method converts its arguments and checks them at once, by the engine's
+own checks of the call (a wrong type raises ``TypeError``, invalid input
+``InvalidInputError``, from the method itself: no coroutine is made and
+nothing is sent), and returns ``run(call)``. Awaited, it
 starts the call on mwkit's tokio runtime, waits for it on the running loop
 without blocking it (the runtime hands the finished call over with
 ``call_soon_threadsafe``), and converts the answer here, in the awaiting
