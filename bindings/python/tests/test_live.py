@@ -168,6 +168,21 @@ def test_request_reaches_any_action_and_warnings_are_not_hidden(wiki):
     assert caught.value.kind == "missing_param"
 
 
+def test_a_token_on_a_get_is_refused_before_sending(wiki):
+    # MediaWiki reads no token from a query string: a csrf token on a GET
+    # would be dropped or leak into a URL, so mw-core refuses it.
+    s, ua = wiki.logged_in("sender", "token-get")
+    before = len(wiki.requests(ua))
+    with pytest.raises(mwkit.InvalidInputError) as caught:
+        s.request({"action": "query", "meta": "userinfo"}, post=False, token="csrf")
+    assert caught.value.field == "token" and "POST" in str(caught.value)
+    assert isinstance(caught.value, ValueError)
+    assert len(wiki.requests(ua)) == before
+    # The same request as a POST carries the token and is answered.
+    answer = s.request({"action": "query", "meta": "userinfo"}, post=True, token="csrf")
+    assert answer["query"]["userinfo"]["name"] == wiki.user("sender")["name"]
+
+
 def test_wrong_types_raise_type_error_never_a_crash(wiki):
     s, ua = wiki.session("types")
     bad_calls = [
