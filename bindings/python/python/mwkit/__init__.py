@@ -39,7 +39,10 @@ many may be in flight on one session::
         results = await asyncio.gather(*(s.email_user(name, "Hello", "How are you?")
                                          for name in ("Alice", "Bob")))
 
-A call whose task is cancelled is abandoned and leaves the session usable.
+Bad input raises :class:`InvalidInputError` at the call, as with
+:class:`Session`, before a coroutine is returned and before anything is
+sent. A call whose task is cancelled is abandoned and leaves the session
+usable.
 """
 
 from ._exceptions import (

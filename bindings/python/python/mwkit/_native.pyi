@@ -96,7 +96,12 @@ class Session:
 
 @final
 class AsyncSession:
-    """A session with one wiki for asyncio: Session's methods as coroutines."""
+    """A session with one wiki for asyncio: Session's methods as coroutines.
+
+    Each method checks its input when called, as Session's do: bad input
+    raises InvalidInputError from the call itself, before a coroutine is
+    returned and before anything is sent.
+    """
 
     def __new__(
         cls,
