@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 
 use mw_ureq::Client;
 use serde_json::Value;
-use support::{Rule, StandIn, Wiki, bulk_statuses, docs, mwkit, nonce, run, temp_dir, write};
+use support::{
+    GATEWAY_503, GATEWAY_504, Rule, StandIn, Wiki, bulk_statuses, docs, mwkit, nonce, run,
+    temp_dir, write,
+};
 
 #[test]
 fn a_password_flag_is_a_usage_error_and_is_never_echoed() {
@@ -749,4 +752,118 @@ fn a_rate_limited_bulk_run_stops_saying_how_many_were_sent() {
         wiki.wait_for_mails(&subject, sent as usize).len() as u64,
         sent
     );
+}
+
+/// A bulk run through a gateway that forwards the email to the second of
+/// three recipients, so the wiki sends it, and then answers `status` with
+/// `body`, a JSON error of its own without MediaWiki's `MediaWiki-API-Error`
+/// header; then the rerun the command line advises. That recipient gets
+/// exactly one mail and is journaled unknown, never failed (a failed
+/// recipient is sent again by the rerun).
+fn a_gateway_error_after_the_send(tag: &str, status: u16, body: &str) {
+    let wiki = Wiki::get();
+    let on = wiki.series();
+    let bulk: Vec<(String, String)> = wiki.bulk().into_iter().skip(5).take(3).collect();
+    let chosen = &bulk[1].0;
+    let dir = temp_dir(tag);
+    let list = dir.join("list");
+    write(
+        &list,
+        &bulk
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let journal = dir.join("journal");
+    let subject = format!("mwkit cli {tag} {}", nonce());
+    let standin = StandIn::start(
+        wiki.api_url(),
+        Rule::GatewayErrorAfterSend {
+            target: chosen.clone(),
+            status,
+            body: body.to_owned(),
+        },
+    );
+    let cmd = || {
+        let mut c = wiki.mwkit("sender");
+        c.env("MWKIT_API", &standin.url).args([
+            "--json",
+            "email",
+            "--to-list",
+            list.to_str().unwrap(),
+            "--journal",
+            journal.to_str().unwrap(),
+            "--subject",
+            &subject,
+            "--text",
+            "Behind a gateway.",
+        ]);
+        c
+    };
+
+    // 1. The run: the chosen recipient's outcome is unknown, and the run
+    //    stops there (exit 3).
+    let (code, stdout, stderr) = run(&mut cmd());
+    assert_eq!(code, 3, "MediaWiki {on}: {stdout}{stderr}");
+    let (statuses, summary) = bulk_statuses(&stdout);
+    assert_eq!(statuses[&bulk[0].0], "sent", "{stdout}");
+    assert_eq!(statuses[chosen], "unknown", "MediaWiki {on}: {stdout}");
+    assert_eq!(statuses[&bulk[2].0], "not_sent", "{stdout}");
+    assert_eq!(summary["exit"], 3, "{summary}");
+    assert_eq!(summary["ok"], false, "{summary}");
+    assert_eq!(summary["counts"]["unknown"], 1, "{summary}");
+    assert_eq!(summary["counts"]["failed"], 0, "{summary}");
+    let error = &summary["error"];
+    assert_eq!(error["outcome_unknown"], true, "{error}");
+    assert_eq!(error["kind"], "outcome_unknown", "{error}");
+    // The gateway's body is not taken for MediaWiki's word.
+    assert!(error["code"].is_null(), "{error}");
+    assert!(
+        error["hint"].as_str().unwrap().contains("same journal"),
+        "{error}"
+    );
+    assert_eq!(standin.emails_to(chosen), 1);
+
+    // The journal says unknown for the chosen recipient, never failed.
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let events: Vec<String> = text
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|l| l["user"] == chosen.as_str())
+        .map(|l| l["event"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(events, ["sending", "unknown"], "{text}");
+
+    // 2. The rerun the command line advises (the gateway is well again):
+    //    the chosen recipient is skipped, the rest is sent.
+    standin.set(Rule::Forward);
+    let (code, stdout, stderr) = run(&mut cmd());
+    assert_eq!(code, 3, "MediaWiki {on}: {stdout}{stderr}");
+    let (statuses, summary) = bulk_statuses(&stdout);
+    assert_eq!(statuses[&bulk[0].0], "already_sent", "{stdout}");
+    assert_eq!(statuses[chosen], "skipped_unknown", "{stdout}");
+    assert_eq!(statuses[&bulk[2].0], "sent", "{stdout}");
+    assert_eq!(summary["exit"], 3, "{summary}");
+    assert_eq!(summary["counts"]["skipped_unknown"], 1, "{summary}");
+    assert!(summary["error"].is_null(), "{summary}");
+    assert_eq!(standin.emails_to(chosen), 1, "the rerun sent it again");
+
+    // At the sink: everyone exactly once, the chosen recipient included.
+    let per = wiki.mails_per_address(&subject, 3);
+    for (name, address) in &bulk {
+        let got = per.get(address).copied().unwrap_or(0);
+        assert_eq!(got, 1, "MediaWiki {on}: {name} got {got} mails");
+    }
+}
+
+#[test]
+fn a_gateways_json_503_after_the_send_is_unknown_and_the_rerun_mails_nobody_twice() {
+    a_gateway_error_after_the_send("gateway503", 503, GATEWAY_503);
+}
+
+#[test]
+fn a_gateways_json_504_after_the_send_is_unknown_and_the_rerun_mails_nobody_twice() {
+    a_gateway_error_after_the_send("gateway504", 504, GATEWAY_504);
 }

@@ -215,7 +215,7 @@ pub fn nonce() -> String {
 
 /// What the stand-in does with `action=emailuser` POSTs; every other
 /// request goes to the wiki.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rule {
     /// Forward everything.
     Forward,
@@ -224,7 +224,23 @@ pub enum Rule {
     Refuse503,
     /// Forward the `n`-th email (1-based), then never answer it.
     HangOn(usize),
+    /// Forward every email; the one to `target` (its user name as sent)
+    /// gets, instead of the wiki's answer, a gateway's own JSON error:
+    /// `status` with `body` as `application/json`, and no
+    /// `MediaWiki-API-Error` header (the wiki has sent the mail by then).
+    GatewayErrorAfterSend {
+        target: String,
+        status: u16,
+        body: String,
+    },
 }
+
+/// A gateway's JSON 503 of its own, in MediaWiki's error shape.
+pub const GATEWAY_503: &str =
+    r#"{"errors":[{"code":"gateway_timeout","text":"upstream timed out"}]}"#;
+
+/// A gateway's JSON 504 of its own, in another shape (a numeric code).
+pub const GATEWAY_504: &str = r#"{"error":{"code":503,"message":"Service Unavailable"}}"#;
 
 /// A loopback stand-in in front of the wiki.
 pub struct StandIn {
@@ -232,6 +248,7 @@ pub struct StandIn {
     rule: Arc<Mutex<Rule>>,
     emails: Arc<AtomicUsize>,
     hanging: Arc<AtomicBool>,
+    targets: Arc<Mutex<Vec<String>>>,
 }
 
 impl StandIn {
@@ -245,22 +262,19 @@ impl StandIn {
             rule: Arc::new(Mutex::new(rule)),
             emails: Arc::new(AtomicUsize::new(0)),
             hanging: Arc::new(AtomicBool::new(false)),
+            targets: Arc::new(Mutex::new(Vec::new())),
         };
-        let (rule, emails, hanging) = (
-            Arc::clone(&standin.rule),
-            Arc::clone(&standin.emails),
-            Arc::clone(&standin.hanging),
-        );
+        let seen = Seen {
+            emails: Arc::clone(&standin.emails),
+            hanging: Arc::clone(&standin.hanging),
+            targets: Arc::clone(&standin.targets),
+        };
+        let rule = Arc::clone(&standin.rule);
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { return };
-                let (rule, emails, hanging, upstream) = (
-                    Arc::clone(&rule),
-                    Arc::clone(&emails),
-                    Arc::clone(&hanging),
-                    upstream.clone(),
-                );
-                std::thread::spawn(move || serve(stream, &upstream, &rule, &emails, &hanging));
+                let (rule, seen, upstream) = (Arc::clone(&rule), seen.clone(), upstream.clone());
+                std::thread::spawn(move || serve(stream, &upstream, &rule, &seen));
             }
         });
         standin
@@ -279,23 +293,58 @@ impl StandIn {
     pub fn hanging(&self) -> bool {
         self.hanging.load(Ordering::SeqCst)
     }
+
+    /// How many `action=emailuser` POSTs to `target` reached the stand-in.
+    pub fn emails_to(&self, target: &str) -> usize {
+        let targets = self.targets.lock().unwrap();
+        targets.iter().filter(|t| *t == target).count()
+    }
 }
 
-fn serve(
-    client: TcpStream,
-    upstream: &str,
-    rule: &Mutex<Rule>,
-    emails: &AtomicUsize,
-    hanging: &AtomicBool,
-) {
+/// What the stand-in saw, shared with its threads.
+#[derive(Clone)]
+struct Seen {
+    emails: Arc<AtomicUsize>,
+    hanging: Arc<AtomicBool>,
+    /// The `target` of every email, in order.
+    targets: Arc<Mutex<Vec<String>>>,
+}
+
+/// The value of `key` in a form-encoded body, decoded.
+fn form_value(body: &[u8], key: &str) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let raw = text
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))?;
+    let bytes = raw.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => decoded.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
+                decoded.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            b => decoded.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(decoded).ok()
+}
+
+fn serve(client: TcpStream, upstream: &str, rule: &Mutex<Rule>, seen: &Seen) {
     let mut reader = BufReader::new(client.try_clone().unwrap());
     let mut out = client;
     while let Some((line, headers, body)) = read_request(&mut reader) {
         let is_email =
             line.starts_with("POST") && String::from_utf8_lossy(&body).contains("action=emailuser");
-        let rule = *rule.lock().unwrap();
+        let rule = rule.lock().unwrap().clone();
         let answer = if is_email {
-            let n = emails.fetch_add(1, Ordering::SeqCst) + 1;
+            let n = seen.emails.fetch_add(1, Ordering::SeqCst) + 1;
+            let target = form_value(&body, "target").unwrap_or_default();
+            seen.targets.lock().unwrap().push(target.clone());
             match rule {
                 Rule::Forward => forward(upstream, &line, &headers, &body),
                 Rule::Refuse503 => (
@@ -305,13 +354,27 @@ fn serve(
                 ),
                 Rule::HangOn(k) if k == n => {
                     forward(upstream, &line, &headers, &body);
-                    hanging.store(true, Ordering::SeqCst);
+                    seen.hanging.store(true, Ordering::SeqCst);
                     // Held until the client goes away (it is killed).
                     let mut buf = [0u8; 1];
                     let _ = reader.read(&mut buf);
                     return;
                 }
                 Rule::HangOn(_) => forward(upstream, &line, &headers, &body),
+                Rule::GatewayErrorAfterSend {
+                    target: chosen,
+                    status,
+                    body: error,
+                } if chosen == target => {
+                    let (wiki_status, _, _) = forward(upstream, &line, &headers, &body);
+                    assert_eq!(wiki_status, 200, "the wiki did not take the email");
+                    (
+                        status,
+                        error.into_bytes(),
+                        vec![("Content-Type".to_owned(), "application/json".to_owned())],
+                    )
+                }
+                Rule::GatewayErrorAfterSend { .. } => forward(upstream, &line, &headers, &body),
             }
         } else {
             forward(upstream, &line, &headers, &body)
