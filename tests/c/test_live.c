@@ -541,6 +541,32 @@ static void test_standin_options_partway(void) {
   mw_client_free(client);
 }
 
+/* mw-core refuses a token asked for a GET (MediaWiki reads none from a query
+ * string; it would be dropped, or leak into a URL) before anything is sent:
+ * the stand-in, which logs every request, sees none. */
+static void test_token_on_a_get(void) {
+  char path[128];
+  char text[512];
+  size_t n = 0;
+  const char *keys[] = {"action", "meta"};
+  const char *values[] = {"query", "userinfo"};
+  char *json = NULL;
+  mw_client *client = standin_client("token", path, sizeof path);
+
+  CHECK("mw_client_request with a token on a GET gives MW_ERR_INVALID_INPUT",
+        mw_client_request(client, keys, values, 2, false, true, &json) == MW_ERR_INVALID_INPUT && json == NULL);
+  CHECK("its text names the token and says it goes with a POST",
+        mw_last_error_text(text, sizeof text, &n) == MW_OK && strstr(text, "token") != NULL &&
+            strstr(text, "POST") != NULL);
+  CHECK("nothing reached the stand-in", standin_count(path, "") == 0);
+  /* Without the token, the same GET is sent (the stand-in has no answer
+   * for it: a 500). */
+  CHECK("the same GET without a token is sent, once",
+        mw_client_request(client, keys, values, 2, false, false, &json) == MW_ERR_HTTP_STATUS && json == NULL &&
+            standin_count(path, "GET query") == 1 && standin_count(path, "") == 1);
+  mw_client_free(client);
+}
+
 int main(void) {
   srand((unsigned)time(NULL));
   printf("libmw %s\n", mw_version());
@@ -551,5 +577,6 @@ int main(void) {
   test_emailable_reset_and_request();
   test_standin_email_503();
   test_standin_options_partway();
+  test_token_on_a_get();
   return summary();
 }
