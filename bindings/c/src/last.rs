@@ -113,7 +113,6 @@ pub(crate) fn last_of_error(e: &Error) -> LastCall {
         Error::Api(api) => {
             last.code = api.code.clone();
             last.text = api.text.clone();
-            last.warnings = plain(&api.warnings);
         }
         Error::Login(login) => {
             last.code = login.code.clone().unwrap_or_else(|| login.result.clone());
@@ -122,10 +121,14 @@ pub(crate) fn last_of_error(e: &Error) -> LastCall {
         _ => last.text = e.to_string(),
     }
     last.retry_after = e.retry_after().map(whole_seconds);
+    // Every warning the wiki gave for the call: a token fetch's, a refusal
+    // sent past, a relogin's, the failure's own.
+    last.warnings = plain(&e.warnings());
     if let Error::Incomplete(i) = e {
-        // The applied requests' warnings first, then the failing one's.
+        // The applied requests' warnings first (each dropped option's naming
+        // it), then the failing one's.
         let mut warnings = with_rejected(&i.warnings, &i.rejected);
-        warnings.append(&mut last.warnings);
+        warnings.extend(plain(&i.error.warnings()));
         last.warnings = warnings;
         last.applied = i.applied.clone();
         last.not_applied = i.not_applied.clone();

@@ -159,7 +159,9 @@ fn any<'py, T: IntoPyObject<'py>>(py: Python<'py>, v: T) -> Py<PyAny> {
 
 /// Every Rust error becomes an exception of `mwkit._exceptions`. Every
 /// exception carries `outcome_unknown`, `retry_after` (seconds from now, or
-/// None), `warnings` (None unless an API error or an incomplete change) and
+/// None), `warnings` (every warning the wiki gave for the call, for an API
+/// error, a refused login, a write in doubt or an incomplete change; None
+/// for a failure of the connection itself) and
 /// the four fields of an incomplete options change (`applied`,
 /// `not_applied`, `unknown`, `rejected`; None unless it is one).
 fn to_py(py: Python<'_>, err: Error) -> PyErr {
@@ -168,6 +170,13 @@ fn to_py(py: Python<'_>, err: Error) -> PyErr {
         .retry_after()
         .map(|r| r.delay_from(SystemTime::now()).as_secs_f64());
     let outcome_unknown = err.outcome_unknown();
+    // Every warning the wiki gave for the call, wherever on the error it is
+    // (earlier requests', the refusal's own, an incomplete change's).
+    let call_warnings = matches!(
+        err,
+        Error::Api(_) | Error::Login(_) | Error::Incomplete(_) | Error::OutcomeUnknown(_)
+    )
+    .then(|| warnings(&err.warnings()));
     let (inner, partial) = match err {
         Error::Incomplete(incomplete) => {
             let Incomplete {
@@ -175,7 +184,7 @@ fn to_py(py: Python<'_>, err: Error) -> PyErr {
                 rejected,
                 unknown,
                 not_applied,
-                warnings: applied_warnings,
+                warnings: _,
                 error,
             } = *incomplete;
             let partial = vec![
@@ -185,33 +194,18 @@ fn to_py(py: Python<'_>, err: Error) -> PyErr {
                 ("rejected", any(py, rejected_map(&rejected))),
                 ("rejected_unnamed", any(py, rejected_unnamed(&rejected))),
             ];
-            (error, Some((partial, applied_warnings)))
+            (error, Some(partial))
         }
         other => (other, None),
-    };
-    let own_warnings = match &inner {
-        Error::Api(e) => e.warnings.clone(),
-        _ => Vec::new(),
     };
     let (name, mut fields, cause) = describe(py, inner);
     fields.push(("outcome_unknown", any(py, outcome_unknown)));
     fields.push(("retry_after", any(py, retry_after)));
+    fields.retain(|(k, _)| *k != "warnings");
+    fields.push(("warnings", any(py, call_warnings)));
     match partial {
-        Some((partial, applied_warnings)) => {
-            // The applied requests' warnings follow the error's own.
-            fields.retain(|(k, _)| *k != "warnings");
-            let all: Vec<ApiWarning> = own_warnings
-                .iter()
-                .chain(&applied_warnings)
-                .map(ApiWarning::from)
-                .collect();
-            fields.push(("warnings", any(py, all)));
-            fields.extend(partial);
-        }
+        Some(partial) => fields.extend(partial),
         None => {
-            if !fields.iter().any(|(k, _)| *k == "warnings") {
-                fields.push(("warnings", py.None()));
-            }
             for key in [
                 "applied",
                 "not_applied",

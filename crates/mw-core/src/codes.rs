@@ -120,6 +120,7 @@ impl ErrorCode {
                     snippet: detail(),
                 },
                 retry_after: None,
+                warnings: Vec::new(),
             })),
             "connect" => Error::Connect { detail: detail() },
             "timeout" => Error::Timeout { detail: detail() },
@@ -140,12 +141,7 @@ impl ErrorCode {
                 reason: detail(),
                 snippet: String::new(),
             },
-            "login_failed" => LoginError {
-                result: "Failed".to_owned(),
-                code: None,
-                reason: detail(),
-            }
-            .into(),
+            "login_failed" => LoginError::new("Failed", None, detail()).into(),
             _ if self.stage == "api" => {
                 let code = API_EXAMPLE_CODES
                     .iter()

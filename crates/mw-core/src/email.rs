@@ -167,6 +167,7 @@ pub fn parse_email_user(resp: &Response) -> Result<EmailSent, Error> {
             return Err(Error::OutcomeUnknown(Box::new(OutcomeUnknown {
                 cause: err.into(),
                 retry_after: None,
+                warnings: Vec::new(),
             })));
         }
         other => {

@@ -138,6 +138,10 @@ pub struct OutcomeUnknown {
     /// The server's `Retry-After`, when it sent one: when to look again,
     /// never a promise that sending again is safe.
     pub retry_after: Option<RetryAfter>,
+    /// Warnings the wiki gave on the call's earlier requests (a token
+    /// fetch, a refused request sent again, a relogin); the cause's own, if
+    /// any, are on the cause. [`Error::warnings`] gives both.
+    pub warnings: Vec<Message>,
 }
 
 impl OutcomeUnknown {
@@ -457,7 +461,7 @@ impl ErrorKind {
 
 /// A login (`action=login`) or client login (`action=clientlogin`) the server
 /// refused. The server's own reason is kept.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("login failed ({result}): {reason}")]
 pub struct LoginError {
     /// The server's result or status: `Failed`, `Aborted`, `WrongToken`,
@@ -469,9 +473,22 @@ pub struct LoginError {
     pub code: Option<String>,
     /// The server's text of the reason.
     pub reason: String,
+    /// Every warning the wiki gave on the way (the login's steps, and for a
+    /// relogin inside another call, that call's earlier requests).
+    pub warnings: Vec<Message>,
 }
 
 impl LoginError {
+    /// A refusal with `result`, the reason's `code` and text; no warnings.
+    pub fn new(result: impl Into<String>, code: Option<String>, reason: impl Into<String>) -> Self {
+        Self {
+            result: result.into(),
+            code,
+            reason: reason.into(),
+            warnings: Vec::new(),
+        }
+    }
+
     /// Whether the server asks for a new password (the account logged in
     /// with a temporary password): give one to complete the login.
     pub fn needs_new_password(&self) -> bool {
@@ -617,7 +634,62 @@ impl Error {
         Error::OutcomeUnknown(Box::new(OutcomeUnknown {
             cause: self,
             retry_after,
+            warnings: Vec::new(),
         }))
+    }
+
+    /// Every warning the wiki gave for the call that failed with this error,
+    /// in the order given: an API error's, a refused login's, an incomplete
+    /// options change's (the applied requests', then its failure's), and for
+    /// an outcome in doubt its own and its cause's. A failure of the connection itself carries none (the
+    /// warnings of the call's earlier requests are then on the
+    /// [`Error::OutcomeUnknown`] of a write).
+    pub fn warnings(&self) -> Vec<Message> {
+        match self {
+            Error::Api(api) => api.warnings.clone(),
+            Error::Login(login) => login.warnings.clone(),
+            Error::Incomplete(inc) => {
+                let mut all = inc.warnings.clone();
+                all.extend(inc.error.warnings());
+                all
+            }
+            Error::OutcomeUnknown(o) => {
+                let mut all = o.warnings.clone();
+                all.extend(o.cause.warnings());
+                all
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Puts `earlier` (warnings of the call's earlier requests) before this
+    /// error's own. An error with no place for warnings (a failure of the
+    /// connection on a read) gives them back.
+    #[must_use]
+    pub(crate) fn prepend_warnings(&mut self, earlier: Vec<Message>) -> Vec<Message> {
+        if earlier.is_empty() {
+            return earlier;
+        }
+        let list = match self {
+            Error::Api(api) => &mut api.warnings,
+            Error::Login(login) => &mut login.warnings,
+            Error::Incomplete(inc) => &mut inc.warnings,
+            Error::OutcomeUnknown(o) => &mut o.warnings,
+            _ => return earlier,
+        };
+        let mut all = earlier;
+        all.append(list);
+        *list = all;
+        Vec::new()
+    }
+
+    /// Takes this error's own warnings out (an API error's), for a call that
+    /// goes on after it.
+    pub(crate) fn take_warnings(&mut self) -> Vec<Message> {
+        match self {
+            Error::Api(api) => std::mem::take(&mut api.warnings),
+            _ => Vec::new(),
+        }
     }
 
     /// Whether a write may have been carried out although the call failed:

@@ -104,6 +104,14 @@ impl BotLogin {
     }
 }
 
+impl BotLogin {
+    /// Takes out the warnings the flow holds (those a failure had no place
+    /// for), for a login started again.
+    pub(crate) fn take_warnings(&mut self) -> Vec<Message> {
+        std::mem::take(&mut self.warnings)
+    }
+}
+
 impl Flow for BotLogin {
     type Output = LoggedIn;
 
@@ -127,6 +135,17 @@ impl Flow for BotLogin {
     }
 
     fn handle_response(&mut self, resp: &Response) -> Result<Option<LoggedIn>, Error> {
+        // A failure keeps the warnings of the steps before it, or when it
+        // has no place for them, the flow does (`take_warnings`).
+        self.step(resp).map_err(|mut e| {
+            self.warnings = e.prepend_warnings(std::mem::take(&mut self.warnings));
+            e
+        })
+    }
+}
+
+impl BotLogin {
+    fn step(&mut self, resp: &Response) -> Result<Option<LoggedIn>, Error> {
         let state = std::mem::replace(&mut self.state, LoginState::Finished);
         match state {
             LoginState::FetchToken => {
@@ -144,17 +163,14 @@ impl Flow for BotLogin {
                     .ok_or_else(|| decode_error(resp, "the answer holds no login"))?;
                 if body.result != "Success" {
                     let (code, reason) = login_reason(body.reason.as_ref());
-                    return Err(LoginError {
-                        result: body.result,
-                        code,
-                        reason,
-                    }
-                    .into());
+                    let mut err = LoginError::new(body.result, code, reason);
+                    err.warnings = std::mem::take(&mut self.warnings);
+                    return Err(err.into());
                 }
                 self.state = LoginState::Verify;
                 Ok(None)
             }
-            LoginState::Verify => verify(resp, std::mem::take(&mut self.warnings)).map(Some),
+            LoginState::Verify => verify(resp, &mut self.warnings).map(Some),
             LoginState::Continue(_) | LoginState::Finished => {
                 Err(decode_error(resp, "the login flow has already finished"))
             }
@@ -232,6 +248,14 @@ impl ClientLogin {
     }
 }
 
+impl ClientLogin {
+    /// Takes out the warnings the flow holds (those a failure had no place
+    /// for), for a login started again.
+    pub(crate) fn take_warnings(&mut self) -> Vec<Message> {
+        std::mem::take(&mut self.warnings)
+    }
+}
+
 impl Flow for ClientLogin {
     type Output = LoggedIn;
 
@@ -274,6 +298,17 @@ impl Flow for ClientLogin {
     }
 
     fn handle_response(&mut self, resp: &Response) -> Result<Option<LoggedIn>, Error> {
+        // A failure keeps the warnings of the steps before it, or when it
+        // has no place for them, the flow does (`take_warnings`).
+        self.step(resp).map_err(|mut e| {
+            self.warnings = e.prepend_warnings(std::mem::take(&mut self.warnings));
+            e
+        })
+    }
+}
+
+impl ClientLogin {
+    fn step(&mut self, resp: &Response) -> Result<Option<LoggedIn>, Error> {
         let state = std::mem::replace(&mut self.state, LoginState::Finished);
         match state {
             LoginState::FetchToken => {
@@ -290,13 +325,16 @@ impl Flow for ClientLogin {
                     .body
                     .clientlogin
                     .ok_or_else(|| decode_error(resp, "the answer holds no clientlogin"))?;
+                let warnings = std::mem::take(&mut self.warnings);
                 let failure = |result: &str, fallback: &str| LoginError {
                     result: result.to_owned(),
                     code: body.messagecode.clone(),
                     reason: body.message.clone().unwrap_or_else(|| fallback.to_owned()),
+                    warnings: warnings.clone(),
                 };
                 match body.status.as_str() {
                     "PASS" => {
+                        self.warnings = warnings;
                         self.password_changed = continuing;
                         self.state = LoginState::Verify;
                         Ok(None)
@@ -305,6 +343,7 @@ impl Flow for ClientLogin {
                         && self.new_password.is_some()
                         && !self.continued =>
                     {
+                        self.warnings = warnings;
                         self.continued = true;
                         self.state = LoginState::Continue(token);
                         Ok(None)
@@ -318,7 +357,7 @@ impl Flow for ClientLogin {
                     other => Err(failure(other, "the login was refused").into()),
                 }
             }
-            LoginState::Verify => verify(resp, std::mem::take(&mut self.warnings)).map(Some),
+            LoginState::Verify => verify(resp, &mut self.warnings).map(Some),
             LoginState::Finished => Err(decode_error(resp, "the login flow has already finished")),
         }
     }
@@ -366,8 +405,11 @@ fn verify_request(api: &Api) -> Request {
 
 /// Reads the confirming `meta=userinfo|tokens` answer: a session that is
 /// still anonymous is a failed login, whatever the login step said.
-fn verify(resp: &Response, mut warnings: Vec<Message>) -> Result<LoggedIn, Error> {
+/// `warnings` are the earlier steps': taken on success (a failure leaves
+/// them to the flow, which puts them on the error).
+fn verify(resp: &Response, earlier: &mut Vec<Message>) -> Result<LoggedIn, Error> {
     let decoded = decode(resp)?;
+    let mut warnings = std::mem::take(earlier);
     warnings.extend(decoded.warnings);
     let query = decoded
         .body
@@ -381,12 +423,13 @@ fn verify(resp: &Response, mut warnings: Vec<Message>) -> Result<LoggedIn, Error
         .and_then(|t| t.get("csrftoken").and_then(Value::as_str).map(Token::new))
         .ok_or_else(|| decode_error(resp, "the answer holds no csrftoken"))?;
     if info.id == 0 || info.anon || csrf.is_anonymous() {
-        return Err(LoginError {
-            result: "NoSession".to_owned(),
-            code: None,
-            reason: "the server accepted the login but the session is anonymous (were its cookies kept?)".to_owned(),
-        }
-        .into());
+        let mut err = LoginError::new(
+            "NoSession",
+            None,
+            "the server accepted the login but the session is anonymous (were its cookies kept?)",
+        );
+        err.warnings = warnings;
+        return Err(err.into());
     }
     let high_limits = info.rights.iter().any(|r| r == "apihighlimits");
     Ok(LoggedIn {

@@ -249,6 +249,26 @@ pub enum Output {
     Raw(RawReply),
 }
 
+impl Output {
+    fn prepend_warnings(&mut self, earlier: Vec<Message>) {
+        if earlier.is_empty() {
+            return;
+        }
+        let list = match self {
+            Output::Login(v) => &mut v.warnings,
+            Output::Warnings(v) => v,
+            Output::Email(v) => &mut v.warnings,
+            Output::Emailable(v) => &mut v.warnings,
+            Output::Options(v) => &mut v.warnings,
+            Output::Changed(v) => &mut v.warnings,
+            Output::Raw(v) => &mut v.warnings,
+        };
+        let mut all = earlier;
+        all.append(list);
+        *list = all;
+    }
+}
+
 macro_rules! call_output {
     ($($t:ty => $variant:ident),* $(,)?) => {$(
         impl sealed::Sealed for $t {}
@@ -388,6 +408,10 @@ struct CallState {
     relogins: u32,
     sends: u32,
     last_error: Option<Error>,
+    /// Warnings of the requests the call made on its way that are not in
+    /// its final answer (a token fetch, a refusal it got past, a relogin):
+    /// they go on its result or its error.
+    warnings: Vec<Message>,
 }
 
 fn session_changed() -> Error {
@@ -475,6 +499,7 @@ impl Session {
                 relogins: 0,
                 sends: 0,
                 last_error: None,
+                warnings: Vec::new(),
             },
             _output: PhantomData,
         }
@@ -773,7 +798,23 @@ impl Session {
     fn finish(&mut self, state: &mut CallState, result: Result<Output, Error>) {
         self.release(state);
         state.login = None;
-        let result = result.map_err(|e| incomplete(state, e));
+        let mut earlier = std::mem::take(&mut state.warnings);
+        if let (Err(_), Op::Emailable { report, .. }) = (&result, &mut state.op) {
+            // The batches answered before the failure.
+            earlier.append(&mut report.warnings);
+        }
+        let result = match result.map_err(|e| incomplete(state, e)) {
+            Ok(mut output) => {
+                output.prepend_warnings(earlier);
+                Ok(output)
+            }
+            Err(mut err) => {
+                // A failure of the connection on a read has no place for
+                // them: documented on `Error::warnings`.
+                let _ = err.prepend_warnings(earlier);
+                Err(err)
+            }
+        };
         state.result = Some(result);
     }
 
@@ -1104,37 +1145,41 @@ impl Session {
             self.token_owner = None;
         }
         match parse_tokens(resp) {
-            Ok(mut tokens) => match tokens.take(TokenType::Csrf) {
-                Some(token) if token.is_anonymous() && self.api.account().is_some() => {
-                    // A logged-out token for a logged-in session: the session
-                    // is gone, as surely as if the assertion had failed.
-                    let err = ApiError::new(
-                        "assertuserfailed",
-                        "the server gave a logged-out token to a logged-in session",
-                        resp.status,
-                    );
-                    if matches!(state.op, Op::Logout { .. }) {
-                        self.forget();
-                        self.finish(state, Ok(Output::Warnings(Vec::new())));
-                    } else {
-                        self.react(state, flight, err.into(), now);
+            Ok(mut tokens) => {
+                state.warnings.append(&mut tokens.warnings);
+                match tokens.take(TokenType::Csrf) {
+                    Some(token) if token.is_anonymous() && self.api.account().is_some() => {
+                        // A logged-out token for a logged-in session: the session
+                        // is gone, as surely as if the assertion had failed.
+                        let err = ApiError::new(
+                            "assertuserfailed",
+                            "the server gave a logged-out token to a logged-in session",
+                            resp.status,
+                        );
+                        if matches!(state.op, Op::Logout { .. }) {
+                            self.forget();
+                            self.finish(state, Ok(Output::Warnings(Vec::new())));
+                        } else {
+                            self.react(state, flight, err.into(), now);
+                        }
+                    }
+                    Some(token) => {
+                        if flight.generation == self.generation && flight.epoch == self.epoch {
+                            self.csrf = Some((self.generation, token));
+                        }
+                    }
+                    None => {
+                        let err =
+                            crate::response::decode_error(resp, "the answer holds no csrftoken");
+                        self.fail_request(state, flight, err);
                     }
                 }
-                Some(token) => {
-                    if flight.generation == self.generation && flight.epoch == self.epoch {
-                        self.csrf = Some((self.generation, token));
-                    }
-                }
-                None => {
-                    let err = crate::response::decode_error(resp, "the answer holds no csrftoken");
-                    self.fail_request(state, flight, err);
-                }
-            },
+            }
             Err(err) if matches!(state.op, Op::Logout { .. }) => {
                 // The session had already ended on the server: nothing to end.
                 self.forget();
                 let result = if err.retry_advice(false) == RetryAdvice::Relogin {
-                    Ok(Output::Warnings(Vec::new()))
+                    Ok(Output::Warnings(err.warnings()))
                 } else {
                     Err(err)
                 };
@@ -1230,6 +1275,25 @@ impl Session {
     /// MediaWiki did not act, within the call's budget.
     fn react(&mut self, state: &mut CallState, flight: &InFlight, err: Error, now: SystemTime) {
         let advice = err.retry_advice(flight.is_write);
+        let mut err = err;
+        // A refusal the call gets past: its warnings stay with the call.
+        let goes_on = match advice {
+            RetryAdvice::RefreshToken => !state.refreshed && flight.token.is_some(),
+            RetryAdvice::Relogin => {
+                self.wants_login()
+                    && !(flight.generation != self.generation
+                        && state.relogins >= MAX_RELOGINS_PER_CALL
+                        && matches!(self.auth, Auth::Lost(_)))
+            }
+            RetryAdvice::RetryAfter(after) => {
+                state.waits < self.config.retries && after.delay_from(now) <= self.config.max_wait
+            }
+            _ => false,
+        };
+        if goes_on {
+            let taken = err.take_warnings();
+            state.warnings.extend(taken);
+        }
         state.last_error = Some(err.clone());
         match advice {
             RetryAdvice::RefreshToken if !state.refreshed && flight.token.is_some() => {
@@ -1285,7 +1349,7 @@ impl Session {
         match result {
             Ok(None) => {}
             Ok(Some(done)) => self.login_succeeded(state, done),
-            Err(err) => {
+            Err(mut err) => {
                 let restartable = match &run.flow {
                     LoginFlow::Bot(_) => true,
                     LoginFlow::Client(f) => !f.password_change_sent(),
@@ -1298,6 +1362,14 @@ impl Session {
                     {
                         state.waits += 1;
                         state.wait = Some(delay);
+                        // The login starts over; what the wiki said so far
+                        // stays with the call.
+                        let taken = err.take_warnings();
+                        state.warnings.extend(taken);
+                        state.warnings.extend(match &mut run.flow {
+                            LoginFlow::Bot(f) => f.take_warnings(),
+                            LoginFlow::Client(f) => f.take_warnings(),
+                        });
                         let (credentials, new_password) =
                             (run.credentials.clone(), run.new_password.clone());
                         let relogin = run.relogin;
@@ -1333,14 +1405,15 @@ impl Session {
         if run.relogin {
             if let Some(previous) = self.api.account() {
                 if previous.name != done.account.name {
-                    let err = LoginError {
-                        result: "OtherUser".to_owned(),
-                        code: None,
-                        reason: format!(
+                    let mut err = LoginError::new(
+                        "OtherUser",
+                        None,
+                        format!(
                             "logging in again gave a session of {:?}, not of {:?}; nothing was sent",
                             done.account.name, previous.name
                         ),
-                    };
+                    );
+                    err.warnings = done.warnings;
                     self.login_failure = Some((run.attempt, err.clone().into()));
                     self.finish(state, Err(err.into()));
                     return;
@@ -1365,6 +1438,7 @@ impl Session {
         self.login_failure = None;
         if run.relogin {
             // Back to the call's own action, which the server proved undone.
+            state.warnings.extend(done.warnings);
             state.sends = 0;
         } else {
             self.finish(
@@ -1405,15 +1479,16 @@ impl Session {
                         high_limits: false,
                     }));
                 }
-                LoginError {
-                    result: "PasswordChanged".to_owned(),
-                    code: None,
-                    reason: format!(
+                let mut changed = LoginError::new(
+                    "PasswordChanged",
+                    None,
+                    format!(
                         "the new password was set, but confirming the session failed ({err}); \
                          log in with the new password"
                     ),
-                }
-                .into()
+                );
+                changed.warnings = err.warnings();
+                changed.into()
             }
             _ => err,
         };

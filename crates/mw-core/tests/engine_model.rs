@@ -337,11 +337,38 @@ impl Wiki {
         };
         (answer, evidence)
     }
+
+    /// Sometimes a warning on a JSON answer of MediaWiki's own (never on a
+    /// gateway's or an HTML page); returns its code.
+    fn warn(&mut self, answer: &mut Answer, tape: &mut Tape<'_>) -> Option<String> {
+        let Answer::Response(resp) = answer else {
+            return None;
+        };
+        let ours = resp.status == 200
+            && (resp.header("mediawiki-api-error").is_some()
+                || !String::from_utf8_lossy(&resp.body).contains("\"errors\""));
+        if !ours || !resp.body.starts_with(b"{") || tape.next(3) != 0 {
+            return None;
+        }
+        self.next_id += 1;
+        let code = format!("w{}", self.next_id);
+        let warning = format!(r#""warnings":[{{"code":"{code}","text":"note","module":"main"}}]"#);
+        let body = String::from_utf8_lossy(&resp.body).into_owned();
+        resp.body = if body.trim() == "{}" {
+            format!("{{{warning}}}")
+        } else {
+            format!("{{{warning},{}", &body[1..])
+        }
+        .into_bytes();
+        Some(code)
+    }
 }
 
 /// A call in progress and what the checks know of it.
 struct Running {
     call: Box<dyn Driven>,
+    /// The warnings the wiki gave on answers to this call's requests.
+    given: Vec<String>,
     is_login: bool,
     is_logout: bool,
     /// Logouts begun before this call: a login that ends after another
@@ -363,20 +390,57 @@ trait Driven {
     /// The error the call ended with, if it ended with one.
     fn error(&self) -> Option<&Error>;
     fn succeeded(&self) -> bool;
+    /// The codes of the warnings on the call's result or error.
+    fn warnings(&self) -> &[String];
 }
 
 struct Typed<T> {
     call: Call<T>,
     result: Option<Result<(), Error>>,
+    /// The codes of the warnings the call ended with.
+    warnings: Vec<String>,
 }
 
-impl<T: CallOutput> Driven for Typed<T> {
+/// The warnings on a call's answer.
+trait Warned {
+    fn warned(&self) -> &[Message];
+}
+
+macro_rules! warned {
+    ($($t:ty),*) => {$(
+        impl Warned for $t {
+            fn warned(&self) -> &[Message] {
+                &self.warnings
+            }
+        }
+    )*};
+}
+warned!(
+    LoginInfo,
+    EmailSent,
+    EmailableReport,
+    UserOptions,
+    OptionsChanged,
+    RawReply
+);
+
+impl Warned for Vec<Message> {
+    fn warned(&self) -> &[Message] {
+        self
+    }
+}
+
+impl<T: CallOutput + Warned> Driven for Typed<T> {
     fn poll(&mut self, s: &mut Session, now: SystemTime) -> Step<()> {
         match s.poll(&mut self.call, now) {
             Step::Send(r) => Step::Send(r),
             Step::Wait(d) => Step::Wait(d),
             Step::Park => Step::Park,
             Step::Done(r) => {
+                self.warnings = match &r {
+                    Ok(out) => out.warned().iter().map(|m| m.code.clone()).collect(),
+                    Err(e) => e.warnings().into_iter().map(|m| m.code).collect(),
+                };
                 let r = r.map(drop);
                 self.result = Some(r.clone());
                 Step::Done(r)
@@ -392,10 +456,17 @@ impl<T: CallOutput> Driven for Typed<T> {
     fn succeeded(&self) -> bool {
         matches!(self.result, Some(Ok(())))
     }
+    fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
 }
 
-fn typed<T: CallOutput + 'static>(call: Call<T>) -> Box<dyn Driven> {
-    Box::new(Typed { call, result: None })
+fn typed<T: CallOutput + Warned + 'static>(call: Call<T>) -> Box<dyn Driven> {
+    Box::new(Typed {
+        call,
+        result: None,
+        warnings: Vec::new(),
+    })
 }
 
 fn start(session: &mut Session, op: u8) -> (Box<dyn Driven>, bool, bool) {
@@ -500,6 +571,7 @@ fn run(ops: &[u8], tape: &[u8]) {
             }
             running.push(Running {
                 call,
+                given: Vec::new(),
                 is_login,
                 is_logout,
                 waits: 0,
@@ -534,7 +606,10 @@ fn run(ops: &[u8], tape: &[u8]) {
         now += Duration::from_millis(u64::from(tape.next(200)));
         if let Some(req) = r.out.take() {
             let k = kind(&req);
-            let (answer, evidence) = wiki.answer(&req, &mut tape);
+            let (mut answer, evidence) = wiki.answer(&req, &mut tape);
+            if let Some(code) = wiki.warn(&mut answer, &mut tape) {
+                r.given.push(code);
+            }
             // A login's confirming read answered: the engine takes on the
             // session it made.
             if k == Kind::Verify && evidence == Evidence::Success {
@@ -620,6 +695,24 @@ fn run(ops: &[u8], tape: &[u8]) {
             Step::Park => r.parked = true,
             Step::Done(_) => {
                 let r = running.swap_remove(i);
+                // A warning the wiki gave is never lost: it is on the call's
+                // result, or on its error when that has a place for it.
+                let placed = match r.call.error() {
+                    None => true,
+                    Some(Error::Api(_) | Error::Login(_) | Error::Incomplete(_)) => true,
+                    Some(Error::OutcomeUnknown(_)) => true,
+                    Some(_) => false,
+                };
+                if placed {
+                    for code in &r.given {
+                        assert!(
+                            r.call.warnings().contains(code),
+                            "the warning {code} was lost: the call ended with {:?} and {:?}",
+                            r.call.warnings(),
+                            r.call.error()
+                        );
+                    }
+                }
                 for other in running.iter_mut() {
                     other.parked = false;
                 }

@@ -437,6 +437,7 @@ mod tests {
             Error::OutcomeUnknown(Box::new(OutcomeUnknown {
                 cause: gateway.clone(),
                 retry_after: None,
+                warnings: Vec::new(),
             })),
             // Not wrapped as the engine would: still never a refusal.
             gateway,

@@ -103,6 +103,19 @@ impl Failure {
     /// mw-core's table, however the wiki's version spells its code; the
     /// wiki's own code stays in `code`.
     pub(crate) fn from_error(e: &Error) -> Failure {
+        let mut f = Self::describe(e);
+        // Every warning the wiki gave for the call, the failure's own and
+        // its earlier requests' (a token fetch, a refusal sent past, a
+        // relogin).
+        let warnings = e.warnings();
+        if !warnings.is_empty() {
+            f.extra
+                .insert("warnings".into(), crate::out::messages_json(&warnings));
+        }
+        f
+    }
+
+    fn describe(e: &Error) -> Failure {
         let kind = e.code().name;
         match e {
             Error::InvalidInput(i) => Failure::new(

@@ -46,9 +46,14 @@ class MwError(Exception):
       failing request raised (a :class:`TransportError` with
       ``outcome_unknown`` for a 5xx, ...), and its ``warnings`` also list
       the applied requests' warnings.
-    - ``warnings``: for an :class:`ApiError`, the warnings that came with it
-      (and those of the applied requests, as above); for an incomplete
-      options change, the applied requests' warnings; otherwise ``None``.
+    - ``warnings``: every warning the wiki gave for the call, each with its
+      module, including those on requests mwkit made on the caller's behalf
+      (the csrf token fetch, a request refused with ``badtoken`` or
+      ``maxlag`` and sent again, a relogin's login): a list for an
+      :class:`ApiError`, a :class:`LoginError`, a write whose outcome is
+      unknown and an incomplete options change (the applied requests'
+      warnings too, as above); ``None`` for a failure of the connection
+      itself.
     """
 
     kind: str = "unclassified"
