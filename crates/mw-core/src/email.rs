@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::api::{Api, Kind};
 use crate::error::{ApiError, Error, Message, OutcomeUnknown};
 use crate::http::{Method, Request, Response};
-use crate::response::{RawMessage, decode, decode_error, decode_value};
+use crate::response::{Decoded, RawMessage, decode, decode_error, decode_value};
 use crate::secret::Token;
 
 /// An email to a wiki user (`action=emailuser`).
@@ -135,7 +135,7 @@ impl Api {
 /// answers `Failure` also when the mail went out and only the copy to the
 /// sender (`ccme`) failed, so it does not prove that nothing was sent.
 pub fn parse_email_user(resp: &Response) -> Result<EmailSent, Error> {
-    let decoded = decode(resp)?;
+    let decoded: Decoded<EmailUserAnswer> = decode(resp)?;
     let body = decoded
         .body
         .emailuser
@@ -236,10 +236,24 @@ pub fn add_block_info(err: &mut ApiError, resp: &Response) -> bool {
     true
 }
 
+/// The answer to `action=emailuser`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EmailUserAnswer {
+    emailuser: Option<EmailUserBody>,
+}
+
+/// The answer to `action=resetpassword`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ResetPasswordAnswer {
+    resetpassword: Option<serde::de::IgnoredAny>,
+}
+
 /// `emailuser` of an answer.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-pub(crate) struct EmailUserBody {
+struct EmailUserBody {
     result: String,
     warnings: Vec<RawMessage>,
     errors: Vec<RawMessage>,
@@ -332,7 +346,7 @@ impl Api {
 /// # Errors
 /// An API error (`passwordreset-nodata`, `badaccess`, ...).
 pub fn parse_reset_password(resp: &Response) -> Result<Vec<Message>, Error> {
-    let decoded = decode(resp)?;
+    let decoded: Decoded<ResetPasswordAnswer> = decode(resp)?;
     if decoded.body.resetpassword.is_none() {
         return Err(decode_error(resp, "the answer holds no resetpassword"));
     }

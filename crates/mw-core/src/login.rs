@@ -32,7 +32,7 @@ use serde_json::Value;
 use crate::api::{Account, Api, Kind};
 use crate::error::{Error, LoginError, Message};
 use crate::http::{Method, Request, Response};
-use crate::response::{decode, decode_error};
+use crate::response::{Decoded, decode, decode_error};
 use crate::secret::{Password, Token};
 use crate::tokens::{TokenType, required_token};
 
@@ -155,7 +155,7 @@ impl BotLogin {
                 Ok(None)
             }
             LoginState::Login(_) => {
-                let decoded = decode(resp)?;
+                let decoded: Decoded<LoginAnswer> = decode(resp)?;
                 self.warnings.extend(decoded.warnings);
                 let body = decoded
                     .body
@@ -318,7 +318,7 @@ impl ClientLogin {
                 Ok(None)
             }
             LoginState::Login(token) | LoginState::Continue(token) => {
-                let decoded = decode(resp)?;
+                let decoded: Decoded<ClientLoginAnswer> = decode(resp)?;
                 let continuing = self.continued;
                 self.warnings.extend(decoded.warnings);
                 let body = decoded
@@ -381,7 +381,7 @@ impl Api {
 /// # Errors
 /// An API error (for example `badtoken`).
 pub fn parse_logout(resp: &Response) -> Result<Vec<Message>, Error> {
-    Ok(decode(resp)?.warnings)
+    Ok(decode::<serde::de::IgnoredAny>(resp)?.warnings)
 }
 
 fn check_credentials(name: &str, password: &Password) -> Result<(), Error> {
@@ -408,7 +408,7 @@ fn verify_request(api: &Api) -> Request {
 /// `warnings` are the earlier steps': taken on success (a failure leaves
 /// them to the flow, which puts them on the error).
 fn verify(resp: &Response, earlier: &mut Vec<Message>) -> Result<LoggedIn, Error> {
-    let decoded = decode(resp)?;
+    let decoded: Decoded<VerifyAnswer> = decode(resp)?;
     let mut warnings = std::mem::take(earlier);
     warnings.extend(decoded.warnings);
     let query = decoded
@@ -461,7 +461,7 @@ fn login_reason(reason: Option<&Value>) -> (Option<String>, String) {
 /// `login` of an answer.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-pub(crate) struct LoginBody {
+struct LoginBody {
     result: String,
     reason: Option<Value>,
 }
@@ -469,7 +469,7 @@ pub(crate) struct LoginBody {
 /// `clientlogin` of an answer.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-pub(crate) struct ClientLoginBody {
+struct ClientLoginBody {
     status: String,
     message: Option<String>,
     messagecode: Option<String>,
@@ -486,4 +486,32 @@ impl ClientLoginBody {
                 && fields.and_then(|f| f.get("retype")).is_some()
         })
     }
+}
+
+/// The answer to `action=login`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LoginAnswer {
+    login: Option<LoginBody>,
+}
+
+/// The answer to `action=clientlogin`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ClientLoginAnswer {
+    clientlogin: Option<ClientLoginBody>,
+}
+
+/// The answer to the confirming `meta=userinfo|tokens`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct VerifyAnswer {
+    query: Option<VerifyQuery>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct VerifyQuery {
+    userinfo: Option<crate::options::UserInfo>,
+    tokens: Option<serde_json::Map<String, Value>>,
 }

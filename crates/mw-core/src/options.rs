@@ -19,7 +19,7 @@ use serde_json::Value;
 use crate::api::{Api, Kind, join_multi};
 use crate::error::{Error, Message};
 use crate::http::{Method, Request, Response};
-use crate::response::{decode, decode_error};
+use crate::response::{Decoded, decode, decode_error};
 use crate::secret::Token;
 
 /// Longest option name MediaWiki stores, in bytes.
@@ -388,7 +388,7 @@ impl OptionsChanged {
 /// # Errors
 /// An API error (`notloggedin`, `nochanges`, `badtoken`, ...).
 pub fn parse_options(resp: &Response, batch: &OptionsBatch) -> Result<OptionsChanged, Error> {
-    let decoded = decode(resp)?;
+    let decoded: Decoded<OptionsAnswer> = decode(resp)?;
     match decoded.body.options {
         Some(Value::String(s)) if s == "success" => {}
         Some(other) => {
@@ -451,7 +451,7 @@ pub struct UserOptions {
 /// # Errors
 /// An API error, or [`Error::Decode`] when the answer holds no options.
 pub fn parse_read_options(resp: &Response) -> Result<UserOptions, Error> {
-    let decoded = decode(resp)?;
+    let decoded: Decoded<UserInfoAnswer> = decode(resp)?;
     let info = decoded
         .body
         .query
@@ -466,6 +466,26 @@ pub fn parse_read_options(resp: &Response) -> Result<UserOptions, Error> {
         options: options.into_iter().map(|(k, v)| (k, v.0)).collect(),
         warnings: decoded.warnings,
     })
+}
+
+/// The answer to `action=options`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OptionsAnswer {
+    options: Option<Value>,
+}
+
+/// The answer to `meta=userinfo&uiprop=options`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UserInfoAnswer {
+    query: Option<UserInfoQuery>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UserInfoQuery {
+    userinfo: Option<UserInfo>,
 }
 
 /// `query.userinfo` of an answer.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::api::Api;
 use crate::error::{Error, Message};
 use crate::http::{Request, Response};
-use crate::response::{decode, decode_error};
+use crate::response::{Decoded, decode, decode_error};
 use crate::secret::Token;
 
 /// A token type of `action=query&meta=tokens`.
@@ -74,7 +74,7 @@ impl Api {
 /// # Errors
 /// An API error, or [`Error::Decode`] when the answer holds no tokens.
 pub fn parse_tokens(resp: &Response) -> Result<Tokens, Error> {
-    let decoded = decode(resp)?;
+    let decoded: Decoded<TokensAnswer> = decode(resp)?;
     let map = decoded
         .body
         .query
@@ -106,4 +106,17 @@ pub(crate) fn required_token(
         decode_error(resp, &format!("the answer holds no {}token", kind.as_str()))
     })?;
     Ok((token, tokens.warnings))
+}
+
+/// The answer to `meta=tokens`.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct TokensAnswer {
+    query: Option<TokensQuery>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct TokensQuery {
+    tokens: Option<serde_json::Map<String, serde_json::Value>>,
 }

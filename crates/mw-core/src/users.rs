@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::api::{Api, Kind, join_multi};
 use crate::error::{Error, Message};
 use crate::http::{Method, Request, Response};
-use crate::response::{decode, decode_error};
+use crate::response::{Decoded, decode, decode_error};
 
 /// Whether a user can be emailed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -157,7 +157,7 @@ impl Api {
 /// # Errors
 /// An API error, or [`Error::Decode`] when the answer holds no users.
 pub fn parse_emailable(resp: &Response, batch: &UsersBatch) -> Result<EmailableReport, Error> {
-    let decoded = decode(resp)?;
+    let decoded: Decoded<UsersAnswer> = decode(resp)?;
     let users = decoded
         .body
         .query
@@ -238,4 +238,17 @@ mod tests {
         assert_eq!(normalize_user_name("  élan   vital "), "Élan vital");
         assert_eq!(normalize_user_name("Bob"), "Bob");
     }
+}
+
+/// The answer to `list=users&usprop=emailable`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UsersAnswer {
+    query: Option<UsersQuery>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UsersQuery {
+    users: Option<Vec<UserEntry>>,
 }
