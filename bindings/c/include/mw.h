@@ -128,6 +128,12 @@ enum mw_result
   // The client logged out, or in as someone else, while this call was in
   // progress: it stopped before sending anything as another identity.
   MW_ERR_SESSION_CHANGED = 17,
+  // The wiki asks for a second factor (a two-factor code) and none was
+  // given: nothing more was sent after its question.
+  MW_ERR_SECOND_FACTOR_REQUIRED = 18,
+  // The wiki refused the two-factor code given; the client is not logged
+  // in, and may log in again with another code.
+  MW_ERR_SECOND_FACTOR_FAILED = 19,
   // An API error of a kind the library does not know; the code is the
   // last error code.
   MW_ERR_API_OTHER = 100,

@@ -10,14 +10,19 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::sync::{Mutex, OnceLock, PoisonError, RwLock};
-use std::time::{Duration, SystemTime};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::{Duration, Instant, SystemTime};
 
-use mw_ureq::mw_core::{self, ClientSettings, Message};
+use mw_ureq::mw_core::{
+    self, Answer, Call as EngineCall, CallOutput, ClientSettings, FailureKind, Message, Request, Step,
+    TransportFailure,
+};
 use mw_ureq::{
     EmailResult as RustEmailResult, EmailSent, EmailUser, Emailability, EmailableReport, Error,
     Incomplete, LoginInfo, Method, OptionsChange, OptionsChanged, RawReply, RejectedOption,
-    ResetPassword, ResetScope, UserOptions,
+    ResetPassword, ResetScope, Transport, UserOptions,
 };
 use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
@@ -430,13 +435,22 @@ fn seconds(py: Python<'_>, field: &str, value: f64) -> PyResult<Duration> {
 
 /// A call's outcome in Python: the error translated, or the answer turned
 /// into its Python value by `done` (which also issues a read's warnings).
-/// Both sessions end every call here.
+/// Both sessions end every call here, on the thread that made the call (an
+/// async call: in the awaiting task), which logs a write whose outcome is
+/// unknown.
 fn finish<R, T>(
     py: Python<'_>,
+    name: &str,
     result: Result<R, Error>,
     done: impl FnOnce(Python<'_>, R) -> PyResult<T>,
 ) -> PyResult<T> {
-    done(py, result.map_err(|e| to_py(py, e))?)
+    let answer = result.map_err(|e| {
+        if e.outcome_unknown() {
+            log_outcome_unknown(py, name, &e);
+        }
+        to_py(py, e)
+    })?;
+    done(py, answer)
 }
 
 /// A login's answer: the user name; the wiki's warnings are issued once the
@@ -663,7 +677,7 @@ macro_rules! session_methods {
                 let new_password = new_password.map(mw_core::Password::new);
                 $run!(
                     self, py, "client_login",
-                    check |s| s.client_login(&username, password.clone(), new_password.clone()),
+                    check |s| s.client_login(&username, password.clone(), new_password.clone(), None),
                     |c| c.client_login(&username, password, new_password),
                     logged_in
                 )
@@ -1031,7 +1045,7 @@ impl<T> Awaitable<T> {
     /// drops the Rust future: the client abandons the call.
     fn new<R, D>(
         py: Python<'_>,
-        name: &str,
+        name: &'static str,
         call: impl Future<Output = Result<R, Error>> + Send + 'static,
         done: D,
     ) -> PyResult<Self>
@@ -1043,7 +1057,7 @@ impl<T> Awaitable<T> {
         static RUN: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
         let started: Started = Box::pin(async move {
             let result = call.await;
-            Finish::new(move |py| finish(py, result, done)?.into_py_any(py))
+            Finish::new(move |py| finish(py, name, result, done)?.into_py_any(py))
         });
         let call = Call {
             started: Mutex::new(Some(started)),

@@ -65,6 +65,8 @@ pub const ERROR_CODES: &[ErrorCode] = rows![
     ("not_found", 15, "MW_ERR_NOT_FOUND", None, "binding", false),
     ("unclassified", 16, "MW_ERR_OTHER", Some("MwError"), "binding", false),
     ("session_changed", 17, "MW_ERR_SESSION_CHANGED", Some("SessionChangedError"), "session", false),
+    ("second_factor_required", 18, "MW_ERR_SECOND_FACTOR_REQUIRED", Some("LoginError"), "login", false),
+    ("second_factor_failed", 19, "MW_ERR_SECOND_FACTOR_FAILED", Some("LoginError"), "login", false),
     ("other", 100, "MW_ERR_API_OTHER", API, "api", false),
     ("bad_token", 101, "MW_ERR_API_BAD_TOKEN", API, "api", false),
     ("not_logged_in", 102, "MW_ERR_API_NOT_LOGGED_IN", API, "api", false),
@@ -142,6 +144,15 @@ impl ErrorCode {
                 snippet: String::new(),
             },
             "login_failed" => LoginError::new("Failed", None, detail()).into(),
+            "second_factor_required" | "second_factor_failed" => {
+                let mut e = LoginError::new("UI", None, detail());
+                e.kind = if self.name == "second_factor_required" {
+                    crate::error::LoginFailure::SecondFactorRequired
+                } else {
+                    crate::error::LoginFailure::SecondFactorFailed
+                };
+                e.into()
+            }
             _ if self.stage == "api" => {
                 let code = API_EXAMPLE_CODES
                     .iter()
@@ -156,7 +167,7 @@ impl ErrorCode {
 
 /// Where the fallback rows stand in [`ERROR_CODES`] (checked by a test).
 const UNCLASSIFIED: usize = 15;
-const API_OTHER: usize = 17;
+const API_OTHER: usize = 19;
 
 /// A MediaWiki code for each API row, for [`ErrorCode::example`].
 const API_EXAMPLE_CODES: &[(&str, &str)] = &[
@@ -206,7 +217,7 @@ impl Error {
             Error::Http { .. } => "http_status",
             Error::Decode { .. } => "decode",
             Error::Api(api) => return api.kind().code(),
-            Error::Login(_) => "login_failed",
+            Error::Login(login) => login.kind.name(),
             Error::Connect { .. } => "connect",
             Error::Timeout { .. } => "timeout",
             Error::BodyTooLarge { .. } => "body_too_large",

@@ -476,6 +476,38 @@ pub struct LoginError {
     /// Every warning the wiki gave on the way (the login's steps, and for a
     /// relogin inside another call, that call's earlier requests).
     pub warnings: Vec<Message>,
+    /// What kind of refusal: a plain one, or about the second factor.
+    pub kind: LoginFailure,
+}
+
+/// The kind of a [`LoginError`], for callers to branch on: each is a row of
+/// the one error table ([`crate::ERROR_CODES`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum LoginFailure {
+    /// Refused: a wrong password, a locked account, a question mwkit cannot
+    /// answer (the message names its fields), ... (`login_failed`).
+    #[default]
+    Refused,
+    /// The wiki asks for a second factor (a two-factor code) and none was
+    /// given: nothing more was sent after its question
+    /// (`second_factor_required`).
+    SecondFactorRequired,
+    /// The wiki refused the second factor given (a wrong, expired or
+    /// already used code): the session is not logged in, and a new login
+    /// with another code may follow (`second_factor_failed`).
+    SecondFactorFailed,
+}
+
+impl LoginFailure {
+    /// The kind's name in the one error table.
+    pub fn name(self) -> &'static str {
+        match self {
+            LoginFailure::Refused => "login_failed",
+            LoginFailure::SecondFactorRequired => "second_factor_required",
+            LoginFailure::SecondFactorFailed => "second_factor_failed",
+        }
+    }
 }
 
 impl LoginError {
@@ -486,6 +518,7 @@ impl LoginError {
             code,
             reason: reason.into(),
             warnings: Vec::new(),
+            kind: LoginFailure::Refused,
         }
     }
 

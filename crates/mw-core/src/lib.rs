@@ -175,11 +175,11 @@ pub use email::{
 };
 pub use error::{
     ApiError, DEFAULT_MAXLAG_WAIT, DEFAULT_READONLY_WAIT, DEFAULT_UNAVAILABLE_WAIT, Error,
-    ErrorKind, Incomplete, InvalidInput, LoginError, Message, OutcomeUnknown, RetryAdvice,
-    RetryAfter,
+    ErrorKind, Incomplete, InvalidInput, LoginError, LoginFailure, Message, OutcomeUnknown,
+    RetryAdvice, RetryAfter,
 };
 pub use http::{Method, Request, Response};
-pub use login::{BotLogin, ClientLogin, Flow, LoggedIn, parse_logout};
+pub use login::{BotLogin, ClientLogin, Flow, LoggedIn, SecondFactor, parse_logout};
 pub use options::{
     MAX_NAME_BYTES, MAX_VALUE_BYTES, OptionsBatch, OptionsChange, OptionsChanged, RejectedOption,
     ResetScope, UserOptions, parse_options, parse_read_options,

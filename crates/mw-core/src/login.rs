@@ -30,7 +30,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::api::{Account, Api, Kind};
-use crate::error::{Error, LoginError, Message};
+use crate::error::{Error, LoginError, LoginFailure, Message};
 use crate::http::{Method, Request, Response};
 use crate::response::{Decoded, decode, decode_error};
 use crate::secret::{Password, Token};
@@ -71,8 +71,60 @@ enum LoginState {
     FetchToken,
     Login(Token),
     Continue(Token),
+    /// Answering the wiki's question for a second factor with this code.
+    Factor(Token, Password),
     Verify,
     Finished,
+}
+
+/// The answer to the wiki's question for a second factor (a two-factor
+/// code, OATHAuth's TOTP): a code, or a function asked for one only when
+/// the wiki asks, so the code is fresh, and at most once per question (a
+/// relogin that is asked again calls it again).
+///
+/// ```
+/// use mw_core::SecondFactor;
+/// let fixed = SecondFactor::code("123456");
+/// let asked = SecondFactor::ask(|| Some("654321".into()));
+/// assert!(format!("{fixed:?} {asked:?}").find("123456").is_none());
+/// ```
+#[derive(Clone)]
+pub struct SecondFactor(FactorSource);
+
+#[derive(Clone)]
+enum FactorSource {
+    Code(Password),
+    Ask(std::sync::Arc<dyn Fn() -> Option<Password> + Send + Sync>),
+}
+
+impl SecondFactor {
+    /// This code. It can be used once: a login that must be made again
+    /// (a session ended on the server) needs [`SecondFactor::ask`].
+    pub fn code(code: impl Into<Password>) -> Self {
+        Self(FactorSource::Code(code.into()))
+    }
+
+    /// Calls `ask` for a code each time the wiki asks for one; `None`
+    /// gives up (the login fails as `second_factor_required`).
+    pub fn ask(ask: impl Fn() -> Option<Password> + Send + Sync + 'static) -> Self {
+        Self(FactorSource::Ask(std::sync::Arc::new(ask)))
+    }
+
+    fn get(&self) -> Option<Password> {
+        match &self.0 {
+            FactorSource::Code(code) => Some(code.clone()),
+            FactorSource::Ask(ask) => ask(),
+        }
+    }
+}
+
+impl std::fmt::Debug for SecondFactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.0 {
+            FactorSource::Code(_) => "SecondFactor(code <redacted>)",
+            FactorSource::Ask(_) => "SecondFactor(ask)",
+        })
+    }
 }
 
 /// `action=login` with a bot password (`User@appid`): login token, login,
@@ -130,7 +182,7 @@ impl Flow for BotLogin {
                 Kind::Session,
             )),
             LoginState::Verify => Some(verify_request(api)),
-            LoginState::Continue(_) | LoginState::Finished => None,
+            LoginState::Continue(_) | LoginState::Factor(..) | LoginState::Finished => None,
         }
     }
 
@@ -171,7 +223,7 @@ impl BotLogin {
                 Ok(None)
             }
             LoginState::Verify => verify(resp, &mut self.warnings).map(Some),
-            LoginState::Continue(_) | LoginState::Finished => {
+            LoginState::Continue(_) | LoginState::Factor(..) | LoginState::Finished => {
                 Err(decode_error(resp, "the login flow has already finished"))
             }
         }
@@ -192,6 +244,10 @@ pub struct ClientLogin {
     username: String,
     password: Password,
     new_password: Option<Password>,
+    second_factor: Option<SecondFactor>,
+    /// Whether a second factor was sent: the wiki asking again means it
+    /// refused it (no loop).
+    factor_sent: bool,
     state: LoginState,
     continued: bool,
     password_changed: bool,
@@ -209,6 +265,8 @@ impl ClientLogin {
             username: username.to_owned(),
             password,
             new_password: None,
+            second_factor: None,
+            factor_sent: false,
             state: LoginState::FetchToken,
             continued: false,
             password_changed: false,
@@ -226,6 +284,14 @@ impl ClientLogin {
         }
         self.new_password = Some(new_password);
         Ok(self)
+    }
+
+    /// The answer to give when the wiki asks for a second factor; without
+    /// one, its question ends the login as `second_factor_required`.
+    #[must_use]
+    pub fn with_second_factor(mut self, second_factor: SecondFactor) -> Self {
+        self.second_factor = Some(second_factor);
+        self
     }
 
     /// The user name given.
@@ -292,6 +358,17 @@ impl Flow for ClientLogin {
                 req.is_write = true;
                 Some(req)
             }
+            LoginState::Factor(token, code) => Some(api.build(
+                Method::Post,
+                &[
+                    ("action", Cow::Borrowed("clientlogin")),
+                    ("logincontinue", Cow::Borrowed("1")),
+                    (SECOND_FACTOR_FIELD, Cow::Borrowed(code.expose())),
+                    ("logintoken", Cow::Borrowed(token.expose())),
+                ],
+                None,
+                Kind::Session,
+            )),
             LoginState::Verify => Some(verify_request(api)),
             LoginState::Finished => None,
         }
@@ -317,7 +394,9 @@ impl ClientLogin {
                 self.state = LoginState::Login(token);
                 Ok(None)
             }
-            LoginState::Login(token) | LoginState::Continue(token) => {
+            LoginState::Login(token)
+            | LoginState::Continue(token)
+            | LoginState::Factor(token, _) => {
                 let decoded: Decoded<ClientLoginAnswer> = decode(resp)?;
                 let continuing = self.continued;
                 self.warnings.extend(decoded.warnings);
@@ -331,6 +410,12 @@ impl ClientLogin {
                     code: body.messagecode.clone(),
                     reason: body.message.clone().unwrap_or_else(|| fallback.to_owned()),
                     warnings: warnings.clone(),
+                    kind: LoginFailure::Refused,
+                };
+                let factor_failure = |kind: LoginFailure, fallback: &str| {
+                    let mut e = failure("UI", fallback);
+                    e.kind = kind;
+                    e
                 };
                 match body.status.as_str() {
                     "PASS" => {
@@ -348,7 +433,46 @@ impl ClientLogin {
                         self.state = LoginState::Continue(token);
                         Ok(None)
                     }
-                    "UI" => Err(failure("UI", "the server asks for more input").into()),
+                    // The wiki asks again after a code was sent: it refused
+                    // the code. Never answered twice in one flow.
+                    "UI" if body.asks_for_second_factor() && self.factor_sent => {
+                        Err(factor_failure(
+                            LoginFailure::SecondFactorFailed,
+                            "the wiki refused the two-factor code",
+                        )
+                        .into())
+                    }
+                    "UI" if body.asks_for_second_factor() => {
+                        // Asked for only now, so the code is fresh.
+                        match self.second_factor.as_ref().and_then(SecondFactor::get) {
+                            Some(code) if !code.expose().trim().is_empty() => {
+                                self.warnings = warnings;
+                                self.factor_sent = true;
+                                self.state = LoginState::Factor(token, code);
+                                Ok(None)
+                            }
+                            _ => Err(factor_failure(
+                                LoginFailure::SecondFactorRequired,
+                                "the wiki asks for a two-factor code",
+                            )
+                            .into()),
+                        }
+                    }
+                    "UI" => {
+                        let mut e = failure("UI", "the server asks for more input");
+                        e.reason = format!(
+                            "{} (the wiki asks for {}, which mwkit cannot give: a captcha, or a \
+                             login provider it does not know)",
+                            e.reason.trim(),
+                            body.asked_fields().join(", ")
+                        );
+                        Err(e.into())
+                    }
+                    "RESTART" => Err(failure(
+                        "RESTART",
+                        "the wiki asks to start again and link an account (not supported)",
+                    )
+                    .into()),
                     "REDIRECT" => Err(failure(
                         "REDIRECT",
                         "a login through a redirect (a browser) is not supported",
@@ -476,7 +600,35 @@ struct ClientLoginBody {
     requests: Vec<Value>,
 }
 
+/// The field of OATHAuth's TOTP request, the second factor mwkit answers.
+const SECOND_FACTOR_FIELD: &str = "OATHToken";
+
 impl ClientLoginBody {
+    /// Whether a `UI` answer asks for a second factor: a request with the
+    /// TOTP field.
+    fn asks_for_second_factor(&self) -> bool {
+        self.requests.iter().any(|r| {
+            r.get("fields")
+                .and_then(|f| f.get(SECOND_FACTOR_FIELD))
+                .is_some()
+        })
+    }
+
+    /// The names of every field the wiki asks for.
+    fn asked_fields(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .requests
+            .iter()
+            .filter_map(|r| r.get("fields").and_then(Value::as_object))
+            .flat_map(|f| f.keys().cloned())
+            .collect();
+        names.dedup();
+        if names.is_empty() {
+            names.push("input it does not describe".to_owned());
+        }
+        names
+    }
+
     /// Whether a `UI` answer asks for a new password: a request with the
     /// fields `password` and `retype`.
     fn asks_for_new_password(&self) -> bool {

@@ -12,7 +12,7 @@ use crate::email::{
 };
 use crate::error::{ApiError, Error, Incomplete, LoginError, Message, RetryAdvice};
 use crate::http::{Method, Request, Response};
-use crate::login::{BotLogin, ClientLogin, Flow, LoggedIn, parse_logout};
+use crate::login::{BotLogin, ClientLogin, Flow, LoggedIn, SecondFactor, parse_logout};
 use crate::options::{
     OptionsBatch, OptionsChange, OptionsChanged, UserOptions, parse_options, parse_read_options,
 };
@@ -136,8 +136,16 @@ pub struct LoginInfo {
 /// How a login was made, kept to log in again when the session is lost.
 #[derive(Debug, Clone)]
 enum Credentials {
-    Bot { name: String, password: Password },
-    Main { name: String, password: Password },
+    Bot {
+        name: String,
+        password: Password,
+    },
+    Main {
+        name: String,
+        password: Password,
+        /// Asked again at each login that the wiki asks for one.
+        second_factor: Option<SecondFactor>,
+    },
 }
 
 /// Whether the session is meant to be logged in.
@@ -546,6 +554,15 @@ impl Session {
     /// afterwards, the error says the password was changed (and the
     /// session keeps the new one to log in with).
     ///
+    /// When the wiki asks for a second factor (a two-factor code), the
+    /// answer is `second_factor`'s, asked for only then; without one the
+    /// login fails as [`crate::LoginFailure::SecondFactorRequired`] and
+    /// nothing more is sent. A code the wiki refuses fails it as
+    /// [`crate::LoginFailure::SecondFactorFailed`]; a login is never made to
+    /// answer the same question twice. A relogin (after the session ended on
+    /// the server) asks `second_factor` again: give
+    /// [`SecondFactor::ask`] when that may happen.
+    ///
     /// # Errors
     /// As [`Session::login`].
     pub fn client_login(
@@ -553,6 +570,7 @@ impl Session {
         name: &str,
         password: Password,
         new_password: Option<Password>,
+        second_factor: Option<SecondFactor>,
     ) -> Result<Call<LoginInfo>, Error> {
         self.check_credentials_allowed()?;
         let flow = ClientLogin::new(name, password.clone())?;
@@ -563,6 +581,7 @@ impl Session {
             credentials: Credentials::Main {
                 name: name.to_owned(),
                 password,
+                second_factor,
             },
             new_password,
         }))
@@ -1060,8 +1079,15 @@ impl Session {
             Credentials::Bot { name, password } => {
                 LoginFlow::Bot(BotLogin::new(name, password.clone())?)
             }
-            Credentials::Main { name, password } => {
-                let flow = ClientLogin::new(name, password.clone())?;
+            Credentials::Main {
+                name,
+                password,
+                second_factor,
+            } => {
+                let mut flow = ClientLogin::new(name, password.clone())?;
+                if let Some(factor) = second_factor {
+                    flow = flow.with_second_factor(factor.clone());
+                }
                 LoginFlow::Client(match &new_password {
                     Some(p) => flow.with_new_password(p.clone())?,
                     None => flow,
@@ -1421,12 +1447,18 @@ impl Session {
             }
         }
         let credentials = match (&run.flow, run.credentials) {
-            (LoginFlow::Client(f), Credentials::Main { name, .. }) if f.password_changed() => {
+            (
+                LoginFlow::Client(f),
                 Credentials::Main {
                     name,
-                    password: run.new_password.unwrap_or_else(|| Password::new("")),
-                }
-            }
+                    second_factor,
+                    ..
+                },
+            ) if f.password_changed() => Credentials::Main {
+                name,
+                password: run.new_password.unwrap_or_else(|| Password::new("")),
+                second_factor,
+            },
             (_, credentials) => credentials,
         };
         self.api.set_account(Some(done.account.clone()));
@@ -1452,10 +1484,15 @@ impl Session {
     }
 
     fn login_failed(&mut self, state: &mut CallState, err: Error) {
-        let Some(run) = state.login.take() else {
+        let Some(mut run) = state.login.take() else {
             self.finish(state, Err(err));
             return;
         };
+        // Warnings the failure had no place for stay with the call.
+        state.warnings.extend(match &mut run.flow {
+            LoginFlow::Bot(f) => f.take_warnings(),
+            LoginFlow::Client(f) => f.take_warnings(),
+        });
         if self.login_owner == Some(state.id) {
             self.login_owner = None;
         }
@@ -1464,13 +1501,20 @@ impl Session {
             LoginFlow::Bot(_) => false,
         };
         let err = match (changed, &run.credentials, &run.new_password) {
-            (true, Credentials::Main { name, .. }, Some(new_password))
-                if run.epoch == self.epoch =>
-            {
+            (
+                true,
+                Credentials::Main {
+                    name,
+                    second_factor,
+                    ..
+                },
+                Some(new_password),
+            ) if run.epoch == self.epoch => {
                 // The new password is the account's now: keep it, and say so.
                 self.auth = Auth::Lost(Credentials::Main {
                     name: name.clone(),
                     password: new_password.clone(),
+                    second_factor: second_factor.clone(),
                 });
                 if self.api.account().is_none() {
                     self.api.set_account(Some(Account {

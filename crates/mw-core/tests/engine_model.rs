@@ -941,6 +941,7 @@ fn temporary_password_login(session: &mut Session) -> Call<LoginInfo> {
             "Bob",
             Password::new("temp-pw"),
             Some(Password::new("new-pw")),
+            None,
         )
         .unwrap()
 }

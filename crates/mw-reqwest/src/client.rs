@@ -9,8 +9,8 @@ use std::time::{Instant, SystemTime};
 use mw_core::{
     Account, Answer, Call, CallOutput, ClientSettings, EmailSent, EmailUser, EmailableReport,
     Error, FailureKind, LoginInfo, Message, Method, OptionsChange, OptionsChanged, Password,
-    RawReply, Request, ResetPassword, ResetScope, Response, Session, Step, Token, TransportFailure,
-    UserOptions,
+    RawReply, Request, ResetPassword, ResetScope, Response, SecondFactor, Session, Step, Token,
+    TransportFailure, UserOptions,
 };
 use tokio::sync::Notify;
 
@@ -191,7 +191,29 @@ impl Client {
         new_password: Option<Password>,
     ) -> Result<LoginInfo, Error> {
         let password = password.into();
-        self.run(|s| s.client_login(name, password, new_password))
+        self.run(|s| s.client_login(name, password, new_password, None))
+            .await
+    }
+
+    /// [`Client::client_login`] for an account with two-factor
+    /// authentication: when the wiki asks for a second factor, the answer is
+    /// `second_factor`'s, asked for only then (a [`SecondFactor::ask`]
+    /// function is called then, on the task's thread, so its code is
+    /// fresh; a relogin calls it again).
+    ///
+    /// # Errors
+    /// As [`Client::client_login`]; a [`mw_core::LoginError`] of kind
+    /// `SecondFactorFailed` when the wiki refused the code, or
+    /// `SecondFactorRequired` when no code came.
+    pub async fn client_login_with_second_factor(
+        &self,
+        name: &str,
+        password: impl Into<Password>,
+        new_password: Option<Password>,
+        second_factor: SecondFactor,
+    ) -> Result<LoginInfo, Error> {
+        let password = password.into();
+        self.run(|s| s.client_login(name, password, new_password, Some(second_factor)))
             .await
     }
 

@@ -9,7 +9,7 @@ use std::time::{Instant, SystemTime};
 use mw_core::{
     Account, Answer, Call, CallOutput, ClientSettings, EmailSent, EmailUser, EmailableReport,
     Message, Method, OptionsChange, OptionsChanged, Password, RawReply, Request, ResetPassword,
-    ResetScope, Response, Session, Step, Token, UserOptions,
+    ResetScope, Response, SecondFactor, Session, Step, Token, UserOptions,
 };
 
 use crate::LoginInfo;
@@ -50,6 +50,50 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let s = &self.settings;
         let session = s.session()?;
+        Ok(Client {
+            transport: Transport::unchecked(s),
+            session: Mutex::new(session),
+            progress: Condvar::new(),
+        })
+    }
+}
+
+/// The HTTP side of a [`Client`], apart from its session engine: a ureq
+/// agent set up from the settings (timeouts, user agent, no redirects
+/// followed, the body limit) with a connection pool of its own, that sends
+/// one of the engine's [`Request`]s and reads its [`Answer`].
+///
+/// For programs that drive mw-core's [`Session`] engine themselves: the
+/// Python binding sends on a helper thread so that its calling thread can
+/// stop waiting on Ctrl-C and abandon the call, and makes a new transport
+/// (new connections, the same session) in a process forked from the one
+/// that made the first. A [`Client`] is one of these and an engine.
+/// Clones share the connection pool.
+#[derive(Clone)]
+pub struct Transport {
+    agent: ureq::Agent,
+    max_response_bytes: u64,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transport {
+    /// A transport with these settings, and no connection yet.
+    ///
+    /// # Errors
+    /// As [`ClientBuilder::build`]: the settings are checked the same way.
+    pub fn new(settings: &ClientSettings) -> Result<Transport, Error> {
+        settings.session()?;
+        Ok(Transport::unchecked(settings))
+    }
+
+    fn unchecked(s: &ClientSettings) -> Transport {
         let config = ureq::Agent::config_builder()
             // Error statuses carry API error bodies: read them, don't fail.
             .http_status_as_error(false)
@@ -66,12 +110,65 @@ impl ClientBuilder {
             // client (ureq's default keeps 3).
             .max_idle_connections_per_host(16)
             .build();
-        Ok(Client {
+        Transport {
             agent: ureq::Agent::new_with_config(config),
             max_response_bytes: s.max_response_bytes,
-            session: Mutex::new(session),
-            progress: Condvar::new(),
-        })
+        }
+    }
+
+    /// Sends one request and reads its answer whole (up to the body limit).
+    pub fn send(&self, req: &Request) -> Answer {
+        let started = Instant::now();
+        let result = match req.method {
+            Method::Get => {
+                let mut b = self.agent.get(&req.url);
+                for (k, v) in &req.headers {
+                    b = b.header(k.as_str(), v.as_str());
+                }
+                b.call()
+            }
+            Method::Post => {
+                let mut b = self.agent.post(&req.url);
+                for (k, v) in &req.headers {
+                    b = b.header(k.as_str(), v.as_str());
+                }
+                b.send(&req.body[..])
+            }
+        };
+        let mut resp = match result {
+            Ok(resp) => resp,
+            Err(e) => {
+                log::debug!("{} {}: {e}", req.method.as_str(), req.url);
+                return Answer::Failed(failure(&e));
+            }
+        };
+        let status = resp.status().as_u16();
+        let headers: Vec<(String, String)> = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                (k.as_str().to_owned(), v)
+            })
+            .collect();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(self.max_response_bytes)
+            .read_to_vec();
+        match body {
+            Ok(body) => {
+                log::debug!(
+                    "{} {} -> {status}, {} bytes in {:?}",
+                    req.method.as_str(),
+                    req.url,
+                    body.len(),
+                    started.elapsed()
+                );
+                Answer::Response(Response::new(status, headers, body))
+            }
+            Err(e) => Answer::Failed(failure(&e)),
+        }
     }
 }
 
@@ -93,8 +190,7 @@ impl ClientBuilder {
 /// - anything else that may have reached the server, a 503 included, is
 ///   never sent again: [`Error::outcome_unknown`] is true.
 pub struct Client {
-    agent: ureq::Agent,
-    max_response_bytes: u64,
+    transport: Transport,
     session: Mutex<Session>,
     /// Signalled whenever a call made progress, for calls that parked.
     progress: Condvar,
@@ -187,7 +283,42 @@ impl Client {
         new_password: Option<Password>,
     ) -> Result<LoginInfo, Error> {
         let password = password.into();
-        self.run(|s| s.client_login(name, password, new_password))
+        self.run(|s| s.client_login(name, password, new_password, None))
+    }
+
+    /// [`Client::client_login`] for an account with two-factor
+    /// authentication: when the wiki asks for a second factor, the answer is
+    /// `second_factor`'s, asked for only then (a [`SecondFactor::ask`]
+    /// function is called then, so its code is fresh; a relogin after the
+    /// session ended on the server calls it again).
+    ///
+    /// ```no_run
+    /// # fn totp_now() -> String { String::new() }
+    /// use mw_ureq::{Client, SecondFactor};
+    /// let client = Client::new("https://wiki.example/w/api.php", "MyTool/1.0 (me@example.org)")?;
+    /// client.client_login_with_second_factor(
+    ///     "Admin",
+    ///     "main-password",
+    ///     None,
+    ///     SecondFactor::ask(|| Some(totp_now().into())),
+    /// )?;
+    /// # Ok::<(), mw_ureq::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Client::client_login`]; a [`mw_core::LoginError`] whose `kind`
+    /// is [`LoginFailure::SecondFactorFailed`](mw_core::LoginFailure) when
+    /// the wiki refused the code (the client is not logged in; try again
+    /// with another code), or `SecondFactorRequired` when no code came.
+    pub fn client_login_with_second_factor(
+        &self,
+        name: &str,
+        password: impl Into<Password>,
+        new_password: Option<Password>,
+        second_factor: SecondFactor,
+    ) -> Result<LoginInfo, Error> {
+        let password = password.into();
+        self.run(|s| s.client_login(name, password, new_password, Some(second_factor)))
     }
 
     /// Logs out (`action=logout`) and forgets the session: account, token,
@@ -308,7 +439,7 @@ impl Client {
             match session.poll(&mut running.call, SystemTime::now()) {
                 Step::Send(req) => {
                     drop(session);
-                    let answer = self.send(&req);
+                    let answer = self.transport.send(&req);
                     session = self.lock();
                     session.handle(&mut running.call, answer, SystemTime::now());
                     self.progress.notify_all();
@@ -331,61 +462,6 @@ impl Client {
                     return result;
                 }
             }
-        }
-    }
-
-    /// Sends one request and reads its answer whole (up to the body limit).
-    fn send(&self, req: &Request) -> Answer {
-        let started = Instant::now();
-        let result = match req.method {
-            Method::Get => {
-                let mut b = self.agent.get(&req.url);
-                for (k, v) in &req.headers {
-                    b = b.header(k.as_str(), v.as_str());
-                }
-                b.call()
-            }
-            Method::Post => {
-                let mut b = self.agent.post(&req.url);
-                for (k, v) in &req.headers {
-                    b = b.header(k.as_str(), v.as_str());
-                }
-                b.send(&req.body[..])
-            }
-        };
-        let mut resp = match result {
-            Ok(resp) => resp,
-            Err(e) => {
-                log::debug!("{} {}: {e}", req.method.as_str(), req.url);
-                return Answer::Failed(failure(&e));
-            }
-        };
-        let status = resp.status().as_u16();
-        let headers: Vec<(String, String)> = resp
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
-                (k.as_str().to_owned(), v)
-            })
-            .collect();
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(self.max_response_bytes)
-            .read_to_vec();
-        match body {
-            Ok(body) => {
-                log::debug!(
-                    "{} {} -> {status}, {} bytes in {:?}",
-                    req.method.as_str(),
-                    req.url,
-                    body.len(),
-                    started.elapsed()
-                );
-                Answer::Response(Response::new(status, headers, body))
-            }
-            Err(e) => Answer::Failed(failure(&e)),
         }
     }
 }
