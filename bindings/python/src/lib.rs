@@ -16,8 +16,8 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use mw_ureq::mw_core::{
-    self, Answer, Call as EngineCall, CallOutput, ClientSettings, FailureKind, Message, Request, Step,
-    TransportFailure,
+    self, Answer, Call as EngineCall, CallOutput, ClientSettings, FailureKind, Message, Request,
+    Step, TransportFailure,
 };
 use mw_ureq::{
     EmailResult as RustEmailResult, EmailSent, EmailUser, Emailability, EmailableReport, Error,
@@ -526,16 +526,17 @@ fn pairs(params: &[(String, String)]) -> Vec<(&str, &str)> {
 /// What `Session` methods return: the answer itself.
 type Blocking<T> = T;
 
-/// Runs a call of a `Session`'s blocking client with the GIL released. A
-/// `check` is not run here: the blocking call starts at once, and the
-/// engine runs that very check before it sends anything.
+/// Runs a call of a `Session` on its engine, with the GIL released (see
+/// [`Session::run`]): the engine's start of the call (`check` or `start`)
+/// is the call; the async client's form (`|c| ...`) is not used here.
 macro_rules! run_blocking {
-    ($session:expr, $py:expr, $name:literal, check |$s:ident| $check:expr, |$c:ident| $call:expr, $done:expr) => {
-        run_blocking!($session, $py, $name, |$c| $call, $done)
+    ($session:expr, $py:expr, $name:literal, check |$s:ident| $start:expr, |$c:ident| $call:expr, $done:expr) => {
+        run_blocking!($session, $py, $name, start | $s | $start, |$c| $call, $done)
     };
-    ($session:expr, $py:expr, $name:literal, |$c:ident| $call:expr, $done:expr) => {{
-        let $c = &$session.client;
-        finish($py, $py.detach(|| $call), $done)
+    ($session:expr, $py:expr, $name:literal, start |$s:ident| $start:expr, |$c:ident| $call:expr, $done:expr) => {{
+        const NAME: &str = concat!("Session.", $name);
+        let result = $session.run($py, NAME, |$s: &mut mw_core::Session| $start)?;
+        finish($py, NAME, result, $done)
     }};
 }
 
@@ -546,10 +547,13 @@ macro_rules! run_blocking {
 /// is made.
 macro_rules! run_async {
     ($session:expr, $py:expr, $name:literal, check |$s:ident| $check:expr, |$c:ident| $call:expr, $done:expr) => {{
+        $session.same_process()?;
         check_now(&$session.checker, |$s| $check).map_err(|e| to_py($py, e))?;
         run_async!($session, $py, $name, |$c| $call, $done)
     }};
+    ($session:expr, $py:expr, $name:literal, start |$s:ident| $start:expr, |$c:ident| $call:expr, $done:expr) => {{ run_async!($session, $py, $name, |$c| $call, $done) }};
     ($session:expr, $py:expr, $name:literal, |$c:ident| $call:expr, $done:expr) => {{
+        $session.same_process()?;
         let $c = $session.client.clone();
         Awaitable::new(
             $py,
@@ -580,11 +584,10 @@ fn check_now<T>(
 /// becomes its Python value through the same helpers. A method with input
 /// gives `$run` a `check`, the engine's start of the same call, so that an
 /// `AsyncSession` refuses bad input at the call, not when awaited. `$Out<T>`
-/// is what a method returns for an answer `T`; `$close` logs out if logged
-/// in; `$extra` holds the methods particular to the class (pyo3 takes one
+/// is what a method returns for an answer `T`; `$extra` holds the methods particular to the class (pyo3 takes one
 /// `#[pymethods]` block per class).
 macro_rules! session_methods {
-    ($Class:ident, $run:ident, $Out:ident, $close:ident, { $($extra:tt)* }) => {
+    ($Class:ident, $run:ident, $Out:ident, { $($extra:tt)* }) => {
         #[pymethods]
         impl $Class {
             #[new]
@@ -633,13 +636,13 @@ macro_rules! session_methods {
             /// The logged-in user's name, or None.
             #[getter]
             fn user(&self) -> Option<String> {
-                self.client.account().map(|a| a.name)
+                self.account_name()
             }
 
             /// The API URL.
             #[getter]
             fn api_url(&self) -> String {
-                self.client.api_url()
+                self.url()
             }
 
             /// Logs in with a bot password (``User@appid``); returns the user name.
@@ -687,7 +690,7 @@ macro_rules! session_methods {
             /// list of :class:`ApiWarning`, usually empty): a logout is a write, so
             /// they are returned, never raised through a warnings filter.
             fn logout(&self, py: Python<'_>) -> PyResult<$Out<Vec<ApiWarning>>> {
-                $run!(self, py, "logout", |c| c.logout(), returned)
+                $run!(self, py, "logout", start |s| Ok(s.logout()), |c| c.logout(), returned)
             }
 
             /// Emails a user. Never sent twice by mwkit: when the mail may have gone
@@ -765,12 +768,17 @@ macro_rules! session_methods {
                 email: Option<&str>,
             ) -> PyResult<$Out<Vec<ApiWarning>>> {
                 let reset = ResetPassword::new(user, email).map_err(|e| to_py(py, e))?;
-                $run!(self, py, "reset_password", |c| c.reset_password(&reset), returned)
+                $run!(
+                    self, py, "reset_password",
+                    start |s| Ok(s.reset_password(&reset)),
+                    |c| c.reset_password(&reset),
+                    returned
+                )
             }
 
             /// The logged-in user's preferences, every value as str.
             fn get_options(&self, py: Python<'_>) -> PyResult<$Out<BTreeMap<String, String>>> {
-                $run!(self, py, "get_options", |c| c.options(), |py, read: UserOptions| {
+                $run!(self, py, "get_options", start |s| Ok(s.read_options()), |c| c.options(), |py, read: UserOptions| {
                     warn_all(py, &read.warnings)?;
                     Ok(read.options)
                 })
@@ -858,14 +866,14 @@ macro_rules! session_methods {
             /// Logs out if logged in; returns the logout's warnings, as
             /// :meth:`logout` does (an empty list when not logged in).
             fn close(&self, py: Python<'_>) -> PyResult<$Out<Vec<ApiWarning>>> {
-                $run!(self, py, "close", |c| $close(c), returned)
+                $run!(self, py, "close", start |s| Ok(s.logout()), |c| close_async(c), returned)
             }
 
             fn __repr__(&self) -> String {
                 format!(
                     concat!(stringify!($Class), "(api_url={:?}, user={:?})"),
-                    self.client.api_url(),
-                    self.user()
+                    self.url(),
+                    self.account_name()
                 )
             }
 
@@ -890,27 +898,337 @@ macro_rules! session_methods {
 /// readonly; for a read also HTTP 429 and 503), never waiting longer than
 /// ``max_wait`` (60 s) at once; answers over ``max_response_bytes`` are not
 /// read. Used as a context manager, it logs out on exit.
+///
+/// Ctrl-C interrupts any call within a fraction of a second, whatever the
+/// timeouts: the call is abandoned and the session stays usable. A write
+/// whose request was already on its way may or may not have been carried
+/// out; mwkit never sends it again and logs a WARNING saying so. In a
+/// process forked from the one that made it, a session opens connections
+/// of its own (its login and cookies kept), unless a call of it was in
+/// progress at the fork: then it raises :class:`RuntimeError`.
 #[pyclass(frozen, module = "mwkit")]
 struct Session {
-    client: mw_ureq::Client,
+    /// mw-core's session engine: every decision of every call.
+    engine: Mutex<mw_core::Session>,
+    /// Signalled whenever a call made progress, for calls that parked.
+    progress: Condvar,
+    /// The settings, to make the transport again in a forked process.
+    settings: ClientSettings,
+    /// The transport, and the process it belongs to.
+    link: Mutex<Link>,
+    /// Calls in progress. Inherited by a forked process whose threads
+    /// running them are gone: that process cannot use the session.
+    calls: AtomicUsize,
 }
 
-/// Logs out if logged in.
-fn close_blocking(client: &mw_ureq::Client) -> Result<Vec<Message>, Error> {
-    match client.account() {
-        Some(_) => client.logout(),
-        None => Ok(Vec::new()),
-    }
+/// A `Session`'s connections, and the process that made them.
+struct Link {
+    pid: u32,
+    transport: Transport,
 }
+
+/// How long a blocking call on Python's main thread waits, at most, between
+/// two checks for a signal (Ctrl-C).
+const SLICE: Duration = Duration::from_millis(50);
 
 impl Session {
     fn build(settings: ClientSettings) -> Result<Self, Error> {
-        let client = mw_ureq::ClientBuilder::from(settings).build()?;
-        Ok(Session { client })
+        let engine = settings.session()?;
+        let transport = Transport::new(&settings)?;
+        Ok(Session {
+            engine: Mutex::new(engine),
+            progress: Condvar::new(),
+            settings,
+            link: Mutex::new(Link {
+                pid: std::process::id(),
+                transport,
+            }),
+            calls: AtomicUsize::new(0),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, mw_core::Session> {
+        self.engine.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn account_name(&self) -> Option<String> {
+        self.lock().account().map(|a| a.name.clone())
+    }
+
+    fn url(&self) -> String {
+        self.lock().api().url().to_owned()
+    }
+
+    /// The transport of this process: in a forked process, a new one (new
+    /// connections, never the parent's), unless a call was in progress at
+    /// the fork (its thread is gone, and what it held in the engine, a
+    /// token fetch or a login, would never be given back).
+    fn transport(&self, py: Python<'_>) -> PyResult<Transport> {
+        let pid = std::process::id();
+        let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
+        if link.pid != pid {
+            if self.calls.load(Ordering::SeqCst) > 0 {
+                return Err(PyRuntimeError::new_err(format!(
+                    "this mwkit.Session was in use by another thread of process {} when it \
+                     forked, and cannot be used in process {pid}; make a new Session here",
+                    link.pid
+                )));
+            }
+            link.transport = Transport::new(&self.settings).map_err(|e| to_py(py, e))?;
+            link.pid = pid;
+        }
+        Ok(link.transport.clone())
+    }
+
+    /// Runs one call: the engine's `start`, then its steps, with the GIL
+    /// released. The call is driven on this thread; on Python's main thread
+    /// each request is sent from a helper thread, and every wait (for an
+    /// answer, a delay the wiki asked for, another call) checks for signals
+    /// at least every [`SLICE`]. An exception from a signal handler (Ctrl-C's
+    /// `KeyboardInterrupt`) abandons the call and is raised: nothing of it
+    /// is sent again, and an answer that comes later is dropped.
+    fn run<T: CallOutput + Send>(
+        &self,
+        py: Python<'_>,
+        name: &'static str,
+        start: impl FnOnce(&mut mw_core::Session) -> Result<EngineCall<T>, Error> + Send,
+    ) -> PyResult<Result<T, Error>> {
+        let transport = self.transport(py)?;
+        let watch = Watch::new(py, name)?;
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let _counted = Counted(&self.calls);
+        py.detach(|| self.drive(&transport, &watch, start))
+    }
+
+    fn drive<T: CallOutput>(
+        &self,
+        transport: &Transport,
+        watch: &Watch,
+        start: impl FnOnce(&mut mw_core::Session) -> Result<EngineCall<T>, Error>,
+    ) -> PyResult<Result<T, Error>> {
+        let call = match start(&mut self.lock()) {
+            Ok(call) => call,
+            Err(e) => return Ok(Err(e)),
+        };
+        let mut running = Running {
+            session: self,
+            call,
+            done: false,
+        };
+        let mut relogin_told = false;
+        // Why the wiki asked to wait: its last answer's error code and
+        // Retry-After.
+        let mut last_answer = String::new();
+        let mut engine = self.lock();
+        loop {
+            match engine.poll(&mut running.call, SystemTime::now()) {
+                Step::Send(req) => {
+                    let account = engine.account().map(|a| a.name.clone());
+                    drop(engine);
+                    let what = Described::of(&req);
+                    if what.login_step && !watch.is_login && !relogin_told {
+                        relogin_told = true;
+                        watch.log(
+                            LEVEL_INFO,
+                            "%s: the wiki no longer knows the session; logging in again as %s",
+                            (watch.name, account.unwrap_or_default()),
+                        );
+                    }
+                    let started = Instant::now();
+                    let answer = send(transport, req, watch);
+                    let took = started.elapsed().as_secs_f64();
+                    let answer = match answer {
+                        Ok(answer) => answer,
+                        Err(stop) => {
+                            watch.log(
+                                LEVEL_DEBUG,
+                                "%s: %s %s -> interrupted after %.3f s",
+                                (watch.name, what.method, &what.action, took),
+                            );
+                            return Err(stopped(running, watch, stop));
+                        }
+                    };
+                    match &answer {
+                        Answer::Response(resp) => {
+                            watch.log(
+                                LEVEL_DEBUG,
+                                "%s: %s %s -> HTTP %d in %.3f s",
+                                (watch.name, what.method, &what.action, resp.status, took),
+                            );
+                            last_answer = wait_reason(resp);
+                        }
+                        Answer::Failed(failure) => {
+                            watch.log(
+                                LEVEL_DEBUG,
+                                "%s: %s %s -> no answer after %.3f s (%s)",
+                                (watch.name, what.method, &what.action, took, &failure.detail),
+                            );
+                            last_answer.clear();
+                        }
+                    }
+                    engine = self.lock();
+                    engine.handle(&mut running.call, answer, SystemTime::now());
+                    self.progress.notify_all();
+                }
+                Step::Wait(delay) => {
+                    drop(engine);
+                    watch.log(
+                        LEVEL_INFO,
+                        "%s: waiting %.1f s before sending again, as the wiki asked (%s)",
+                        (watch.name, delay.as_secs_f64(), &last_answer),
+                    );
+                    if let Err(stop) = sleep(delay, watch) {
+                        return Err(stopped(running, watch, stop));
+                    }
+                    engine = self.lock();
+                }
+                Step::Park if !watch.main => {
+                    engine = self
+                        .progress
+                        .wait(engine)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
+                Step::Park => {
+                    let (guard, waited) = self
+                        .progress
+                        .wait_timeout(engine, SLICE)
+                        .unwrap_or_else(PoisonError::into_inner);
+                    engine = guard;
+                    if waited.timed_out() {
+                        // Never wait for the GIL holding the engine: a
+                        // thread holding the GIL may want it.
+                        drop(engine);
+                        if let Err(stop) = watch.check_signals() {
+                            return Err(stopped(running, watch, stop));
+                        }
+                        engine = self.lock();
+                    }
+                }
+                Step::Done(result) => {
+                    running.done = true;
+                    drop(engine);
+                    self.progress.notify_all();
+                    return Ok(result);
+                }
+            }
+        }
     }
 }
 
-session_methods!(Session, run_blocking, Blocking, close_blocking, {
+/// Counts a call in progress while it lives.
+struct Counted<'a>(&'a AtomicUsize);
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A call of a `Session` being driven: abandoned when dropped before it
+/// finished (an interrupt, a panic), so that what it held in the engine (a
+/// token fetch, a login) is given back and nothing of it is sent again.
+struct Running<'a, T> {
+    session: &'a Session,
+    call: EngineCall<T>,
+    done: bool,
+}
+
+impl<T> Drop for Running<'_, T> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.session.lock().abandon(&mut self.call);
+            self.session.progress.notify_all();
+        }
+    }
+}
+
+/// Abandons an interrupted call; a write that was on its way (other than a
+/// login's, whose outcome nothing depends on) is logged as a WARNING, and
+/// noted on the exception (Python 3.11 and later).
+fn stopped<T>(running: Running<'_, T>, watch: &Watch, stop: PyErr) -> PyErr {
+    let write = running.call.in_flight_is_write() && !watch.is_login;
+    drop(running);
+    if write {
+        Python::attach(|py| {
+            let kind = type_name(stop.value(py).as_any());
+            watch.log(
+                LEVEL_WARNING,
+                "%s: interrupted (%s) while its request was on its way: the wiki may or may not \
+                 have carried it out; its outcome is unknown, and mwkit does not send it again",
+                (watch.name, &kind),
+            );
+            let note = format!(
+                "mwkit: {} was interrupted while its request was on its way; its outcome is \
+                 unknown, and mwkit does not send it again",
+                watch.name
+            );
+            let value = stop.value(py);
+            if value.hasattr(intern!(py, "add_note")).unwrap_or(false) {
+                // A note that cannot be added changes nothing else.
+                drop(value.call_method1(intern!(py, "add_note"), (note,)));
+            }
+        });
+    }
+    stop
+}
+
+/// Sends one request: on Python's main thread from a helper thread, waiting
+/// for its answer in slices with a check for signals between them (an
+/// interrupted send's answer, when it comes, is dropped with the thread);
+/// elsewhere on this thread (only the main thread runs signal handlers).
+fn send(transport: &Transport, req: Request, watch: &Watch) -> Result<Answer, PyErr> {
+    if !watch.main {
+        return Ok(transport.send(&req));
+    }
+    let (to_caller, answer) = mpsc::sync_channel(1);
+    let sender = transport.clone();
+    let spawned = std::thread::Builder::new()
+        .name("mwkit-send".to_owned())
+        .spawn(move || {
+            // The caller may be gone (interrupted): the answer is dropped.
+            drop(to_caller.send(sender.send(&req)));
+        });
+    if let Err(e) = spawned {
+        return Ok(Answer::Failed(TransportFailure {
+            kind: FailureKind::Connect,
+            may_have_been_sent: false,
+            detail: format!("could not start a thread to send the request: {e}"),
+        }));
+    }
+    loop {
+        match answer.recv_timeout(SLICE) {
+            Ok(answer) => return Ok(answer),
+            Err(mpsc::RecvTimeoutError::Timeout) => watch.check_signals()?,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Ok(Answer::Failed(TransportFailure {
+                    kind: FailureKind::Other,
+                    may_have_been_sent: true,
+                    detail: "the thread sending the request stopped without an answer".to_owned(),
+                }));
+            }
+        }
+    }
+}
+
+/// Sleeps `delay`, on Python's main thread in slices with a check for
+/// signals between them.
+fn sleep(delay: Duration, watch: &Watch) -> PyResult<()> {
+    if !watch.main {
+        std::thread::sleep(delay);
+        return Ok(());
+    }
+    let until = Instant::now() + delay;
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(());
+        }
+        std::thread::sleep(left.min(SLICE));
+        watch.check_signals()?;
+    }
+}
+
+session_methods!(Session, run_blocking, Blocking, {
     fn __enter__(slf: Py<Self>) -> Py<Self> {
         slf
     }
@@ -926,10 +1244,213 @@ session_methods!(Session, run_blocking, Blocking, close_blocking, {
         _exc: Option<&Bound<'_, PyAny>>,
         _tb: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
-        let closed = py.detach(|| close_blocking(&self.client));
+        let closed = self.run(py, "Session.__exit__", |s| Ok(s.logout()))?;
         exited(py, closed, exc_type.is_some())
     }
 });
+
+// ---- logging -----------------------------------------------------------------------
+
+const LEVEL_DEBUG: i32 = 10;
+const LEVEL_INFO: i32 = 20;
+const LEVEL_WARNING: i32 = 30;
+
+/// The `mwkit` logger.
+fn logger(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    LOGGER
+        .get_or_try_init(py, || {
+            Ok::<_, PyErr>(
+                py.import("logging")?
+                    .call_method1("getLogger", ("mwkit",))?
+                    .unbind(),
+            )
+        })
+        .map(|l| l.bind(py))
+}
+
+/// Logs one record on the `mwkit` logger, if it takes that level: `msg`
+/// with %-style `args`, as ``logger.log(level, msg, *args)``. A failure to
+/// log is reported as unraisable, never raised over the call.
+fn log_now<'py>(
+    py: Python<'py>,
+    level: i32,
+    msg: &str,
+    args: impl IntoPyObject<'py, Target = PyTuple, Output = Bound<'py, PyTuple>>,
+) {
+    let logged = logger(py).and_then(|logger| {
+        if logger
+            .call_method1(intern!(py, "isEnabledFor"), (level,))?
+            .is_truthy()?
+        {
+            let args = args.into_pyobject(py).map_err(Into::into)?;
+            let mut all = vec![any(py, level), any(py, msg)];
+            all.extend(args.iter().map(Bound::unbind));
+            logger.call_method1(intern!(py, "log"), PyTuple::new(py, all)?)?;
+        }
+        Ok(())
+    });
+    if let Err(e) = logged {
+        e.write_unraisable(py, None);
+    }
+}
+
+/// A WARNING for a call that ended with its outcome unknown (a write that
+/// may have been carried out without an answer saying so).
+fn log_outcome_unknown(py: Python<'_>, name: &str, err: &Error) {
+    let cause = match err {
+        Error::OutcomeUnknown(u) => describe_cause(&u.cause),
+        Error::Incomplete(i) => match &i.error {
+            Error::OutcomeUnknown(u) => describe_cause(&u.cause),
+            other => describe_cause(other),
+        },
+        other => describe_cause(other),
+    };
+    log_now(
+        py,
+        LEVEL_WARNING,
+        "%s: the request may have reached the wiki, but no answer says what it did (%s): its \
+         outcome is unknown, and mwkit does not send it again",
+        (name, cause),
+    );
+}
+
+/// An error's kind, and its HTTP status if any: never its text, which may
+/// quote an answer.
+fn describe_cause(err: &Error) -> String {
+    match err {
+        Error::Http { status, .. } | Error::Decode { status, .. } => {
+            format!("{}, HTTP {status}", err.code().name)
+        }
+        _ => err.code().name.to_owned(),
+    }
+}
+
+/// What a blocking call logs and checks, fixed when it starts (with the
+/// GIL): its name, whether it is a login, whether it runs on Python's main
+/// thread (the only one that runs signal handlers), and the levels the
+/// `mwkit` logger takes, so that a call takes the GIL only for records that
+/// will be kept.
+struct Watch {
+    name: &'static str,
+    is_login: bool,
+    main: bool,
+    levels: [bool; 3],
+}
+
+impl Watch {
+    fn new(py: Python<'_>, name: &'static str) -> PyResult<Self> {
+        static MAIN: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        static IDENT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        let main_thread = MAIN.import(py, "threading", "main_thread")?.call0()?;
+        let ident = IDENT.import(py, "threading", "get_ident")?.call0()?;
+        let main = main_thread.getattr(intern!(py, "ident"))?.eq(ident)?;
+        let logger = logger(py)?;
+        let mut levels = [false; 3];
+        for (slot, level) in levels
+            .iter_mut()
+            .zip([LEVEL_DEBUG, LEVEL_INFO, LEVEL_WARNING])
+        {
+            *slot = logger
+                .call_method1(intern!(py, "isEnabledFor"), (level,))?
+                .is_truthy()?;
+        }
+        Ok(Watch {
+            name,
+            is_login: name.ends_with("login"),
+            main,
+            levels,
+        })
+    }
+
+    /// Logs a record on this thread, taking the GIL only when the logger
+    /// takes the level (and only for the record, never across a request).
+    fn log<A>(&self, level: i32, msg: &str, args: A)
+    where
+        A: for<'py> IntoPyObject<'py, Target = PyTuple, Output = Bound<'py, PyTuple>>,
+    {
+        let index = match level {
+            LEVEL_DEBUG => 0,
+            LEVEL_INFO => 1,
+            _ => 2,
+        };
+        if self.levels[index] {
+            Python::attach(|py| log_now(py, level, msg, args));
+        }
+    }
+
+    /// Runs Python's signal handlers (on the main thread): the exception one
+    /// raised, if any.
+    fn check_signals(&self) -> PyResult<()> {
+        Python::attach(|py| py.check_signals())
+    }
+}
+
+/// A request as the records show it: its method and action (with the
+/// query modules and token type of an `action=query`), never another
+/// parameter's value; and whether it is a step of a login.
+struct Described {
+    method: &'static str,
+    action: String,
+    login_step: bool,
+}
+
+impl Described {
+    fn of(req: &Request) -> Self {
+        let form: &[u8] = match req.method {
+            Method::Get => req
+                .url
+                .split_once('?')
+                .map_or(&b""[..], |(_, q)| q.as_bytes()),
+            Method::Post => &req.body,
+        };
+        let mut action = String::new();
+        let mut query: Vec<(String, String)> = Vec::new();
+        for (key, value) in form_urlencoded::parse(form) {
+            match &*key {
+                "action" => action = value.into_owned(),
+                "meta" | "list" | "prop" | "type" => {
+                    query.push((key.into_owned(), value.into_owned()))
+                }
+                _ => {}
+            }
+        }
+        let find = |name: &str| {
+            query
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let login_step = matches!(action.as_str(), "login" | "clientlogin")
+            || (action == "query"
+                && find("meta").is_some_and(|m| m.split('|').any(|m| m == "tokens"))
+                && find("type").is_some_and(|t| t.split('|').any(|t| t == "login")));
+        let mut shown = format!("action={action}");
+        if action == "query" {
+            for (k, v) in &query {
+                shown.push_str(&format!(" {k}={v}"));
+            }
+        }
+        Described {
+            method: req.method.as_str(),
+            action: shown,
+            login_step,
+        }
+    }
+}
+
+/// What an answer said about waiting: its MediaWiki error code and its
+/// Retry-After, or its HTTP status.
+fn wait_reason(resp: &mw_core::Response) -> String {
+    let mut reason = match resp.header("mediawiki-api-error") {
+        Some(code) => code.to_owned(),
+        None => format!("HTTP {}", resp.status),
+    };
+    if let Some(after) = resp.header("retry-after") {
+        reason.push_str(&format!(", Retry-After: {after}"));
+    }
+    reason
+}
 
 // ---- the async session -----------------------------------------------------------
 
@@ -953,9 +1474,15 @@ session_methods!(Session, run_blocking, Blocking, close_blocking, {
 /// is abandoned and the session stays usable; a write already on its way
 /// may or may not have been carried out, as after a dropped connection.
 /// Used as an async context manager (``async with``), it logs out on exit.
+///
+/// In a process forked from the one that made it, an ``AsyncSession``
+/// raises :class:`RuntimeError`: its connections and their tasks belong to
+/// the parent. A new ``AsyncSession`` works in any process.
 #[pyclass(frozen, module = "mwkit")]
 struct AsyncSession {
     client: mw_reqwest::Client,
+    /// The process that made it: the only one it works in.
+    pid: u32,
     /// An engine made from the client's settings that never sends: a
     /// method starts its call here first, so the engine's checks of its
     /// input (which need no state of the session) raise at the method
@@ -968,7 +1495,34 @@ impl AsyncSession {
     fn build(settings: ClientSettings) -> Result<Self, Error> {
         let checker = Mutex::new(settings.session()?);
         let client = mw_reqwest::ClientBuilder::from(settings).build()?;
-        Ok(AsyncSession { client, checker })
+        Ok(AsyncSession {
+            client,
+            pid: std::process::id(),
+            checker,
+        })
+    }
+
+    fn account_name(&self) -> Option<String> {
+        self.client.account().map(|a| a.name)
+    }
+
+    fn url(&self) -> String {
+        self.client.api_url()
+    }
+
+    /// Refuses to run in a process forked from the one that made it: the
+    /// client's pooled connections and their tasks are the parent's.
+    fn same_process(&self) -> PyResult<()> {
+        let pid = std::process::id();
+        if pid == self.pid {
+            return Ok(());
+        }
+        Err(PyRuntimeError::new_err(format!(
+            "this mwkit.AsyncSession was made in process {}, and cannot be used in process \
+             {pid}, forked from it (its connections belong to the parent); make a new \
+             AsyncSession here",
+            self.pid
+        )))
     }
 }
 
@@ -980,8 +1534,9 @@ async fn close_async(client: &mw_reqwest::Client) -> Result<Vec<Message>, Error>
     }
 }
 
-session_methods!(AsyncSession, run_async, Awaitable, close_async, {
+session_methods!(AsyncSession, run_async, Awaitable, {
     fn __aenter__(slf: Bound<'_, Self>) -> PyResult<Awaitable<Py<Self>>> {
+        slf.get().same_process()?;
         Awaitable::ready(slf.py(), slf.clone().unbind())
     }
 
@@ -1108,10 +1663,11 @@ impl Call {
             .ok_or_else(|| PyRuntimeError::new_err("this call was already awaited"))?;
         let future = event_loop.call_method0(intern!(py, "create_future"))?;
         let (to_loop, to_future) = (event_loop.unbind(), future.clone().unbind());
-        let task = runtime()?.spawn(async move {
+        let runtime = runtime()?;
+        let task = runtime.tokio.spawn(async move {
             let finish = started.await;
             // Off the async workers: taking the GIL may take a while.
-            tokio::task::spawn_blocking(move || resolve(to_loop, to_future, finish));
+            tokio::task::spawn_blocking(move || resolve(runtime, to_loop, to_future, finish));
         });
         future.call_method1(
             intern!(py, "add_done_callback"),
@@ -1123,32 +1679,56 @@ impl Call {
     }
 }
 
-/// mwkit's tokio runtime, started by the first async call.
-fn runtime() -> PyResult<&'static tokio::runtime::Runtime> {
-    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
-    RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .thread_name("mwkit-tokio")
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())
-        })
-        .as_ref()
-        .map_err(|e| PyRuntimeError::new_err(format!("mwkit could not start its runtime: {e}")))
+/// mwkit's tokio runtime in one process, and the flag its threads check
+/// before taking the GIL.
+struct Runtime {
+    pid: u32,
+    tokio: tokio::runtime::Runtime,
+    /// Whether the runtime's threads may still take the GIL: true until the
+    /// interpreter exits (`_at_exit`, an `atexit` hook, sets it false). A
+    /// thread holds the read lock while it is in Python, so the interpreter
+    /// never finalizes under a thread that would take the GIL again (a
+    /// fatal error); calls that finish later are dropped unseen.
+    python_alive: RwLock<bool>,
 }
 
-/// Whether the runtime's threads may still take the GIL: true until the
-/// interpreter exits (`_at_exit`, an `atexit` hook, sets it false). A
-/// thread holds the read lock while it is in Python, so the interpreter
-/// never finalizes under a thread that would take the GIL again (a fatal
-/// error); calls that finish later are dropped unseen.
-static PYTHON_ALIVE: RwLock<bool> = RwLock::new(true);
+/// The runtime of this process, if one was started. Only ever locked with
+/// the GIL held, so no thread holds it when the process forks.
+static RUNTIME: Mutex<Option<&'static Runtime>> = Mutex::new(None);
+
+/// mwkit's tokio runtime, started by the first async call in each process.
+/// A forked process inherits the parent's runtime without its threads:
+/// it starts one of its own, and the parent's is left alone (never used,
+/// never dropped: dropping it would wait for threads that are not there).
+fn runtime() -> PyResult<&'static Runtime> {
+    let pid = std::process::id();
+    let mut slot = RUNTIME.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(runtime) = *slot {
+        if runtime.pid == pid {
+            return Ok(runtime);
+        }
+    }
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .thread_name("mwkit-tokio")
+        .enable_all()
+        .build()
+        .map_err(|e| PyRuntimeError::new_err(format!("mwkit could not start its runtime: {e}")))?;
+    let runtime: &'static Runtime = Box::leak(Box::new(Runtime {
+        pid,
+        tokio,
+        python_alive: RwLock::new(true),
+    }));
+    *slot = Some(runtime);
+    Ok(runtime)
+}
 
 /// Hands a finished call to its future, on the future's event loop (unless
 /// the future was cancelled meanwhile, or the loop is closed).
-fn resolve(event_loop: Py<PyAny>, future: Py<PyAny>, finish: Finish) {
-    let alive = PYTHON_ALIVE.read().unwrap_or_else(PoisonError::into_inner);
+fn resolve(runtime: &Runtime, event_loop: Py<PyAny>, future: Py<PyAny>, finish: Finish) {
+    let alive = runtime
+        .python_alive
+        .read()
+        .unwrap_or_else(PoisonError::into_inner);
     if !*alive {
         return;
     }
@@ -1245,12 +1825,20 @@ mod _native {
     /// :mod:`atexit`, before the interpreter finalizes. Not part of the API.
     #[pyfunction]
     fn _at_exit(py: Python<'_>) {
-        // Without the GIL while waiting: a thread in Python finishes first.
-        py.detach(|| {
-            *super::PYTHON_ALIVE
-                .write()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = false;
-        });
+        let runtime = *super::RUNTIME
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Only this process's runtime: a parent's (before a fork) has no
+        // thread here, and its lock may have been held by one at the fork.
+        if let Some(runtime) = runtime.filter(|r| r.pid == std::process::id()) {
+            // Without the GIL while waiting: a thread in Python finishes first.
+            py.detach(|| {
+                *runtime
+                    .python_alive
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = false;
+            });
+        }
     }
 
     /// The exception mwkit raises for one row of ``ERROR_CODES`` (an

@@ -45,6 +45,8 @@ sent. A call whose task is cancelled is abandoned and leaves the session
 usable.
 """
 
+import logging as _logging
+
 from ._exceptions import (
     ApiError,
     DecodeError,
@@ -86,3 +88,7 @@ __all__ = [
     "ERROR_CODES",
     "__version__",
 ]
+
+# Silent unless the application configures logging (Python's "last resort"
+# handler would otherwise print WARNING records to stderr).
+_logging.getLogger("mwkit").addHandler(_logging.NullHandler())
