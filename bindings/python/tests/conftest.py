@@ -226,3 +226,149 @@ def stand_in() -> Iterator[Callable[[List[Union[Answer, Delayed]]], StandIn]]:
     yield start
     for server in servers:
         server.close()
+
+
+class Rule(NamedTuple):
+    """Which requests a :class:`Relay` holds, and how: the first ``times``
+    for which ``match(method, form)`` is true. ``hang``: never forwarded and
+    never answered (the connection stays open until the client closes it);
+    otherwise forwarded, and the answer held back ``hold`` seconds."""
+
+    match: Callable[[str, dict], bool]
+    hang: bool = False
+    hold: float = 0.0
+    times: int = 1
+
+
+def action_is(name: str) -> Callable[[str, dict], bool]:
+    """A :class:`Rule` match for the requests of ``action=name``."""
+    return lambda method, form: form.get("action") == [name]
+
+
+class Relay:
+    """A loopback proxy in front of the test wiki (``api_url``): forwards
+    each request and its answer, keeping the method and form of every
+    request and every cookie and token value that went through (for tests
+    that look for them where they must not be), except the requests a
+    :class:`Rule` holds."""
+
+    def __init__(self, api_url: str, rules: List[Rule]) -> None:
+        target = api_url.split("//", 1)[1]
+        host_port, _, self.path = target.partition("/")
+        self.host, _, port = host_port.partition(":")
+        self.port = int(port or 80)
+        self.rules = [[rule, rule.times] for rule in rules]
+        self.requests: List[Tuple[str, dict]] = []
+        self.secrets: set = set()
+        self.lock = threading.Lock()
+        relay = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def relay(self, method: str, query: str, body: bytes) -> None:
+                form = parse_qs(body.decode() if method == "POST" else query,
+                                keep_blank_values=True)
+                with relay.lock:
+                    relay.requests.append((method, form))
+                    rule = relay.pick(method, form)
+                    relay.keep_secrets(form, self.headers.get_all("Cookie") or [])
+                if rule is not None and rule.hang:
+                    self.wait_for_close(600.0)
+                    self.close_connection = True
+                    return
+                import http.client
+                upstream = http.client.HTTPConnection(relay.host, relay.port, timeout=60)
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() not in ("host", "connection", "content-length")}
+                upstream.request(method, self.path, body=body if method == "POST" else None,
+                                 headers=headers)
+                answer = upstream.getresponse()
+                data = answer.read()
+                upstream.close()
+                with relay.lock:
+                    relay.keep_answer(answer.getheaders(), data)
+                if rule is not None and rule.hold and self.wait_for_close(rule.hold):
+                    self.close_connection = True
+                    return
+                self.send_response(answer.status)
+                for name, value in answer.getheaders():
+                    if name.lower() not in ("transfer-encoding", "connection", "content-length",
+                                            "date", "server"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def wait_for_close(self, seconds: float) -> bool:
+                """Waits up to ``seconds`` for the client to close the
+                connection; whether it did."""
+                readable, _, _ = select.select([self.connection], [], [], seconds)
+                return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                self.relay("GET", self.path.partition("?")[2], b"")
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                length = int(self.headers.get("Content-Length", "0"))
+                self.relay("POST", "", self.rfile.read(length))
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/{self.path}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def pick(self, method: str, form: dict) -> "Rule | None":
+        for slot in self.rules:
+            rule, left = slot
+            if left > 0 and rule.match(method, form):
+                slot[1] = left - 1
+                return rule
+        return None
+
+    def keep_secrets(self, form: dict, cookie_headers: List[str]) -> None:
+        for key in ("token", "lgtoken", "logintoken", "lgpassword", "password"):
+            self.secrets.update(v for v in form.get(key, []) if len(v) > 4)
+        for header in cookie_headers:
+            for pair in header.split(";"):
+                value = pair.partition("=")[2].strip()
+                if len(value) > 4:
+                    self.secrets.add(value)
+
+    def keep_answer(self, headers: List[Tuple[str, str]], data: bytes) -> None:
+        for name, value in headers:
+            if name.lower() == "set-cookie":
+                cookie = value.split(";", 1)[0].partition("=")[2].strip()
+                if len(cookie) > 4 and cookie != "deleted":
+                    self.secrets.add(cookie)
+        try:
+            tokens = json.loads(data).get("query", {}).get("tokens", {})
+        except (ValueError, AttributeError):
+            return
+        self.secrets.update(t for t in tokens.values() if isinstance(t, str) and len(t) > 4)
+
+    def posts(self, action: str) -> List[dict]:
+        with self.lock:
+            return [form for method, form in self.requests
+                    if method == "POST" and form.get("action") == [action]]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def relay(wiki) -> Iterator[Callable[[List[Rule]], Relay]]:
+    """Starts relays to the test wiki (see :class:`Relay`); stops them
+    after the test."""
+    relays: List[Relay] = []
+
+    def start(rules: List[Rule]) -> Relay:
+        r = Relay(wiki.api_url, rules)
+        relays.append(r)
+        return r
+
+    yield start
+    for r in relays:
+        r.close()
