@@ -49,6 +49,14 @@
  *    options of each kind, joined by '\n'; the result is
  *    MW_ERR_OUTCOME_UNKNOWN when a request is in doubt, else the code of the
  *    failure that stopped the change.
+ *  - Logging in: mw_client_login() with a bot password (NAME@APPID, never
+ *    asked for a second factor); mw_client_clientlogin() with a main
+ *    account's password; mw_client_clientlogin_otp() for a main account
+ *    with two-factor authentication (OATHAuth's TOTP), whose code is sent
+ *    only when the wiki asks for it. The wiki asking and no code given is
+ *    MW_ERR_SECOND_FACTOR_REQUIRED (nothing more is sent); a code refused
+ *    is MW_ERR_SECOND_FACTOR_FAILED (log in again with a fresh code: each
+ *    is accepted once). The code is never in the last-call details.
  *  - Every function body runs inside a panic boundary (MW_ERR_PANIC).
  *
  * Threads
@@ -391,7 +399,9 @@ mw_result mw_client_login(const struct mw_client *client, const char *name, cons
 
 // Logs in with a main account's password (`action=clientlogin`).
 // `new_password` (NULL when absent) completes a login with a temporary
-// password from a reset.
+// password from a reset. An account with two-factor authentication gives
+// `MW_ERR_SECOND_FACTOR_REQUIRED`: log it in with
+// `mw_client_clientlogin_otp`.
 //
 // # Safety
 // `client` is NULL or a live handle; the strings are NULL or
@@ -400,6 +410,34 @@ mw_result mw_client_clientlogin(const struct mw_client *client,
                                 const char *name,
                                 const char *password,
                                 const char *new_password);
+
+// Logs in with a main account's password (`action=clientlogin`), for an
+// account with two-factor authentication (OATHAuth's TOTP): `otp` (NULL
+// when absent) is the code, sent only when the wiki asks for one (a
+// `logincontinue` step), and never for an account without two-factor.
+// `new_password` (NULL when absent) completes a login with a temporary
+// password from a reset, as for `mw_client_clientlogin`. The code is a
+// secret: no last-call detail ever holds it, nor the passwords.
+//
+// The results are those of `mw_client_clientlogin`, and:
+// - `MW_ERR_SECOND_FACTOR_REQUIRED`: the wiki asks for a code and `otp` is
+//   NULL or blank; nothing more was sent after its question.
+// - `MW_ERR_SECOND_FACTOR_FAILED`: the wiki refused the code (wrong,
+//   expired, or already used: a code is accepted once); the client is not
+//   logged in, and may log in again with a fresh code.
+//
+// For both, the last error code and text are the wiki's own
+// (`oathauth-auth-ui`, `oathauth-login-failed` with OATHAuth). A bot
+// password (`mw_client_login`) is never asked for a code.
+//
+// # Safety
+// `client` is NULL or a live handle; the strings are NULL or
+// NUL-terminated.
+mw_result mw_client_clientlogin_otp(const struct mw_client *client,
+                                    const char *name,
+                                    const char *password,
+                                    const char *new_password,
+                                    const char *otp);
 
 // Logs out and forgets the session.
 //

@@ -33,7 +33,7 @@ use std::time::Duration;
 use mw_ureq::mw_core::{self, ERROR_CODES};
 use mw_ureq::{
     Client, ClientBuilder, EmailUser, Emailability, Error, Method, OptionsChange, ResetPassword,
-    ResetScope,
+    ResetScope, SecondFactor,
 };
 
 use ffi::{Fail, Out, boxed, call, done, free_box, guard, read, refuse};
@@ -474,7 +474,9 @@ pub unsafe extern "C" fn mw_client_login(
 
 /// Logs in with a main account's password (`action=clientlogin`).
 /// `new_password` (NULL when absent) completes a login with a temporary
-/// password from a reset.
+/// password from a reset. An account with two-factor authentication gives
+/// `MW_ERR_SECOND_FACTOR_REQUIRED`: log it in with
+/// `mw_client_clientlogin_otp`.
 ///
 /// # Safety
 /// `client` is NULL or a live handle; the strings are NULL or
@@ -491,6 +493,54 @@ pub unsafe extern "C" fn mw_client_clientlogin(
         let (name, password) = (arg!(text(name)), arg!(text(password)));
         let new_password = arg!(optional_text(new_password)).map(mw_core::Password::new);
         let info = c.client.client_login(name, password, new_password)?;
+        Ok(plain(&info.warnings))
+    })
+}
+
+/// Logs in with a main account's password (`action=clientlogin`), for an
+/// account with two-factor authentication (OATHAuth's TOTP): `otp` (NULL
+/// when absent) is the code, sent only when the wiki asks for one (a
+/// `logincontinue` step), and never for an account without two-factor.
+/// `new_password` (NULL when absent) completes a login with a temporary
+/// password from a reset, as for `mw_client_clientlogin`. The code is a
+/// secret: no last-call detail ever holds it, nor the passwords.
+///
+/// The results are those of `mw_client_clientlogin`, and:
+/// - `MW_ERR_SECOND_FACTOR_REQUIRED`: the wiki asks for a code and `otp` is
+///   NULL or blank; nothing more was sent after its question.
+/// - `MW_ERR_SECOND_FACTOR_FAILED`: the wiki refused the code (wrong,
+///   expired, or already used: a code is accepted once); the client is not
+///   logged in, and may log in again with a fresh code.
+///
+/// For both, the last error code and text are the wiki's own
+/// (`oathauth-auth-ui`, `oathauth-login-failed` with OATHAuth). A bot
+/// password (`mw_client_login`) is never asked for a code.
+///
+/// # Safety
+/// `client` is NULL or a live handle; the strings are NULL or
+/// NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mw_client_clientlogin_otp(
+    client: *const mw_client,
+    name: *const c_char,
+    password: *const c_char,
+    new_password: *const c_char,
+    otp: *const c_char,
+) -> mw_result {
+    call(|| {
+        let c = arg!(handle(client));
+        let (name, password) = (arg!(text(name)), arg!(text(password)));
+        let new_password = arg!(optional_text(new_password)).map(mw_core::Password::new);
+        // No code: the wiki's question ends the login, and nothing more is
+        // sent. A code is a Password: never shown, in no error.
+        let info = match arg!(optional_text(otp)) {
+            Some(otp) => {
+                let code = SecondFactor::code(mw_core::Password::new(otp));
+                let client = &c.client;
+                client.client_login_with_second_factor(name, password, new_password, code)?
+            }
+            None => c.client.client_login(name, password, new_password)?,
+        };
         Ok(plain(&info.warnings))
     })
 }

@@ -1,0 +1,336 @@
+/*
+ * mw_client_clientlogin_otp against a real MediaWiki 1.43 with OATHAuth, for
+ * a main account with a TOTP key (wiki.json's two_factor_c):
+ *  - the right code logs in; then one email (one mail at the sink) and the
+ *    user's own preferences read back;
+ *  - no code (NULL otp): MW_ERR_SECOND_FACTOR_REQUIRED, the wiki's own code
+ *    and text readable, not logged in, and the access log shows the wiki's
+ *    question was the last request (no continuation);
+ *  - a wrong code: MW_ERR_SECOND_FACTOR_FAILED, not logged in, and then the
+ *    right code on the same client logs in;
+ *  - the code is in no last-call detail;
+ *  - the account's bot password logs in without a code, and a main account
+ *    without two-factor logs in with an otp given (never sent).
+ * Codes come from `testwiki totp two_factor_c` (each 30-second window is
+ * accepted once), run with MWKIT_WIKI_DIR from wiki.json.
+ *
+ * Run by tests/c/run, which exports MWKIT_API_URL, MWKIT_MAIL_DIR,
+ * MWKIT_TARGET, MWKIT_TESTWIKI and, when the wiki has the account,
+ * MWKIT_2FA_{NAME,PASSWORD,BOT_NAME,BOT_PASSWORD,ROLE}, MWKIT_WIKI_DIR,
+ * MWKIT_ACCESS_LOG, MWKIT_SENDER_{NAME,PASSWORD}. Without the account
+ * (MediaWiki 1.39 has no OATHAuth; a wiki made before it) it prints one SKIP
+ * line. Prints a line per check and `c-tests: N passed, N failed`.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "mw.h"
+
+static const char *env(const char *name) {
+  const char *value = getenv(name);
+  if (value == NULL || value[0] == '\0') {
+    fprintf(stderr, "test_two_factor: %s is not set (run tests/c/run)\n", name);
+    exit(2);
+  }
+  return value;
+}
+
+static void sleep_ms(long ms) {
+  struct timespec ts;
+  ts.tv_sec = ms / 1000;
+  ts.tv_nsec = (ms % 1000) * 1000000L;
+  nanosleep(&ts, NULL);
+}
+
+/* The whole file at `path`, NUL-terminated, or NULL. Free with free(). */
+static char *read_file(const char *path) {
+  FILE *f = fopen(path, "rb");
+  char *data;
+  long size;
+  if (f == NULL) {
+    return NULL;
+  }
+  fseek(f, 0, SEEK_END);
+  size = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  data = malloc((size_t)size + 1);
+  if (data == NULL || fread(data, 1, (size_t)size, f) != (size_t)size) {
+    free(data);
+    fclose(f);
+    return NULL;
+  }
+  data[size] = '\0';
+  fclose(f);
+  return data;
+}
+
+/* How many stored mails hold `needle`, waiting up to 20 s for `want`, then
+ * a little longer so that a surplus one would show. */
+static int count_mails(const char *needle, int want) {
+  const char *dir_path = env("MWKIT_MAIL_DIR");
+  int count = 0;
+  int waited;
+  for (waited = 0; waited < 20000; waited += 100) {
+    DIR *dir = opendir(dir_path);
+    struct dirent *entry;
+    count = 0;
+    if (dir == NULL) {
+      return -1;
+    }
+    while ((entry = readdir(dir)) != NULL) {
+      char path[4096];
+      char *data;
+      size_t n = strlen(entry->d_name);
+      if (n < 5 || strcmp(entry->d_name + n - 5, ".json") != 0 || entry->d_name[0] == '.') {
+        continue;
+      }
+      snprintf(path, sizeof path, "%s/%s", dir_path, entry->d_name);
+      data = read_file(path);
+      count += data != NULL && strstr(data, needle) != NULL;
+      free(data);
+    }
+    closedir(dir);
+    if (count >= want) {
+      break;
+    }
+    sleep_ms(100);
+  }
+  sleep_ms(700);
+  return count;
+}
+
+/* How many lines of the access log end with the User-Agent `ua` and hold
+ * `what` ("\"POST ", "\"GET "). Apache writes a line after answering, so
+ * this reads until the count has stayed the same for 300 ms (5 s at most). */
+static int access_count(const char *ua, const char *what) {
+  char tail[256];
+  int last = -1;
+  int waited;
+  snprintf(tail, sizeof tail, "\"%s\"", ua);
+  for (waited = 0; waited < 5000; waited += 300) {
+    char *log = read_file(env("MWKIT_ACCESS_LOG"));
+    char *line;
+    char *save = NULL;
+    int count = 0;
+    if (log == NULL) {
+      return -1;
+    }
+    for (line = strtok_r(log, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+      size_t n = strlen(line);
+      size_t t = strlen(tail);
+      if (n >= t && strcmp(line + n - t, tail) == 0 && strstr(line, what) != NULL) {
+        count++;
+      }
+    }
+    free(log);
+    if (count == last) {
+      return count;
+    }
+    last = count;
+    sleep_ms(300);
+  }
+  return last;
+}
+
+/* A two-factor code from `testwiki totp ROLE` (--wrong: one not valid now)
+ * into `code` (7 bytes). Exits when there is none. */
+static void totp(const char *flag, char code[7]) {
+  char cmd[4096];
+  char line[64] = {0};
+  FILE *p;
+  snprintf(cmd, sizeof cmd, "'%s' totp '%s' %s", env("MWKIT_TESTWIKI"), env("MWKIT_2FA_ROLE"), flag);
+  p = popen(cmd, "r");
+  if (p == NULL || fgets(line, sizeof line, p) == NULL || pclose(p) != 0 || strlen(line) < 6) {
+    fprintf(stderr, "test_two_factor: `testwiki totp` gave no code\n");
+    exit(2);
+  }
+  memcpy(code, line, 6);
+  code[6] = '\0';
+}
+
+/* A client whose User-Agent names this run and `tag`, into `ua`. */
+static mw_client *new_client(const char *tag, char *ua, size_t ua_len) {
+  mw_client *client = NULL;
+  snprintf(ua, ua_len, "mwkit-c-tests-2fa/0 (%s %ld-%d; tests@mwkit.test)", tag, (long)getpid(), rand());
+  if (mw_client_new(env("MWKIT_API_URL"), ua, &client) != MW_OK) {
+    fprintf(stderr, "test_two_factor: mw_client_new failed\n");
+    exit(2);
+  }
+  return client;
+}
+
+/* The logged-in user's name from meta=userinfo into `name` ("" logged out). */
+static int whoami(mw_client *client, char *name, size_t len) {
+  const char *keys[] = {"action", "meta"};
+  const char *values[] = {"query", "userinfo"};
+  char *json = NULL;
+  char *at;
+  int ok = 0;
+  name[0] = '\0';
+  if (mw_client_request(client, keys, values, 2, false, false, &json) != MW_OK) {
+    return 0;
+  }
+  if (strstr(json, "\"anon\":true") != NULL) {
+    ok = 1;
+  } else if ((at = strstr(json, "\"name\":\"")) != NULL) {
+    size_t n = strcspn(at + 8, "\"");
+    if (n < len) {
+      memcpy(name, at + 8, n);
+      name[n] = '\0';
+      ok = 1;
+    }
+  }
+  mw_string_free(json);
+  return ok;
+}
+
+/* Whether the last call's code and text are the wiki's own (both
+ * non-empty, the code `want_code`) and neither holds `secret`. */
+static int last_is_wikis(const char *want_code, const char *secret) {
+  char code[128];
+  char text[2048];
+  size_t n = 0;
+  return mw_last_error_code(code, sizeof code, &n) == MW_OK && strcmp(code, want_code) == 0 &&
+         mw_last_error_text(text, sizeof text, &n) == MW_OK && n > 0 && strstr(text, secret) == NULL &&
+         strstr(code, secret) == NULL;
+}
+
+static void test_right_code_then_email_and_options(void) {
+  char ua[256];
+  char code[7];
+  char name[128];
+  char subject[128];
+  char needle[160];
+  char value[128];
+  char text[512];
+  size_t n = 99;
+  mw_options *options = NULL;
+  mw_client *client = new_client("right", ua, sizeof ua);
+  const char *option_names[] = {"userjs-mwkit-c-2fa"};
+  const char *option_values[1];
+  char mark[64];
+
+  totp("", code);
+  CHECK("the right code logs the two-factor account in",
+        mw_client_clientlogin_otp(client, env("MWKIT_2FA_NAME"), env("MWKIT_2FA_PASSWORD"), NULL, code) == MW_OK);
+  CHECK("after the login the last error text is empty (no code in it)",
+        mw_last_error_text(text, sizeof text, &n) == MW_OK && n == 0);
+  CHECK("the login went token, clientlogin, its continuation: two POSTs",
+        access_count(ua, "\"POST ") == 2);
+  CHECK("the client is that user", whoami(client, name, sizeof name) && strcmp(name, env("MWKIT_2FA_NAME")) == 0);
+
+  snprintf(subject, sizeof subject, "mwkit c two-factor %ld-%d", (long)time(NULL), rand());
+  snprintf(needle, sizeof needle, "\"subject\": \"%s\"", subject);
+  CHECK("then an email is sent",
+        mw_client_email_user(client, env("MWKIT_TARGET"), subject, "Sent after a two-factor login.", false) == MW_OK);
+  CHECK("and exactly one mail arrives", count_mails(needle, 1) == 1);
+
+  snprintf(mark, sizeof mark, "c-2fa-%ld-%d", (long)time(NULL), rand());
+  option_values[0] = mark;
+  CHECK("a preference of the user is set", mw_client_set_options(client, option_names, option_values, 1) == MW_OK);
+  CHECK("mw_client_get_options reads the user's own values",
+        mw_client_get_options(client, &options) == MW_OK &&
+            mw_options_find(options, "userjs-mwkit-c-2fa", value, sizeof value, &n) == MW_OK &&
+            strcmp(value, mark) == 0 && mw_options_find(options, "language", value, sizeof value, &n) == MW_OK);
+  mw_options_free(options);
+  mw_client_free(client);
+}
+
+static void test_no_code_is_required(void) {
+  char ua[256];
+  char name[128] = "x";
+  mw_client *client = new_client("none", ua, sizeof ua);
+  mw_result r = mw_client_clientlogin_otp(client, env("MWKIT_2FA_NAME"), env("MWKIT_2FA_PASSWORD"), NULL, NULL);
+
+  CHECK("no code for a two-factor account gives MW_ERR_SECOND_FACTOR_REQUIRED",
+        r == MW_ERR_SECOND_FACTOR_REQUIRED);
+  CHECK("its name is MW_ERR_SECOND_FACTOR_REQUIRED",
+        strcmp(mw_result_name(r), "MW_ERR_SECOND_FACTOR_REQUIRED") == 0);
+  CHECK("the last error code and text are the wiki's question (oathauth-auth-ui)",
+        last_is_wikis("oathauth-auth-ui", env("MWKIT_2FA_PASSWORD")));
+  CHECK("nothing after the wiki's question: one login token GET, one POST",
+        access_count(ua, "\"POST ") == 1 && access_count(ua, "type=login") == 1);
+  CHECK("the client is not logged in", whoami(client, name, sizeof name) && name[0] == '\0');
+  CHECK("mw_client_clientlogin without a code gives the same",
+        mw_client_clientlogin(client, env("MWKIT_2FA_NAME"), env("MWKIT_2FA_PASSWORD"), NULL) ==
+            MW_ERR_SECOND_FACTOR_REQUIRED);
+  CHECK("a blank code is no code",
+        mw_client_clientlogin_otp(client, env("MWKIT_2FA_NAME"), env("MWKIT_2FA_PASSWORD"), NULL, "  ") ==
+            MW_ERR_SECOND_FACTOR_REQUIRED);
+  mw_client_free(client);
+}
+
+static void test_wrong_code_then_right_code(void) {
+  char ua[256];
+  char wrong[7];
+  char code[7];
+  char name[128] = "x";
+  char text[2048];
+  size_t n = 0;
+  mw_client *client = new_client("wrong", ua, sizeof ua);
+  mw_result r;
+
+  totp("--wrong", wrong);
+  r = mw_client_clientlogin_otp(client, env("MWKIT_2FA_NAME"), env("MWKIT_2FA_PASSWORD"), NULL, wrong);
+  CHECK("a wrong code gives MW_ERR_SECOND_FACTOR_FAILED", r == MW_ERR_SECOND_FACTOR_FAILED);
+  CHECK("the last error code and text are the wiki's refusal, without the code",
+        last_is_wikis("oathauth-login-failed", wrong) && last_is_wikis("oathauth-login-failed", env("MWKIT_2FA_PASSWORD")));
+  CHECK("the client is not logged in", whoami(client, name, sizeof name) && name[0] == '\0');
+
+  totp("", code);
+  CHECK("then the right code on the same client logs in",
+        mw_client_clientlogin_otp(client, env("MWKIT_2FA_NAME"), env("MWKIT_2FA_PASSWORD"), NULL, code) == MW_OK);
+  CHECK("and the client is that user",
+        whoami(client, name, sizeof name) && strcmp(name, env("MWKIT_2FA_NAME")) == 0);
+
+  /* Refusals of the arguments name the argument, never its value. */
+  CHECK("a NULL password gives MW_ERR_NULL_PARAMETER",
+        mw_client_clientlogin_otp(client, env("MWKIT_2FA_NAME"), NULL, NULL, code) == MW_ERR_NULL_PARAMETER &&
+            mw_last_error_text(text, sizeof text, &n) == MW_OK && strcmp(text, "password is NULL") == 0);
+  CHECK("an invalid UTF-8 code gives MW_ERR_INVALID_UTF8, naming otp only",
+        mw_client_clientlogin_otp(client, env("MWKIT_2FA_NAME"), env("MWKIT_2FA_PASSWORD"), NULL,
+                                  (const char[]){'9', '8', (char)0xff, '7', '\0'}) == MW_ERR_INVALID_UTF8 &&
+            mw_last_error_text(text, sizeof text, &n) == MW_OK && strcmp(text, "otp is not valid UTF-8") == 0);
+  mw_client_free(client);
+}
+
+static void test_never_asked(void) {
+  char ua[256];
+  char name[128];
+  mw_client *client = new_client("bot", ua, sizeof ua);
+
+  CHECK("the two-factor account's bot password logs in without a code",
+        mw_client_login(client, env("MWKIT_2FA_BOT_NAME"), env("MWKIT_2FA_BOT_PASSWORD")) == MW_OK);
+  CHECK("as that user", whoami(client, name, sizeof name) && strcmp(name, env("MWKIT_2FA_NAME")) == 0);
+  mw_client_free(client);
+
+  client = new_client("plain", ua, sizeof ua);
+  CHECK("a main account without two-factor logs in with a code given",
+        mw_client_clientlogin_otp(client, env("MWKIT_SENDER_NAME"), env("MWKIT_SENDER_PASSWORD"), NULL, "123456") ==
+            MW_OK);
+  CHECK("in one clientlogin POST: the code was never sent", access_count(ua, "\"POST ") == 1);
+  CHECK("as that user", whoami(client, name, sizeof name) && strcmp(name, env("MWKIT_SENDER_NAME")) == 0);
+  mw_client_free(client);
+}
+
+int main(void) {
+  const char *account = getenv("MWKIT_2FA_NAME");
+  srand((unsigned)time(NULL) ^ (unsigned)getpid());
+  if (account == NULL || account[0] == '\0') {
+    printf("SKIP two-factor: wiki.json has no two_factor_c account (OATHAuth: MediaWiki 1.43 wikis made with it)\n");
+    return summary();
+  }
+  printf("libmw %s\n", mw_version());
+  test_no_code_is_required();
+  test_wrong_code_then_right_code();
+  test_right_code_then_email_and_options();
+  test_never_asked();
+  return summary();
+}
