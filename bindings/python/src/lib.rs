@@ -1050,10 +1050,22 @@ impl Session {
                     };
                     match &answer {
                         Answer::Response(resp) => {
+                            // MediaWiki's error code, from its header.
+                            let error = resp
+                                .header("mediawiki-api-error")
+                                .map(|code| format!(" ({code})"))
+                                .unwrap_or_default();
                             watch.log(
                                 LEVEL_DEBUG,
-                                "%s: %s %s -> HTTP %d in %.3f s",
-                                (watch.name, what.method, &what.action, resp.status, took),
+                                "%s: %s %s -> HTTP %d%s in %.3f s",
+                                (
+                                    watch.name,
+                                    what.method,
+                                    &what.action,
+                                    resp.status,
+                                    error,
+                                    took,
+                                ),
                             );
                             last_answer = wait_reason(resp);
                         }
@@ -1319,9 +1331,8 @@ fn log_outcome_unknown(py: Python<'_>, name: &str, err: &Error) {
 /// quote an answer.
 fn describe_cause(err: &Error) -> String {
     match err {
-        Error::Http { status, .. } | Error::Decode { status, .. } => {
-            format!("{}, HTTP {status}", err.code().name)
-        }
+        Error::Http { status, .. } => format!("HTTP {status}"),
+        Error::Decode { status, .. } => format!("{}, HTTP {status}", err.code().name),
         _ => err.code().name.to_owned(),
     }
 }
