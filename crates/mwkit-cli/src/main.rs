@@ -20,9 +20,13 @@ use std::ffi::OsString;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
-use mw_ureq::{Client, EmailUser, OptionsChange, Password, ResetPassword, ResetScope};
+use mw_ureq::{
+    Client, EmailUser, Error, LoginFailure, OptionsChange, Password, ResetPassword, ResetScope,
+    SecondFactor,
+};
 use serde_json::{Value, json};
 
 use crate::fail::Failure;
@@ -37,13 +41,19 @@ ENVIRONMENT:
   MWKIT_PASSWORD  its password; asked for (without echo) on a terminal when unset.
                   A password is never an argument: arguments show in ps and in shell
                   history, so --password is refused (exit 2).
+  MWKIT_OTP       a main account's two-factor code, used only when the wiki asks for
+                  one; when unset, asked for (without echo) on a terminal:
+                  \"Two-factor code for NAME: \". Neither is ever printed. Bot
+                  passwords are never asked for a code.
   NO_COLOR        no colour even on a terminal
 
 EXIT STATUS:
   0  done
   1  failed: MediaWiki refused, or the wiki could not be reached (nothing was
      carried out that the output does not name)
-  2  usage: bad arguments, no password, a journal of another mailing
+  2  usage: bad arguments, no password, a journal of another mailing; the wiki
+     asks for a two-factor code and none was given (no MWKIT_OTP, no terminal:
+     kind second_factor_required; the wiki asked and nothing more was sent)
   3  some write's outcome is unknown: it may have been carried out; check
      before repeating it (a bulk run never repeats it without --resend-unknown)
 
@@ -60,7 +70,9 @@ stable; new fields may be added.
                       e.kind (mw-core's one error table): e.g. no_target,
                       no_email, no_wiki_email, blocked, blocked_from_email,
                       cant_send, rate_limited, bad_token, permission_denied,
-                      login_failed, invalid_input (refused before sending),
+                      login_failed, second_factor_required (exit 2: no code
+                      given), second_factor_failed (exit 1: the wiki refused
+                      the code), invalid_input (refused before sending),
                       connect, timeout, http_status, decode, outcome_unknown,
                       other (an API code without a row of its own); or the
                       command line's own: usage (exit 2: arguments, settings,
@@ -309,15 +321,100 @@ impl Target {
         let password = password(user, &self.api)?;
         let client = self.client()?;
         // MediaWiki refuses `@` in user names: a name holding one is a bot
-        // password's NAME@APPID (action=login); any other is a main account
-        // (action=clientlogin).
-        let result = if user.contains('@') {
-            client.login(user, password)
-        } else {
-            client.client_login(user, password, None)
+        // password's NAME@APPID (action=login, never asked for a second
+        // factor); any other is a main account (action=clientlogin), whose
+        // two-factor code is asked for only when the wiki asks.
+        if user.contains('@') {
+            client
+                .login(user, password)
+                .map_err(|e| Failure::from_error(&e))?;
+            return Ok(client);
+        }
+        let otp = Otp::new(user);
+        let factor = {
+            let otp = otp.clone();
+            SecondFactor::ask(move || otp.code())
         };
-        result.map_err(|e| Failure::from_error(&e))?;
+        client
+            .client_login_with_second_factor(user, password, None, factor)
+            .map_err(|e| otp.failure(&e))?;
         Ok(client)
+    }
+}
+
+/// The two-factor code of a main account, asked for only when the wiki asks
+/// (a relogin in a long bulk run asks again): MWKIT_OTP, else a prompt
+/// without echo on the terminal. Remembers why none came, for the message.
+/// The code itself is never kept, shown or logged.
+#[derive(Clone)]
+struct Otp {
+    user: String,
+    no_code: Arc<Mutex<Option<String>>>,
+}
+
+impl Otp {
+    fn new(user: &str) -> Otp {
+        Otp {
+            user: user.to_owned(),
+            no_code: Arc::default(),
+        }
+    }
+
+    /// The code, or None (the login then fails as second_factor_required,
+    /// and nothing more is sent).
+    fn code(&self) -> Option<Password> {
+        if let Some(code) = env_nonempty("MWKIT_OTP") {
+            return Some(Password::new(code.trim()));
+        }
+        let why = if !std::io::stdin().is_terminal() {
+            "MWKIT_OTP is not set and there is no terminal to ask on".to_owned()
+        } else {
+            match rpassword::prompt_password(format!("Two-factor code for {}: ", self.user)) {
+                Ok(code) if !code.trim().is_empty() => return Some(Password::new(code.trim())),
+                Ok(_) => "no code was typed".to_owned(),
+                Err(e) => format!("could not ask for it: {e}"),
+            }
+        };
+        if let Ok(mut no_code) = self.no_code.lock() {
+            *no_code = Some(why);
+        }
+        None
+    }
+
+    /// A failed login's failure. The wiki asking for a code that did not
+    /// come is a missing setting (exit 2, kind second_factor_required: the
+    /// wiki asked, and nothing more was sent); a refused code is exit 1,
+    /// kind second_factor_failed.
+    fn failure(&self, e: &Error) -> Failure {
+        let mut f = Failure::from_error(e);
+        let Error::Login(login) = e else { return f };
+        match login.kind {
+            LoginFailure::SecondFactorRequired => {
+                let why = self.no_code.lock().ok().and_then(|w| w.clone());
+                f.exit = 2;
+                f.text = format!(
+                    "the wiki asks for a two-factor code for {}, and none was given ({}); \
+                     nothing more was sent",
+                    self.user,
+                    why.as_deref().unwrap_or("none came")
+                );
+                f.hint = "set MWKIT_OTP to the current code of the account's authenticator app, \
+                          or run mwkit on a terminal to be asked for it"
+                    .to_owned();
+            }
+            LoginFailure::SecondFactorFailed => {
+                f.text = format!(
+                    "the wiki refused the two-factor code for {}: {}",
+                    self.user,
+                    login.reason.trim()
+                );
+                f.hint = "a code is accepted once and only while it is current: run again with \
+                          the next code of the authenticator app (MWKIT_OTP, or typed when asked)"
+                    .to_owned();
+            }
+            _ => {}
+        }
+        f
     }
 }
 
@@ -657,4 +754,36 @@ fn reset_password(
         ));
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use mw_ureq::mw_core::ERROR_CODES;
+
+    fn example(kind: &str) -> Error {
+        let row = ERROR_CODES.iter().find(|r| r.name == kind).unwrap();
+        row.example().unwrap()
+    }
+
+    #[test]
+    fn no_two_factor_code_is_exit_2_naming_mwkit_otp_and_a_refused_one_exit_1() {
+        let otp = Otp::new("Admin");
+        *otp.no_code.lock().unwrap() = Some("no code was typed".into());
+        let f = otp.failure(&example("second_factor_required"));
+        assert_eq!(
+            (f.exit, f.stage, f.kind),
+            (2, "login", "second_factor_required")
+        );
+        assert!(f.text.contains("Admin") && f.text.contains("no code was typed"));
+        assert!(f.hint.contains("MWKIT_OTP"), "{}", f.hint);
+        let f = otp.failure(&example("second_factor_failed"));
+        assert_eq!(
+            (f.exit, f.stage, f.kind),
+            (1, "login", "second_factor_failed")
+        );
+        let f = otp.failure(&example("login_failed"));
+        assert_eq!((f.exit, f.kind), (1, "login_failed"));
+    }
 }

@@ -14,7 +14,7 @@ use mw_ureq::Client;
 use serde_json::Value;
 use support::{
     GATEWAY_503, GATEWAY_504, Rule, StandIn, Wiki, bulk_statuses, docs, mwkit, nonce, run,
-    temp_dir, write,
+    temp_dir, without_settings, write,
 };
 
 #[test]
@@ -73,6 +73,10 @@ fn help_documents_the_json_fields_and_exit_statuses() {
         "not_emailable",
         "counts",
         "MWKIT_PASSWORD",
+        "MWKIT_OTP",
+        "Two-factor code for NAME: ",
+        "second_factor_required",
+        "second_factor_failed",
         // The error's stable kind, and the command line's own kinds.
         "kind",
         "no_wiki_email",
@@ -866,4 +870,267 @@ fn a_gateways_json_503_after_the_send_is_unknown_and_the_rerun_mails_nobody_twic
 #[test]
 fn a_gateways_json_504_after_the_send_is_unknown_and_the_rerun_mails_nobody_twice() {
     a_gateway_error_after_the_send("gateway504", 504, GATEWAY_504);
+}
+
+// ---- two-factor logins (OATHAuth, MediaWiki 1.43) ---------------------------------
+//
+// The wiki's two_factor_cli account: a main account with a TOTP key, whose
+// codes come from `testwiki totp` (each 30-second window is accepted once).
+// On a wiki without it (1.39 has no OATHAuth; a 1.43 wiki made before it)
+// each test prints one SKIP line and passes.
+
+const TWO_FACTOR: &str = "two_factor_cli";
+
+/// `mwkit --json email --to` the recipient with `cmd`: its exit status,
+/// stdout, stderr, and the subject.
+fn email_with(wiki: &Wiki, cmd: &mut std::process::Command) -> (i32, String, String, String) {
+    let subject = format!("mwkit cli two-factor {}", nonce());
+    let (code, stdout, stderr) = run(cmd.args([
+        "--json",
+        "email",
+        "--to",
+        wiki.name("recipient"),
+        "--subject",
+        &subject,
+        "--text",
+        "Sent after a two-factor login.",
+    ]));
+    (code, stdout, stderr, subject)
+}
+
+#[test]
+fn a_two_factor_account_logs_in_with_mwkit_otp_and_emails() {
+    let wiki = Wiki::get();
+    let test = "a_two_factor_account_logs_in_with_mwkit_otp_and_emails";
+    let Some(account) = wiki.two_factor(TWO_FACTOR, test) else {
+        return;
+    };
+    let standin = StandIn::start(wiki.api_url(), Rule::Forward);
+    let otp = wiki.totp(TWO_FACTOR, false);
+    let mut cmd = wiki.mwkit_main(TWO_FACTOR);
+    cmd.env("MWKIT_API", &standin.url).env("MWKIT_OTP", &otp);
+    let (code, stdout, stderr, subject) = email_with(&wiki, &mut cmd);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(docs(&stdout)[0]["ok"], true, "{stdout}");
+    assert!(
+        !stdout.contains(&otp) && !stderr.contains(&otp),
+        "{stdout}{stderr}"
+    );
+    let password = account["password"].as_str().unwrap();
+    assert!(!stdout.contains(password) && !stderr.contains(password));
+    let mails = wiki.wait_for_mails(&subject, 1);
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0]["rcpt_to"][0], wiki.email("recipient"));
+    // The code went once, in the continuation the wiki asked for: the
+    // access log shows clientlogin, its continuation and the email.
+    let continued: Vec<String> = standin
+        .requests()
+        .into_iter()
+        .filter(|r| r.contains("logincontinue=1"))
+        .collect();
+    assert_eq!(continued.len(), 1, "{continued:?}");
+    assert!(continued[0].contains(&format!("OATHToken={otp}")));
+    let posts = wiki.requests_tagged(&standin.tag);
+    let posts: Vec<&String> = posts.iter().filter(|l| l.contains("\"POST ")).collect();
+    assert_eq!(posts.len(), 3, "{posts:#?}");
+}
+
+#[test]
+fn a_two_factor_account_without_mwkit_otp_or_a_terminal_exits_2_and_sends_nothing_more() {
+    let wiki = Wiki::get();
+    let test =
+        "a_two_factor_account_without_mwkit_otp_or_a_terminal_exits_2_and_sends_nothing_more";
+    if wiki.two_factor(TWO_FACTOR, test).is_none() {
+        return;
+    }
+    let standin = StandIn::start(wiki.api_url(), Rule::Forward);
+    let mut cmd = wiki.mwkit_main(TWO_FACTOR);
+    cmd.env("MWKIT_API", &standin.url);
+    let (code, stdout, stderr, subject) = email_with(&wiki, &mut cmd);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stderr.contains("MWKIT_OTP"), "{stderr}");
+    assert!(stderr.contains("two-factor code"), "{stderr}");
+    let doc = &docs(&stdout)[0];
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["exit"], 2);
+    assert_eq!(doc["error"]["kind"], "second_factor_required", "{doc}");
+    assert_eq!(doc["error"]["stage"], "login", "{doc}");
+    assert_eq!(doc["error"]["code"], "oathauth-auth-ui", "{doc}");
+    assert!(doc["error"]["hint"].as_str().unwrap().contains("MWKIT_OTP"));
+    // The wiki asked, and nothing more was sent: the access log shows the
+    // login token and the one clientlogin POST for this run's User-Agent,
+    // and the stand-in, which sees the bodies, no continuation.
+    let lines = wiki.requests_tagged(&standin.tag);
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(lines[0].contains("type=login"), "{lines:#?}");
+    assert!(lines[1].contains("\"POST "), "{lines:#?}");
+    let requests = standin.requests();
+    assert!(
+        requests.iter().all(|r| !r.contains("logincontinue")),
+        "{requests:#?}"
+    );
+    assert!(requests[1].contains("action=clientlogin"), "{requests:#?}");
+    assert!(wiki.wait_for_mails(&subject, 0).is_empty());
+}
+
+#[test]
+fn a_wrong_two_factor_code_exits_1_and_is_in_no_output_or_journal() {
+    let wiki = Wiki::get();
+    let test = "a_wrong_two_factor_code_exits_1_and_is_in_no_output_or_journal";
+    if wiki.two_factor(TWO_FACTOR, test).is_none() {
+        return;
+    }
+    let wrong = wiki.totp(TWO_FACTOR, true);
+    let (code, stdout, stderr, subject) =
+        email_with(&wiki, wiki.mwkit_main(TWO_FACTOR).env("MWKIT_OTP", &wrong));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let doc = &docs(&stdout)[0];
+    assert_eq!(doc["exit"], 1);
+    assert_eq!(doc["error"]["kind"], "second_factor_failed", "{doc}");
+    assert_eq!(doc["error"]["stage"], "login", "{doc}");
+    assert_eq!(doc["error"]["code"], "oathauth-login-failed", "{doc}");
+    assert!(stderr.contains("refused the two-factor code"), "{stderr}");
+    assert!(!stdout.contains(&wrong) && !stderr.contains(&wrong));
+    assert!(wiki.wait_for_mails(&subject, 0).is_empty());
+
+    // A bulk run opens its journal before logging in: the code is not in it.
+    let dir = temp_dir("two-factor");
+    let (list, journal) = (dir.join("list"), dir.join("journal"));
+    write(&list, wiki.name("recipient"));
+    let (code, stdout, stderr) = run(wiki
+        .mwkit_main(TWO_FACTOR)
+        .env("MWKIT_OTP", &wrong)
+        .args(["--json", "email", "--subject", &subject, "--text", "never"])
+        .arg("--to-list")
+        .arg(&list)
+        .arg("--journal")
+        .arg(&journal));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("second_factor_failed"), "{stdout}");
+    assert!(!stdout.contains(&wrong) && !stderr.contains(&wrong));
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains(&wrong));
+    }
+    assert!(wiki.wait_for_mails(&subject, 0).is_empty());
+}
+
+#[test]
+fn a_bot_password_and_an_account_without_two_factor_are_never_asked_for_a_code() {
+    let wiki = Wiki::get();
+    let test = "a_bot_password_and_an_account_without_two_factor_are_never_asked_for_a_code";
+    if wiki.two_factor(TWO_FACTOR, test).is_none() {
+        return;
+    }
+    // No MWKIT_OTP and no terminal: asked for a code, these would exit 2.
+    for (what, mut cmd) in [
+        (
+            "the two-factor account's bot password",
+            wiki.mwkit(TWO_FACTOR),
+        ),
+        (
+            "a main account without two-factor",
+            wiki.mwkit_main("sender"),
+        ),
+    ] {
+        let (code, stdout, stderr) = run(cmd.args(["--json", "options", "get", "language"]));
+        assert_eq!(code, 0, "{what}: {stdout}{stderr}");
+        assert!(!stderr.contains("Two-factor"), "{what}: {stderr}");
+    }
+}
+
+/// Runs `mwkit` (with `env`) on a new pseudo-terminal through python3's pty
+/// module, typing `answer` and a newline at the two-factor prompt once the
+/// terminal's echo is off. Returns the exit status, everything written to
+/// the terminal, and whether echo was off when the prompt was answered.
+fn on_a_terminal(env: &[(&str, &str)], args: &[&str], answer: &str) -> (i32, String, bool) {
+    const DRIVER: &str = r#"
+import json, os, pty, select, sys, termios, time
+answer = os.environ.pop("MWKIT_TEST_ANSWER")
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out, typed, echo_off = b"", False, None
+deadline = time.time() + 120
+while time.time() < deadline:
+    if not typed and b"Two-factor code for " in out:
+        # Answer once the prompt has turned echo off (2 s at most).
+        for _ in range(200):
+            echo_off = not termios.tcgetattr(fd)[3] & termios.ECHO
+            if echo_off:
+                break
+            time.sleep(0.01)
+        os.write(fd, answer.encode() + b"\n")
+        typed = True
+    ready, _, _ = select.select([fd], [], [], 0.2)
+    if ready:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+_, status = os.waitpid(pid, 0)
+print(json.dumps({"status": os.waitstatus_to_exitcode(status),
+                  "out": out.decode("utf-8", "replace"), "echo_off": bool(echo_off)}))
+"#;
+    let mut python = std::process::Command::new("python3");
+    without_settings(&mut python);
+    python
+        .arg("-c")
+        .arg(DRIVER)
+        .arg(env!("CARGO_BIN_EXE_mwkit"))
+        .args(args)
+        .envs(env.iter().copied())
+        .env("MWKIT_TEST_ANSWER", answer)
+        .stdin(Stdio::null());
+    let (code, stdout, stderr) = run(&mut python);
+    assert_eq!(code, 0, "the pty driver failed: {stderr}");
+    let doc: Value = serde_json::from_str(stdout.trim()).unwrap();
+    (
+        i32::try_from(doc["status"].as_i64().unwrap()).unwrap(),
+        doc["out"].as_str().unwrap().to_owned(),
+        doc["echo_off"].as_bool().unwrap(),
+    )
+}
+
+#[test]
+fn on_a_terminal_the_two_factor_code_is_asked_for_without_echo_and_never_shown() {
+    let wiki = Wiki::get();
+    let test = "on_a_terminal_the_two_factor_code_is_asked_for_without_echo_and_never_shown";
+    let Some(account) = wiki.two_factor(TWO_FACTOR, test) else {
+        return;
+    };
+    let name = account["name"].as_str().unwrap();
+    let env = [
+        ("MWKIT_API", wiki.api_url()),
+        ("MWKIT_USER", name),
+        ("MWKIT_PASSWORD", account["password"].as_str().unwrap()),
+    ];
+    let args = ["--json", "options", "get", "language"];
+
+    // Nothing typed: no code, as without a terminal (exit 2).
+    let (code, out, echo_off) = on_a_terminal(&env, &args, "");
+    assert_eq!(code, 2, "{out}");
+    assert!(echo_off, "{out}");
+    assert!(out.contains("second_factor_required"), "{out}");
+    assert!(out.contains("no code was typed"), "{out}");
+
+    // The right code, typed at the prompt.
+    let otp = wiki.totp(TWO_FACTOR, false);
+    let (code, out, echo_off) = on_a_terminal(&env, &args, &otp);
+    assert_eq!(code, 0, "{out}");
+    assert!(echo_off, "the prompt left echo on: {out}");
+    assert!(
+        out.contains(&format!("Two-factor code for {name}: ")),
+        "{out}"
+    );
+    // The password came from MWKIT_PASSWORD: not asked for.
+    assert!(!out.contains("password for"), "{out}");
+    assert!(!out.contains(&otp), "the code shows on the terminal: {out}");
+    let line = out.lines().find(|l| l.starts_with('{')).unwrap();
+    let doc: Value = serde_json::from_str(line.trim()).unwrap();
+    assert_eq!(doc["ok"], true, "{doc}");
+    assert_eq!(doc["user"], name, "{doc}");
 }

@@ -92,6 +92,79 @@ impl Wiki {
         cmd
     }
 
+    /// The two-factor account of `role` (OATHAuth: MediaWiki 1.43 wikis made
+    /// with it), or None after one uncaptured `SKIP test: ...` line on
+    /// stderr, for a test to return on.
+    pub fn two_factor(&self, role: &str, test: &str) -> Option<&Value> {
+        let user = &self.state["users"][role];
+        if user["totp_secret"].is_string() {
+            return Some(user);
+        }
+        // Past the test harness's capture, so that a skip shows.
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP {test}: wiki.json has no {role} account (this wiki runs MediaWiki {}; two-factor \
+             tests need a 1.43 wiki made with OATHAuth)",
+            self.series()
+        );
+        None
+    }
+
+    /// A two-factor code of `role` from `testwiki totp` (the next window the
+    /// wiki has not seen, waiting when it must); `wrong`: one not valid now.
+    pub fn totp(&self, role: &str, wrong: bool) -> String {
+        let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/wiki/testwiki");
+        let mut cmd = Command::new(tool);
+        cmd.env("MWKIT_WIKI_DIR", self.state["wiki_dir"].as_str().unwrap())
+            .args(["totp", role]);
+        if wrong {
+            cmd.arg("--wrong");
+        }
+        let out = cmd.stderr(Stdio::inherit()).output().unwrap();
+        assert!(out.status.success(), "testwiki totp {role} failed");
+        let code = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+        assert!(
+            code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
+            "not a code: {code:?}"
+        );
+        code
+    }
+
+    /// `mwkit` with the wiki's API and the main account (name and password,
+    /// not a bot password) of `role`, without MWKIT_OTP.
+    pub fn mwkit_main(&self, role: &str) -> Command {
+        let user = self.user(role);
+        let mut cmd = mwkit();
+        cmd.env("MWKIT_API", self.api_url())
+            .env("MWKIT_USER", user["name"].as_str().unwrap())
+            .env("MWKIT_PASSWORD", user["password"].as_str().unwrap());
+        cmd
+    }
+
+    /// Lines of the access log whose User-Agent ends with `tag`. Apache
+    /// logs a request after answering it, so this reads until the count has
+    /// stayed the same for 300 ms (5 s at most).
+    pub fn requests_tagged(&self, tag: &str) -> Vec<String> {
+        let needle = format!("{tag}\"");
+        let read = || -> Vec<String> {
+            let log = std::fs::read_to_string(self.state["access_log"].as_str().unwrap()).unwrap();
+            log.lines()
+                .filter(|l| l.ends_with(&needle))
+                .map(str::to_owned)
+                .collect()
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut lines = read();
+        loop {
+            std::thread::sleep(Duration::from_millis(300));
+            let again = read();
+            if again.len() == lines.len() || Instant::now() > deadline {
+                return again;
+            }
+            lines = again;
+        }
+    }
+
     /// Every mail in the sink whose subject is `subject`.
     pub fn mails(&self, subject: &str) -> Vec<Value> {
         let dir = PathBuf::from(self.state["mail_dir"].as_str().unwrap());
@@ -137,11 +210,16 @@ impl Wiki {
 /// no colour.
 pub fn mwkit() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mwkit"));
-    for var in ["MWKIT_API", "MWKIT_USER", "MWKIT_PASSWORD"] {
-        cmd.env_remove(var);
-    }
+    without_settings(&mut cmd);
     cmd.stdin(Stdio::null());
     cmd
+}
+
+/// Removes the caller's MWKIT_* settings from `cmd`'s environment.
+pub fn without_settings(cmd: &mut Command) {
+    for var in ["MWKIT_API", "MWKIT_USER", "MWKIT_PASSWORD", "MWKIT_OTP"] {
+        cmd.env_remove(var);
+    }
 }
 
 /// Runs the command and returns its exit status, stdout and stderr.
@@ -245,10 +323,14 @@ pub const GATEWAY_504: &str = r#"{"error":{"code":503,"message":"Service Unavail
 /// A loopback stand-in in front of the wiki.
 pub struct StandIn {
     pub url: String,
+    /// Appended to the User-Agent of every request it forwards, so that the
+    /// wiki's access log tells this stand-in's requests from every other.
+    pub tag: String,
     rule: Arc<Mutex<Rule>>,
     emails: Arc<AtomicUsize>,
     hanging: Arc<AtomicBool>,
     targets: Arc<Mutex<Vec<String>>>,
+    requests: Arc<Mutex<Vec<String>>>,
 }
 
 impl StandIn {
@@ -259,15 +341,19 @@ impl StandIn {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let standin = StandIn {
             url: format!("http://{}/{path}", listener.local_addr().unwrap()),
+            tag: format!("standin/{}", nonce()),
             rule: Arc::new(Mutex::new(rule)),
             emails: Arc::new(AtomicUsize::new(0)),
             hanging: Arc::new(AtomicBool::new(false)),
             targets: Arc::new(Mutex::new(Vec::new())),
+            requests: Arc::new(Mutex::new(Vec::new())),
         };
         let seen = Seen {
             emails: Arc::clone(&standin.emails),
             hanging: Arc::clone(&standin.hanging),
             targets: Arc::clone(&standin.targets),
+            requests: Arc::clone(&standin.requests),
+            tag: standin.tag.clone(),
         };
         let rule = Arc::clone(&standin.rule);
         std::thread::spawn(move || {
@@ -294,6 +380,12 @@ impl StandIn {
         self.hanging.load(Ordering::SeqCst)
     }
 
+    /// Every request that reached the stand-in: its request line, then its
+    /// body (the access log shows no POST body), in order.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+
     /// How many `action=emailuser` POSTs to `target` reached the stand-in.
     pub fn emails_to(&self, target: &str) -> usize {
         let targets = self.targets.lock().unwrap();
@@ -308,6 +400,10 @@ struct Seen {
     hanging: Arc<AtomicBool>,
     /// The `target` of every email, in order.
     targets: Arc<Mutex<Vec<String>>>,
+    /// Every request: its line and body.
+    requests: Arc<Mutex<Vec<String>>>,
+    /// Appended to every User-Agent forwarded.
+    tag: String,
 }
 
 /// The value of `key` in a form-encoded body, decoded.
@@ -338,6 +434,19 @@ fn serve(client: TcpStream, upstream: &str, rule: &Mutex<Rule>, seen: &Seen) {
     let mut reader = BufReader::new(client.try_clone().unwrap());
     let mut out = client;
     while let Some((line, headers, body)) = read_request(&mut reader) {
+        seen.requests
+            .lock()
+            .unwrap()
+            .push(format!("{line}\n{}", String::from_utf8_lossy(&body)));
+        let headers: Vec<String> = headers
+            .into_iter()
+            .map(
+                |h| match h.to_ascii_lowercase().starts_with("user-agent:") {
+                    true => format!("{h} {}", seen.tag),
+                    false => h,
+                },
+            )
+            .collect();
         let is_email =
             line.starts_with("POST") && String::from_utf8_lossy(&body).contains("action=emailuser");
         let rule = rule.lock().unwrap().clone();
