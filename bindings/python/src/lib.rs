@@ -1,8 +1,11 @@
 //! Native module `mwkit._native`, re-exported by the pure-Python `mwkit`
-//! package: a translation layer over `mw-ureq` (`Session`) and
-//! `mw-reqwest` (`AsyncSession`). Arguments become Rust values, the GIL is
-//! released around every network call (an async call runs on tokio without
-//! it), and Rust errors become the exceptions of `mwkit._exceptions`.
+//! package: a translation layer over mw-core's engine driven here over
+//! `mw-ureq`'s transport (`Session`, so that Ctrl-C can stop a call and a
+//! forked process gets connections of its own) and over `mw-reqwest`
+//! (`AsyncSession`). Arguments become Rust values, the GIL is released
+//! around every network call (an async call runs on tokio without it), Rust
+//! errors become the exceptions of `mwkit._exceptions`, and what a call
+//! does is logged on the `mwkit` logger.
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;

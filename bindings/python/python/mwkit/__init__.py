@@ -43,6 +43,12 @@ Bad input raises :class:`InvalidInputError` at the call, as with
 :class:`Session`, before a coroutine is returned and before anything is
 sent. A call whose task is cancelled is abandoned and leaves the session
 usable.
+
+Ctrl-C interrupts a blocking call at once and leaves the session usable (a
+write already on its way is never sent again; its outcome is unknown). A
+forked child can use new sessions; see the README's "Ctrl-C, fork and
+logging". Records go to the ``mwkit`` logger, silent unless the
+application configures logging, and never hold a secret.
 """
 
 import logging as _logging

@@ -57,7 +57,16 @@ class OptionsResult:
 
 @final
 class Session:
-    """A session with one wiki."""
+    """A session with one wiki.
+
+    Ctrl-C interrupts any call within a fraction of a second: the call is
+    abandoned and the session stays usable; a write already on its way is
+    never sent again, and a WARNING on the "mwkit" logger says its outcome
+    is unknown. In a forked child it works on connections of its own,
+    unless a call of it was in progress at the fork (RuntimeError then).
+    Records on the "mwkit" logger: DEBUG per request, INFO relogins and
+    waits, WARNING writes whose outcome is unknown; never a secret.
+    """
 
     def __new__(
         cls,
@@ -100,7 +109,9 @@ class AsyncSession:
 
     Each method checks its input when called, as Session's do: bad input
     raises InvalidInputError from the call itself, before a coroutine is
-    returned and before anything is sent.
+    returned and before anything is sent. A cancelled call is abandoned.
+    In a process forked from the one that made it, it raises RuntimeError;
+    a new AsyncSession works in any process.
     """
 
     def __new__(
