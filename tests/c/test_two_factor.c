@@ -324,7 +324,7 @@ int main(void) {
   const char *account = getenv("MWKIT_2FA_NAME");
   srand((unsigned)time(NULL) ^ (unsigned)getpid());
   if (account == NULL || account[0] == '\0') {
-    printf("SKIP two-factor: wiki.json has no two_factor_c account (OATHAuth: MediaWiki 1.43 wikis made with it)\n");
+    printf("SKIP test_two_factor: wiki.json has no two_factor_c account (two-factor tests need a MediaWiki 1.43 wiki made with OATHAuth)\n");
     return summary();
   }
   printf("libmw %s\n", mw_version());
