@@ -104,5 +104,6 @@ scenarios! {
         a_token_with_plus_and_backslash_arrives_encoded_and_last,
         a_ratelimited_answer_is_not_retried,
         bad_input_is_refused_before_anything_is_sent_not_even_a_token_fetch,
+        a_get_with_a_token_is_refused_before_sending,
     ],
 }

@@ -324,3 +324,19 @@ pub fn bad_input_is_refused_before_anything_is_sent_not_even_a_token_fetch<D: Dr
     assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
     assert_eq!(server.requests.load(Ordering::SeqCst), 0);
 }
+
+pub fn a_get_with_a_token_is_refused_before_sending<D: Driver>() {
+    // A token on a GET would go out in the URL, or be dropped: the caller
+    // meant a write. Refused before anything is sent, not even the token.
+    let server = stand_in(vec![ok(TOKENS), ok(SUCCESS)]);
+    let c = client::<D>(&server.url);
+    let err = c
+        .raw(
+            &[("action", "emailuser"), ("target", "Bob")],
+            mw_core::Method::Get,
+            true,
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    assert_eq!(server.requests.load(Ordering::SeqCst), 0);
+}
