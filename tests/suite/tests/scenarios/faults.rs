@@ -177,6 +177,92 @@ pub fn a_gateway_error_after_the_wiki_acted_gives_one_mail_and_outcome_unknown<D
     }
 }
 
+pub fn a_gateways_json_error_after_forwarding_is_outcome_unknown_not_the_wikis_refusal<
+    D: Driver,
+>() {
+    // A gateway that forwarded emailuser, saw the wiki send the mail, then
+    // answered with a JSON error of its own, shaped like MediaWiki's (503)
+    // or not (504), and without MediaWiki's `MediaWiki-API-Error` header:
+    // not the wiki's refusal, so the mail may have left (it did), and it is
+    // not sent again.
+    let wiki = Wiki::get();
+    let (client, proxy) = through_proxy::<D>(&wiki);
+    let json = || vec![("Content-Type".to_owned(), "application/json".to_owned())];
+    for (status, body) in [
+        (
+            503,
+            r#"{"errors":[{"code":"gateway_timeout","text":"upstream timed out"}]}"#,
+        ),
+        (
+            504,
+            r#"{"error":{"code":503,"message":"Service Unavailable"}}"#,
+        ),
+    ] {
+        let before = proxy.requests();
+        proxy.push([Fault::ForwardThenRespond {
+            status,
+            headers: json(),
+            body: body.to_owned(),
+        }]);
+        let subject = format!("mwkit fault json {status} after forwarding {}", nonce());
+        let err = client.email_user(&email(&wiki, &subject)).unwrap_err();
+        assert!(err.outcome_unknown(), "{status}: {err:?}");
+        assert_eq!(
+            err.api_kind(),
+            None,
+            "{status}: not the wiki's word: {err:?}"
+        );
+        let Error::OutcomeUnknown(unknown) = &err else {
+            unreachable!()
+        };
+        assert!(
+            matches!(&unknown.cause, Error::Http { status: s, .. } if *s == status),
+            "{status}: {unknown:?}"
+        );
+        assert_eq!(proxy.requests() - before, 1, "{status}: sent once");
+        let mails = wiki.wait_for_mails(&subject, 1);
+        assert_eq!(mails.len(), 1, "{status}: exactly one mail");
+        assert_eq!(
+            mails[0]["rcpt_to"],
+            serde_json::json!([wiki.email("recipient")]),
+            "{status}"
+        );
+        assert_eq!(proxy.requests() - before, 1, "{status}: not resent later");
+    }
+
+    // The same answers to a read: an HTTP error, never the wiki's refusal
+    // (the 503 is a read's to wait for and send again, and the second time
+    // the wiki answers).
+    let before = proxy.requests();
+    proxy.push([Fault::ForwardThenRespond {
+        status: 504,
+        headers: json(),
+        body: r#"{"error":{"code":503,"message":"Service Unavailable"}}"#.into(),
+    }]);
+    let err = client.options().unwrap_err();
+    assert!(
+        matches!(err, Error::Http { status: 504, .. }),
+        "a read: {err:?}"
+    );
+    assert_eq!(proxy.requests() - before, 1);
+    let before = proxy.requests();
+    proxy.push([Fault::ForwardThenRespond {
+        status: 503,
+        headers: [json(), vec![("Retry-After".into(), "0".into())]].concat(),
+        body: r#"{"errors":[{"code":"gateway_timeout","text":"upstream timed out"}]}"#.into(),
+    }]);
+    assert!(!client.options().unwrap().anonymous);
+    assert_eq!(proxy.requests() - before, 2, "the read, sent again once");
+    // And in an HTTP 200, without the header: a decode error.
+    proxy.push([Fault::ForwardThenRespond {
+        status: 200,
+        headers: json(),
+        body: r#"{"errors":[{"code":"gateway_timeout","text":"upstream timed out"}]}"#.into(),
+    }]);
+    let err = client.options().unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "a read: {err:?}");
+}
+
 pub fn a_503_before_forwarding_is_still_outcome_unknown_and_sends_nothing<D: Driver>() {
     // The client cannot tell where a 503 came from, so it is not resent;
     // here it came before the wiki, so no mail exists and the caller's own

@@ -77,6 +77,7 @@ scenarios! {
         a_truncated_or_garbage_answer_is_a_decode_error_with_a_snippet_and_no_retry,
         a_delayed_answer_times_out_within_the_timeout_plus_a_fifth,
         a_gateway_error_after_the_wiki_acted_gives_one_mail_and_outcome_unknown,
+        a_gateways_json_error_after_forwarding_is_outcome_unknown_not_the_wikis_refusal,
         a_503_before_forwarding_is_still_outcome_unknown_and_sends_nothing,
         a_recorded_maxlag_answer_is_waited_for_and_gives_exactly_one_mail,
         an_oversized_answer_is_an_error_and_is_not_read_whole,
