@@ -1,8 +1,10 @@
 //! A loopback fault-injection proxy between a client and the test wiki.
 //!
 //! Each request the proxy reads takes the next fault from its queue (none
-//! left: it forwards as a plain proxy). It counts the requests it read and
-//! the answer bytes it managed to write.
+//! left: it forwards as a plain proxy, or holds the answer a random while
+//! when told to). It counts the requests it read and the answer bytes it
+//! managed to write, and keeps each request it read whole (the access log
+//! shows no POST body, so only here can a test see what a POST asserted).
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::VecDeque;
@@ -48,11 +50,73 @@ pub enum Fault {
     Oversize(usize),
 }
 
+/// One request as the proxy read it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// The request line: `POST /api.php HTTP/1.1`.
+    pub line: String,
+    /// The headers, each `Name: value`.
+    pub headers: Vec<String>,
+    /// The body, as text (lossily).
+    pub body: String,
+}
+
+impl Seen {
+    /// The query string and the form body together, to look for a
+    /// parameter wherever it was sent.
+    pub fn params(&self) -> String {
+        let query = self.line.split_whitespace().nth(1).unwrap_or_default();
+        let query = query.split_once('?').map_or("", |(_, q)| q);
+        format!("{query}&{}", self.body)
+    }
+
+    /// The `Cookie` header's value ("" when there is none).
+    pub fn cookies(&self) -> &str {
+        self.headers
+            .iter()
+            .find_map(|h| {
+                let (name, value) = h.split_once(':')?;
+                name.eq_ignore_ascii_case("cookie").then(|| value.trim())
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Random answer delays: a xorshift generator, so that a run can be
+/// repeated with its seed.
+struct RandomDelays {
+    state: u64,
+    max_ms: u64,
+}
+
+impl RandomDelays {
+    fn next(&mut self) -> Duration {
+        let mut x = self.state;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.state = x;
+        Duration::from_millis(x % (self.max_ms + 1))
+    }
+}
+
 pub struct Proxy {
     pub url: String,
     requests: Arc<AtomicUsize>,
     written: Arc<AtomicU64>,
     faults: Arc<Mutex<VecDeque<Fault>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    delays: Arc<Mutex<Option<RandomDelays>>>,
+}
+
+/// What each connection's thread shares with the proxy.
+#[derive(Clone)]
+struct Shared {
+    requests: Arc<AtomicUsize>,
+    written: Arc<AtomicU64>,
+    faults: Arc<Mutex<VecDeque<Fault>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    delays: Arc<Mutex<Option<RandomDelays>>>,
 }
 
 impl Proxy {
@@ -63,30 +127,44 @@ impl Proxy {
         let upstream = upstream.to_owned();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/{path}", listener.local_addr().unwrap());
-        let proxy = Proxy {
-            url,
+        let shared = Shared {
             requests: Arc::new(AtomicUsize::new(0)),
             written: Arc::new(AtomicU64::new(0)),
             faults: Arc::new(Mutex::new(VecDeque::new())),
+            seen: Arc::new(Mutex::new(Vec::new())),
+            delays: Arc::new(Mutex::new(None)),
         };
-        let (requests, written, faults) = (
-            Arc::clone(&proxy.requests),
-            Arc::clone(&proxy.written),
-            Arc::clone(&proxy.faults),
-        );
+        let proxy = Proxy {
+            url,
+            requests: Arc::clone(&shared.requests),
+            written: Arc::clone(&shared.written),
+            faults: Arc::clone(&shared.faults),
+            seen: Arc::clone(&shared.seen),
+            delays: Arc::clone(&shared.delays),
+        };
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { return };
-                let (requests, written, faults, upstream) = (
-                    Arc::clone(&requests),
-                    Arc::clone(&written),
-                    Arc::clone(&faults),
-                    upstream.clone(),
-                );
-                std::thread::spawn(move || serve(stream, &upstream, &requests, &written, &faults));
+                let (shared, upstream) = (shared.clone(), upstream.clone());
+                std::thread::spawn(move || serve(stream, &upstream, &shared));
             }
         });
         proxy
+    }
+
+    /// From now on, a request with no fault queued for it has its answer
+    /// held between 0 and `max` (whole milliseconds, drawn from a generator
+    /// seeded with `seed`), so that answers arrive late and out of order.
+    pub fn delay_randomly(&self, max: Duration, seed: u64) {
+        *self.delays.lock().unwrap() = Some(RandomDelays {
+            state: seed | 1,
+            max_ms: max.as_millis() as u64,
+        });
+    }
+
+    /// Every request read so far, in the order they were read.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
     }
 
     /// Queues faults for the next requests.
@@ -105,13 +183,8 @@ impl Proxy {
     }
 }
 
-fn serve(
-    client: TcpStream,
-    upstream: &str,
-    requests: &AtomicUsize,
-    written: &AtomicU64,
-    faults: &Mutex<VecDeque<Fault>>,
-) {
+fn serve(client: TcpStream, upstream: &str, shared: &Shared) {
+    let (requests, written) = (&*shared.requests, &*shared.written);
     client.set_nodelay(true).unwrap();
     let mut reader = BufReader::new(client.try_clone().unwrap());
     let mut out = client;
@@ -120,7 +193,10 @@ fn serve(
         if let Ok(0) | Err(_) = reader.fill_buf().map(|b| b.len()) {
             return;
         }
-        let fault = faults.lock().unwrap().pop_front();
+        let fault = shared.faults.lock().unwrap().pop_front().or_else(|| {
+            let mut delays = shared.delays.lock().unwrap();
+            delays.as_mut().map(|d| Fault::Delay(d.next()))
+        });
         if let Some(Fault::ResetBeforeRead) = fault {
             requests.fetch_add(1, Ordering::SeqCst);
             drop(reader);
@@ -130,6 +206,11 @@ fn serve(
         let Some(request) = read_request(&mut reader) else {
             return;
         };
+        shared.seen.lock().unwrap().push(Seen {
+            line: request.line.clone(),
+            headers: request.headers.clone(),
+            body: String::from_utf8_lossy(&request.body).into_owned(),
+        });
         requests.fetch_add(1, Ordering::SeqCst);
         let answer = match fault {
             None | Some(Fault::Forward) => forward(upstream, &request),
