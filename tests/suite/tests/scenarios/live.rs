@@ -540,6 +540,7 @@ pub fn a_wrong_bot_password_is_a_login_error_with_the_servers_reason<D: Driver>(
 pub fn a_session_killed_on_the_server_is_recovered_with_one_login_and_one_mail<D: Driver>() {
     let wiki = Wiki::get();
     let role = D::role("sessions");
+    let _only = crate::support::exclusive(&role);
     let (client, ua) = wiki.logged_in::<D>(&role, "session-killed");
     wiki.maint(&["invalidateUserSessions.php", "--user", wiki.name(&role)]);
     let before = wiki.requests(&ua).len();

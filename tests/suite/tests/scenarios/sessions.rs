@@ -4,7 +4,7 @@
 //! is then sent as anyone else.
 
 use crate::driver::Driver;
-use crate::support::{Wiki, nonce};
+use crate::support::{Wiki, exclusive, nonce};
 use mw_core::{EmailUser, Emailability, Error, Method, OptionsChange};
 
 /// How many logins (login-token fetches) the client with `ua` made.
@@ -55,6 +55,7 @@ fn restore_bot_password(wiki: &Wiki, role: &str) {
 pub fn reads_after_the_session_was_ended_log_in_again_and_return_the_users_values<D: Driver>() {
     let wiki = Wiki::get();
     let role = D::role("sessions2");
+    let _only = exclusive(&role);
     let (client, ua) = wiki.logged_in::<D>(&role, "killed-read");
     let name = wiki.name(&role);
     let value = format!("kept-{}", nonce());

@@ -2,9 +2,14 @@
 //! its accounts, its mail sink and its access log.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::driver::Driver;
@@ -178,6 +183,14 @@ impl Wiki {
         text
     }
 
+    /// A maintenance process that ends users' bot sessions on the server on
+    /// demand, in a few milliseconds each instead of the 0.7 s a run of
+    /// `invalidateUserSessions.php` costs (most of it MediaWiki starting),
+    /// and seen at once however often it is done (see [`SessionEnder`]).
+    pub fn session_ender(&self) -> SessionEnder {
+        SessionEnder::start(self)
+    }
+
     /// The highest sequence number in the sink (0 when empty).
     pub fn max_seq(&self) -> u64 {
         self.mails(|_| true)
@@ -243,4 +256,159 @@ pub fn nonce() -> String {
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// How long after a user's sessions were ended with
+/// `invalidateUserSessions.php` its row may still be served from
+/// MediaWiki's interim cache (WANObjectCache's hold-off, 11 s; see
+/// [`SessionEnder`]), so that a login then can make a session that the
+/// next request finds already ended.
+const HOLD_OFF: Duration = Duration::from_secs(12);
+
+/// `role`'s lock, held until dropped: see [`exclusive`].
+pub struct Exclusive {
+    role: String,
+    _guard: MutexGuard<'static, ()>,
+}
+
+impl Drop for Exclusive {
+    fn drop(&mut self) {
+        // Before the guard is released.
+        released()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(self.role.clone(), Instant::now());
+    }
+}
+
+/// When each role's lock was last released.
+fn released() -> &'static Mutex<BTreeMap<String, Instant>> {
+    static RELEASED: Mutex<BTreeMap<String, Instant>> = Mutex::new(BTreeMap::new());
+    &RELEASED
+}
+
+/// Takes `role`'s lock: the scenarios that end a user's sessions on the
+/// server, or count its logins, take it, so that two of them in this test
+/// binary never use the same user at once (one would end the other's
+/// session in the middle of its counting). It is given
+/// [`HOLD_OFF`] after its last holder let it go, since that holder may have
+/// ended the user's sessions with `invalidateUserSessions.php`. Tests run by
+/// other processes against the same wiki are not covered.
+pub fn exclusive(role: &str) -> Exclusive {
+    static LOCKS: Mutex<BTreeMap<String, &'static Mutex<()>>> = Mutex::new(BTreeMap::new());
+    let lock = *LOCKS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(role.to_owned())
+        .or_insert_with(|| Box::leak(Box::new(Mutex::new(()))));
+    // A scenario that failed holding it leaves nothing to repair.
+    let guard = lock.lock().unwrap_or_else(PoisonError::into_inner);
+    let last = released()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(role)
+        .copied();
+    if let Some(wait) = last.and_then(|at| HOLD_OFF.checked_sub(at.elapsed())) {
+        std::thread::sleep(wait);
+    }
+    Exclusive {
+        role: role.to_owned(),
+        _guard: guard,
+    }
+}
+
+/// `eval.php`, kept running, connected back to the test over loopback TCP:
+/// each user name the test writes has the sessions of that user's bot
+/// password (wiki.json's `bot_app`) ended, answered `ended` or
+/// `failed ...`. It stops when the connection closes.
+///
+/// It ends them by saving the bot password again, unchanged: that gives it
+/// a new token (as a change of its grants does), and MediaWiki checks a bot
+/// session's token against the database on every request, so the next
+/// request of every session made with it is anonymous, and its bot-session
+/// cookie stale. `invalidateUserSessions.php` changes the user's token
+/// instead, which web requests read through the object cache: for 11 s
+/// after it purges the user's row, MediaWiki serves the row in an "interim"
+/// key without checking when it was last purged (unless the request has
+/// the `UseDC=master` cookie that follows a write), so a second end within
+/// those seconds may not be seen, or a login right after it may make a
+/// session that the next request finds already ended. Those are the
+/// cache's doing, not the client's, and scenarios that end sessions round
+/// after round need every end seen at once.
+pub struct SessionEnder {
+    conn: BufReader<TcpStream>,
+    process: Option<JoinHandle<String>>,
+}
+
+impl SessionEnder {
+    fn start(wiki: &Wiki) -> SessionEnder {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // One line: eval.php runs its input a line at a time.
+        let app = wiki.state["bot_app"].as_str().unwrap();
+        let php = format!(
+            "$c = stream_socket_client('tcp://127.0.0.1:{port}', $errno, $errstr, 30); \
+             while (($l = fgets($c)) !== false) {{ try {{ \
+             $bp = BotPassword::newFromUser(User::newFromName(trim($l)), '{app}'); \
+             $ok = $bp && $bp->save('update')->isGood(); \
+             fwrite($c, $ok ? \"ended\\n\" : \"failed: no bot password saved\\n\"); \
+             }} catch (Throwable $e) {{ \
+             fwrite($c, 'failed ' . str_replace(\"\\n\", ' ', $e->getMessage()) . \"\\n\"); \
+             }} }}\n"
+        );
+        let state = wiki.state.clone();
+        let process =
+            std::thread::spawn(move || Wiki { state }.maint_with_input(&["eval.php"], &php));
+        listener.set_nonblocking(true).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let conn = loop {
+            match listener.accept() {
+                Ok((conn, _)) => break conn,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if process.is_finished() {
+                        let out = process.join();
+                        panic!("eval.php ended before connecting: {out:?}");
+                    }
+                    assert!(Instant::now() < deadline, "eval.php did not connect");
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => panic!("{e}"),
+            }
+        };
+        conn.set_nonblocking(false).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        SessionEnder {
+            conn: BufReader::new(conn),
+            process: Some(process),
+        }
+    }
+
+    /// Ends every session of the bot password of the user `name` on the
+    /// server.
+    pub fn end(&mut self, name: &str) {
+        assert!(!name.contains('\n'));
+        self.conn
+            .get_mut()
+            .write_all(format!("{name}\n").as_bytes())
+            .unwrap();
+        let mut answer = String::new();
+        self.conn.read_line(&mut answer).unwrap();
+        assert_eq!(answer.trim_end(), "ended", "ending {name}'s sessions");
+    }
+
+    /// Stops the process, and fails the test if it failed.
+    pub fn finish(mut self) {
+        let _ = self.conn.get_ref().shutdown(Shutdown::Both);
+        if let Some(process) = self.process.take() {
+            process.join().expect("eval.php ended cleanly");
+        }
+    }
+}
+
+impl Drop for SessionEnder {
+    fn drop(&mut self) {
+        // The process reads the end of the connection and exits.
+        let _ = self.conn.get_ref().shutdown(Shutdown::Both);
+    }
 }
