@@ -41,6 +41,10 @@ pub trait Driver: Send + Sync + Sized + 'static {
     ) -> Result<RawReply, Error>;
     fn account(&self) -> Option<Account>;
     fn __set_cached_csrf_for_tests(&self, token: Option<Token>);
+    /// Sends every email at once, on this one client: a thread each for the
+    /// blocking client, a task each for the async one. The results are in
+    /// the emails' order.
+    fn email_concurrently(&self, emails: &[EmailUser]) -> Vec<Result<EmailSent, Error>>;
 }
 
 /// mw-ureq's blocking client.
@@ -62,8 +66,13 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
 
 /// The same body for both drivers: `$call` is the client's method call,
 /// `$wrap` turns its result into the driver's (identity, or block_on).
+/// `$concurrently` is the body of `email_concurrently`, with `$s` the client
+/// and `$e` the emails.
 macro_rules! driver {
-    ($driver:ident, $crate_:ident, $suffix:literal, |$c:ident| $wrap:expr) => {
+    (
+        $driver:ident, $crate_:ident, $suffix:literal, |$c:ident| $wrap:expr,
+        |$s:ident, $e:ident| $concurrently:block
+    ) => {
         impl Driver for $driver {
             fn role(role: &str) -> String {
                 format!("{role}{}", $suffix)
@@ -130,9 +139,42 @@ macro_rules! driver {
             fn __set_cached_csrf_for_tests(&self, token: Option<Token>) {
                 self.0.__set_cached_csrf_for_tests(token)
             }
+            fn email_concurrently(&self, $e: &[EmailUser]) -> Vec<Result<EmailSent, Error>> {
+                let $s = &self.0;
+                $concurrently
+            }
         }
     };
 }
 
-driver!(Blocking, mw_ureq, "", |call| call);
-driver!(Async, mw_reqwest, "_async", |call| runtime().block_on(call));
+driver!(Blocking, mw_ureq, "", |call| call, |client, emails| {
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = emails
+            .iter()
+            .map(|email| scope.spawn(move || client.email_user(email)))
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    })
+});
+driver!(
+    Async,
+    mw_reqwest,
+    "_async",
+    |call| runtime().block_on(call),
+    |client, emails| {
+        runtime().block_on(async {
+            let tasks: Vec<_> = emails
+                .iter()
+                .map(|email| {
+                    let (client, email) = (client.clone(), email.clone());
+                    tokio::spawn(async move { client.email_user(&email).await })
+                })
+                .collect();
+            let mut results = Vec::with_capacity(tasks.len());
+            for task in tasks {
+                results.push(task.await.unwrap());
+            }
+            results
+        })
+    }
+);

@@ -88,6 +88,8 @@ scenarios! {
     sessions: [
         reads_after_the_session_was_ended_log_in_again_and_return_the_users_values,
         a_revoked_bot_password_fails_the_relogin_and_nothing_is_sent_anonymously,
+        eight_emails_in_flight_when_the_session_ends_all_succeed_each_delivered_once,
+        a_relogin_and_a_second_login_leave_the_old_bot_session_cookie_behind,
     ],
     standin: [
         maxlag_is_waited_for_and_sent_again,
