@@ -142,6 +142,11 @@ enum mw_result
   // The wiki refused the two-factor code given; the client is not logged
   // in, and may log in again with another code.
   MW_ERR_SECOND_FACTOR_FAILED = 19,
+  // The TLS handshake failed, so nothing was sent: the wiki's certificate
+  // has an unknown issuer (give its CA with
+  // `mw_client_builder_set_ca_file`), is for another name, has expired,
+  // or the protocol could not be agreed; `mw_last_error_text` says which.
+  MW_ERR_TLS = 20,
   // An API error of a kind the library does not know; the code is the
   // last error code.
   MW_ERR_API_OTHER = 100,
@@ -357,9 +362,24 @@ mw_result mw_client_builder_set_max_response_bytes(struct mw_client_builder *bui
 mw_result mw_client_builder_set_allow_insecure_credentials(struct mw_client_builder *builder,
                                                            bool allow);
 
+// Verifies the wiki's certificate against the CA bundle (PEM) in the file
+// at `path` instead of the system's store, as `curl --cacert` does: for a
+// wiki behind a private CA, or a self-signed one (give its own
+// certificate). Without it the system's store is used, with
+// `SSL_CERT_FILE` and `SSL_CERT_DIR` honoured. The file is read by
+// `mw_client_builder_build`: one that cannot be read or holds no PEM
+// certificate is `MW_ERR_INVALID_INPUT` there. There is no way to turn
+// verification off.
+//
+// # Safety
+// As `mw_client_builder_set_connect_timeout_ms`; `path` is NULL or a
+// NUL-terminated UTF-8 string.
+mw_result mw_client_builder_set_ca_file(struct mw_client_builder *builder, const char *path);
+
 // Builds a client from the settings. `MW_ERR_INVALID_INPUT` for a bad API
-// URL, a user agent that is empty or holds CR/LF, or a zero timeout or body
-// limit; `mw_last_error_text` says which. On success `*out` receives the
+// URL, a user agent that is empty or holds CR/LF, a zero timeout or body
+// limit, or a CA file that cannot be read or holds no PEM certificate;
+// `mw_last_error_text` says which. On success `*out` receives the
 // client, to free with `mw_client_free`. The builder is left as it was:
 // build again, or free it with `mw_client_builder_free`.
 //

@@ -124,12 +124,13 @@ impl OptionsResult {
 // ---- errors ------------------------------------------------------------------
 
 fn exception<'py>(py: Python<'py>, name: &'static str) -> PyResult<&'py Bound<'py, PyType>> {
-    const NAMES: [&str; 9] = [
+    const NAMES: [&str; 10] = [
         "MwError",
         "ApiError",
         "LoginError",
         "TransportError",
         "TransportTimeoutError",
+        "TlsError",
         "DecodeError",
         "InvalidInputError",
         "SessionChangedError",
@@ -271,6 +272,10 @@ fn describe(py: Python<'_>, err: Error) -> (&'static str, Fields, Option<PyErr>)
         ]),
         Error::Http { status, .. } | Error::Redirected { status, .. } => {
             fields.extend(transport(Some(status)))
+        }
+        Error::Tls { failure, .. } => {
+            fields.extend(transport(None));
+            fields.push(("reason", any(py, failure.to_string())));
         }
         Error::OutcomeUnknown(unknown) => {
             let status = match &unknown.cause {
@@ -600,9 +605,9 @@ macro_rules! session_methods {
                     connect_timeout = None, maxlag = Some(mw_core::DEFAULT_MAXLAG),
                     retries = mw_core::DEFAULT_RETRIES, max_wait = None,
                     max_response_bytes = mw_core::DEFAULT_MAX_RESPONSE_BYTES,
-                    allow_insecure_credentials = false
+                    allow_insecure_credentials = false, ca_file = None
                 ),
-                text_signature = "(api_url, user_agent, *, timeout=None, read_timeout=None, connect_timeout=None, maxlag=5, retries=3, max_wait=None, max_response_bytes=16777216, allow_insecure_credentials=False)"
+                text_signature = "(api_url, user_agent, *, timeout=None, read_timeout=None, connect_timeout=None, maxlag=5, retries=3, max_wait=None, max_response_bytes=16777216, allow_insecure_credentials=False, ca_file=None)"
             )]
             #[allow(clippy::too_many_arguments)]
             fn new(
@@ -617,8 +622,10 @@ macro_rules! session_methods {
                 max_wait: Option<f64>,
                 max_response_bytes: u64,
                 allow_insecure_credentials: bool,
+                ca_file: Option<std::path::PathBuf>,
             ) -> PyResult<Self> {
                 let mut settings = ClientSettings::new(api_url, user_agent);
+                settings.ca_file = ca_file;
                 settings.maxlag = maxlag;
                 settings.session.retries = retries;
                 settings.max_response_bytes = max_response_bytes;
@@ -890,7 +897,8 @@ macro_rules! session_methods {
 ///
 /// ``Session(api_url, user_agent, *, timeout=None, read_timeout=None,
 /// connect_timeout=None, maxlag=5, retries=3, max_wait=None,
-/// max_response_bytes=16777216, allow_insecure_credentials=False)``.
+/// max_response_bytes=16777216, allow_insecure_credentials=False,
+/// ca_file=None)``.
 ///
 /// The defaults are the Rust client's and the C library's (``mwkit.DEFAULTS``
 /// lists them): ``timeout`` bounds each request as a whole (120 s),
@@ -901,6 +909,14 @@ macro_rules! session_methods {
 /// readonly; for a read also HTTP 429 and 503), never waiting longer than
 /// ``max_wait`` (60 s) at once; answers over ``max_response_bytes`` are not
 /// read. Used as a context manager, it logs out on exit.
+///
+/// HTTPS: the wiki's certificate is verified against the system's trust
+/// store (``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` honoured), or, with
+/// ``ca_file`` (a path or ``os.PathLike``), against the CA bundle (PEM) in
+/// that file instead, as ``requests``' ``verify=path`` does; a file that
+/// cannot be read or holds no certificate raises :class:`InvalidInputError`
+/// here. A failed handshake raises :class:`TlsError` (nothing was sent).
+/// There is no way to turn verification off.
 ///
 /// Ctrl-C interrupts any call within a fraction of a second, whatever the
 /// timeouts: the call is abandoned and the session stays usable. A write
@@ -1476,8 +1492,8 @@ fn wait_reason(resp: &mw_core::Response) -> String {
 ///
 /// ``AsyncSession(api_url, user_agent, *, timeout=None, read_timeout=None,
 /// connect_timeout=None, maxlag=5, retries=3, max_wait=None,
-/// max_response_bytes=16777216, allow_insecure_credentials=False)``, the
-/// same settings and defaults as :class:`Session`.
+/// max_response_bytes=16777216, allow_insecure_credentials=False,
+/// ca_file=None)``, the same settings and defaults as :class:`Session`.
 ///
 /// A call starts when it is awaited, but its input is checked at the
 /// call, as :class:`Session` checks it: bad input raises

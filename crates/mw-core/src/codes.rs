@@ -67,6 +67,7 @@ pub const ERROR_CODES: &[ErrorCode] = rows![
     ("session_changed", 17, "MW_ERR_SESSION_CHANGED", Some("SessionChangedError"), "session", false),
     ("second_factor_required", 18, "MW_ERR_SECOND_FACTOR_REQUIRED", Some("LoginError"), "login", false),
     ("second_factor_failed", 19, "MW_ERR_SECOND_FACTOR_FAILED", Some("LoginError"), "login", false),
+    ("tls", 20, "MW_ERR_TLS", Some("TlsError"), "connect", false),
     ("other", 100, "MW_ERR_API_OTHER", API, "api", false),
     ("bad_token", 101, "MW_ERR_API_BAD_TOKEN", API, "api", false),
     ("not_logged_in", 102, "MW_ERR_API_NOT_LOGGED_IN", API, "api", false),
@@ -125,6 +126,10 @@ impl ErrorCode {
                 warnings: Vec::new(),
             })),
             "connect" => Error::Connect { detail: detail() },
+            "tls" => Error::Tls {
+                failure: crate::error::TlsFailure::UnknownIssuer,
+                detail: detail(),
+            },
             "timeout" => Error::Timeout { detail: detail() },
             "body_too_large" => Error::BodyTooLarge { limit: 1024 },
             "redirected" => Error::Redirected {
@@ -167,7 +172,7 @@ impl ErrorCode {
 
 /// Where the fallback rows stand in [`ERROR_CODES`] (checked by a test).
 const UNCLASSIFIED: usize = 15;
-const API_OTHER: usize = 19;
+const API_OTHER: usize = 20;
 
 /// A MediaWiki code for each API row, for [`ErrorCode::example`].
 const API_EXAMPLE_CODES: &[(&str, &str)] = &[
@@ -219,6 +224,7 @@ impl Error {
             Error::Api(api) => return api.kind().code(),
             Error::Login(login) => login.kind.name(),
             Error::Connect { .. } => "connect",
+            Error::Tls { .. } => "tls",
             Error::Timeout { .. } => "timeout",
             Error::BodyTooLarge { .. } => "body_too_large",
             Error::Redirected { .. } => "redirected",

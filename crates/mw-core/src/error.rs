@@ -65,6 +65,18 @@ pub enum Error {
         detail: String,
     },
 
+    /// The TLS handshake failed, so nothing was sent: the wiki's
+    /// certificate is not trusted (an unknown issuer: give its CA as a CA
+    /// file), is for another name, has expired, or the protocol could not be
+    /// agreed.
+    #[error("tls: {failure} ({detail})")]
+    Tls {
+        /// What failed.
+        failure: TlsFailure,
+        /// The TLS library's words.
+        detail: String,
+    },
+
     /// A read timed out. (A write that times out is
     /// [`Error::OutcomeUnknown`].)
     #[error("timed out ({detail})")]
@@ -122,6 +134,33 @@ pub enum Error {
 impl From<ApiError> for Error {
     fn from(e: ApiError) -> Self {
         Error::Api(Box::new(e))
+    }
+}
+
+/// Why a TLS handshake failed: see [`Error::Tls`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TlsFailure {
+    /// The certificate's issuer is not trusted (a private or self-signed CA
+    /// not given as a CA file nor in the system's store).
+    UnknownIssuer,
+    /// The certificate is for another name than the API URL's host.
+    NameMismatch,
+    /// The certificate has expired (or is not valid yet).
+    Expired,
+    /// Anything else: no protocol version or cipher in common, a malformed
+    /// handshake, a revoked certificate, ...
+    Protocol,
+}
+
+impl std::fmt::Display for TlsFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TlsFailure::UnknownIssuer => "unknown issuer",
+            TlsFailure::NameMismatch => "name mismatch",
+            TlsFailure::Expired => "expired",
+            TlsFailure::Protocol => "protocol",
+        })
     }
 }
 

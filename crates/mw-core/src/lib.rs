@@ -176,7 +176,7 @@ pub use email::{
 pub use error::{
     ApiError, DEFAULT_MAXLAG_WAIT, DEFAULT_READONLY_WAIT, DEFAULT_UNAVAILABLE_WAIT, Error,
     ErrorKind, Incomplete, InvalidInput, LoginError, LoginFailure, Message, OutcomeUnknown,
-    RetryAdvice, RetryAfter,
+    RetryAdvice, RetryAfter, TlsFailure,
 };
 pub use http::{Method, Request, Response};
 pub use login::{BotLogin, ClientLogin, Flow, LoggedIn, SecondFactor, parse_logout};

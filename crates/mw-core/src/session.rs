@@ -105,6 +105,9 @@ pub enum FailureKind {
         /// The limit, in bytes.
         limit: u64,
     },
+    /// The TLS handshake failed: the wiki's certificate was refused, or the
+    /// protocol could not be agreed. Nothing was sent.
+    Tls(crate::error::TlsFailure),
     /// Anything else: a reset or dropped connection, a malformed answer.
     Other,
 }
@@ -753,9 +756,14 @@ impl Session {
                 }
             }
             Answer::Failed(f) => {
-                let sent = f.may_have_been_sent && f.kind != FailureKind::Connect;
+                let sent = f.may_have_been_sent
+                    && !matches!(f.kind, FailureKind::Connect | FailureKind::Tls(_));
                 let err = match f.kind {
                     FailureKind::Connect => Error::Connect { detail: f.detail },
+                    FailureKind::Tls(failure) => Error::Tls {
+                        failure,
+                        detail: f.detail,
+                    },
                     FailureKind::Timeout => Error::Timeout { detail: f.detail },
                     FailureKind::BodyTooLarge { limit } => Error::BodyTooLarge { limit },
                     FailureKind::Other => Error::Transport { detail: f.detail },

@@ -30,6 +30,11 @@ pub struct ClientSettings {
     pub max_response_bytes: u64,
     /// The engine's budget and credential rule.
     pub session: SessionConfig,
+    /// A CA bundle (PEM) to verify the wiki's certificate against instead
+    /// of the system's store, as `curl --cacert` does; `None` (the default):
+    /// the system's store, with `SSL_CERT_FILE` and `SSL_CERT_DIR` honoured
+    /// (see the `mw-tls` crate). The clients read it when built.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl ClientSettings {
@@ -48,6 +53,7 @@ impl ClientSettings {
                 max_wait: DEFAULT_MAX_WAIT,
                 allow_insecure_credentials: false,
             },
+            ca_file: None,
         }
     }
 
@@ -141,6 +147,17 @@ macro_rules! client_builder_setters {
         #[must_use]
         pub fn allow_insecure_credentials(mut self, allow: bool) -> Self {
             self.settings.session.allow_insecure_credentials = allow;
+            self
+        }
+
+        /// Verify the wiki's certificate against the CA bundle (PEM) in
+        /// this file instead of the system's store, as `curl --cacert`
+        /// does: for a wiki behind a private CA, or a self-signed one (give
+        /// its own certificate). Read when the client is built: a file that
+        /// cannot be read or holds no certificate is bad input then.
+        #[must_use]
+        pub fn ca_file(mut self, path: impl Into<::std::path::PathBuf>) -> Self {
+            self.settings.ca_file = Some(path.into());
             self
         }
 

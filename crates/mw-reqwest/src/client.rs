@@ -45,22 +45,14 @@ impl ClientBuilder {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for a bad API URL, a user agent that is empty
-    /// or holds CR/LF, or a zero timeout or body limit; [`Error::Transport`]
-    /// if the TLS setup fails.
+    /// or holds CR/LF, a zero timeout or body limit, or a CA file that
+    /// cannot be read or holds no PEM certificate; [`Error::Transport`] if
+    /// the TLS setup fails.
     pub fn build(self) -> Result<Client, Error> {
         let s = &self.settings;
         let session = s.session()?;
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Transport {
-            detail: format!("tls setup: {e}"),
-        })?
-        .with_root_certificates(rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        })
-        .with_no_client_auth();
+        // The system's store, or the CA file given (mw-tls), as mw-ureq.
+        let tls = mw_tls::roots(s.ca_file.as_deref())?.client_config()?;
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             // A redirect is reported, never followed: a POST must not turn
@@ -408,7 +400,11 @@ impl Client {
 /// connection exists (or when the request could not even be built);
 /// anything after it may have reached the server.
 fn failure(e: reqwest::Error) -> TransportFailure {
-    let (kind, sent) = if e.is_connect() {
+    let tls = mw_tls::find_reason(&e);
+    let (kind, sent) = if let Some(reason) = tls {
+        // A handshake that failed sent nothing.
+        (FailureKind::Tls(reason), false)
+    } else if e.is_connect() {
         (FailureKind::Connect, false)
     } else if e.is_builder() {
         (FailureKind::Other, false)

@@ -46,12 +46,13 @@ impl ClientBuilder {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for a bad API URL, a user agent that is empty
-    /// or holds CR/LF, or a zero timeout or body limit.
+    /// or holds CR/LF, a zero timeout or body limit, or a CA file that
+    /// cannot be read or holds no PEM certificate.
     pub fn build(self) -> Result<Client, Error> {
         let s = &self.settings;
         let session = s.session()?;
         Ok(Client {
-            transport: Transport::unchecked(s),
+            transport: Transport::unchecked(s, &mw_tls::roots(s.ca_file.as_deref())?),
             session: Mutex::new(session),
             progress: Condvar::new(),
         })
@@ -90,10 +91,21 @@ impl Transport {
     /// As [`ClientBuilder::build`]: the settings are checked the same way.
     pub fn new(settings: &ClientSettings) -> Result<Transport, Error> {
         settings.session()?;
-        Ok(Transport::unchecked(settings))
+        let trust = mw_tls::roots(settings.ca_file.as_deref())?;
+        Ok(Transport::unchecked(settings, &trust))
     }
 
-    fn unchecked(s: &ClientSettings) -> Transport {
+    fn unchecked(s: &ClientSettings, trust: &mw_tls::Trust) -> Transport {
+        use ureq::tls::{Certificate, RootCerts, TlsConfig};
+        let roots = match &trust.roots {
+            mw_tls::Roots::Certificates(certs) => RootCerts::Specific(std::sync::Arc::new(
+                certs
+                    .iter()
+                    .map(|c| Certificate::from_der(c.as_ref()).to_owned())
+                    .collect(),
+            )),
+            mw_tls::Roots::Mozilla => RootCerts::WebPki,
+        };
         let config = ureq::Agent::config_builder()
             // Error statuses carry API error bodies: read them, don't fail.
             .http_status_as_error(false)
@@ -109,6 +121,7 @@ impl Transport {
             // One host only: keep a connection for each thread sharing the
             // client (ureq's default keeps 3).
             .max_idle_connections_per_host(16)
+            .tls_config(TlsConfig::builder().root_certs(roots).build())
             .build();
         Transport {
             agent: ureq::Agent::new_with_config(config),

@@ -61,6 +61,7 @@ from ._exceptions import (
     MediaWikiWarning,
     MwError,
     SessionChangedError,
+    TlsError,
     TransportError,
     TransportTimeoutError,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "LoginError",
     "TransportError",
     "TransportTimeoutError",
+    "TlsError",
     "DecodeError",
     "InvalidInputError",
     "SessionChangedError",

@@ -12,6 +12,7 @@ __all__ = [
     "LoginError",
     "TransportError",
     "TransportTimeoutError",
+    "TlsError",
     "DecodeError",
     "InvalidInputError",
     "SessionChangedError",
@@ -141,6 +142,18 @@ class TransportTimeoutError(TransportError, TimeoutError):
     """A timeout: of a read (``stage == "timeout"``), or of a write, whose
     outcome is then unknown (``stage == "outcome_unknown"``,
     ``outcome_unknown`` true)."""
+
+
+class TlsError(TransportError):
+    """The TLS handshake failed, so nothing was sent (``stage == "tls"``,
+    ``outcome_unknown`` false). ``reason`` says what failed: ``"unknown
+    issuer"`` (the wiki's CA is neither in the system's store nor the
+    ``ca_file`` given: give it as ``ca_file``, or for a self-signed wiki its
+    own certificate), ``"name mismatch"`` (a certificate for another host),
+    ``"expired"`` or ``"protocol"``. There is no way to turn verification
+    off."""
+
+    reason: str
 
 
 class DecodeError(MwError):

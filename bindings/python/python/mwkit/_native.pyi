@@ -1,5 +1,6 @@
 """Type stubs for mwkit's native module (checked by mypy's stubtest)."""
 
+import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union, final
 
 from typing_extensions import Self
@@ -81,6 +82,7 @@ class Session:
         max_wait: Optional[float] = None,
         max_response_bytes: int = 16777216,
         allow_insecure_credentials: bool = False,
+        ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
     ) -> Session: ...
     @property
     def user(self) -> Optional[str]: ...
@@ -127,6 +129,7 @@ class AsyncSession:
         max_wait: Optional[float] = None,
         max_response_bytes: int = 16777216,
         allow_insecure_credentials: bool = False,
+        ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
     ) -> AsyncSession: ...
     @property
     def user(self) -> Optional[str]: ...
