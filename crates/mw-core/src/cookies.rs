@@ -111,11 +111,48 @@ impl CookieJar {
     pub fn clear(&mut self) {
         self.cookies.clear();
     }
+
+    /// A jar holding only this one's cookies that belong to no session:
+    /// MediaWiki's ChronologyProtector and data-centre pins (`UseDC`,
+    /// `UseCDNCache`, `cpPosIndex`, `cpPosTime`), which keep a client
+    /// reading its own recent writes. A login starts from these, and from
+    /// no cookie of the session it replaces.
+    pub fn without_sessions(&self) -> CookieJar {
+        const KEPT: [&str; 4] = ["UseDC", "UseCDNCache", "cpPosIndex", "cpPosTime"];
+        CookieJar {
+            cookies: self
+                .cookies
+                .iter()
+                .filter(|(name, _)| KEPT.contains(&name.as_str()))
+                .map(|(name, c)| (name.clone(), c.clone()))
+                .collect(),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_login_keeps_the_pins_and_drops_the_sessions() {
+        let now = at(1_800_000_000);
+        let mut jar = CookieJar::default();
+        for c in [
+            "wiki_session=s; path=/",
+            "wiki_BPsession=b; path=/",
+            "wikiUserID=7; path=/",
+            "UseDC=master; path=/",
+            "cpPosIndex=1@1800000000#abc; path=/",
+        ] {
+            jar.store(c, now);
+        }
+        let kept = jar
+            .without_sessions()
+            .header(now, false)
+            .unwrap_or_default();
+        assert_eq!(kept, "UseDC=master; cpPosIndex=1@1800000000#abc");
+    }
 
     fn at(secs: u64) -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(secs)

@@ -390,7 +390,9 @@ enum LoginFlow {
 struct LoginRun {
     flow: LoginFlow,
     /// The login's own cookies: it starts from none of the old session's
-    /// (a stale bot-session cookie makes MediaWiki refuse the login), and
+    /// (a stale bot-session cookie makes MediaWiki refuse the login), only
+    /// the session-less pins that keep reads consistent with recent writes
+    /// (`UseDC`, `cpPosIndex`: see [`CookieJar::without_sessions`]), and
     /// answers of other calls cannot touch it. It becomes the session's
     /// jar when the login succeeds.
     jar: CookieJar,
@@ -1107,7 +1109,7 @@ impl Session {
         self.login_attempts += 1;
         state.login = Some(LoginRun {
             flow,
-            jar: CookieJar::default(),
+            jar: self.jar.without_sessions(),
             credentials,
             new_password,
             relogin,
