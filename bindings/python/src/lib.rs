@@ -8,14 +8,15 @@
 //! does is logged on the `mwkit` logger.
 #![forbid(unsafe_code)]
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use mw_ureq::mw_core::{
@@ -25,7 +26,7 @@ use mw_ureq::mw_core::{
 use mw_ureq::{
     EmailResult as RustEmailResult, EmailSent, EmailUser, Emailability, EmailableReport, Error,
     Incomplete, LoginInfo, Method, OptionsChange, OptionsChanged, RawReply, RejectedOption,
-    ResetPassword, ResetScope, Transport, UserOptions,
+    ResetPassword, ResetScope, SecondFactor, Transport, UserOptions,
 };
 use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
@@ -562,6 +563,7 @@ macro_rules! run_async {
     ($session:expr, $py:expr, $name:literal, start |$s:ident| $start:expr, |$c:ident| $call:expr, $done:expr) => {{ run_async!($session, $py, $name, |$c| $call, $done) }};
     ($session:expr, $py:expr, $name:literal, |$c:ident| $call:expr, $done:expr) => {{
         $session.same_process()?;
+        $session.otp.not_asking()?;
         let $c = $session.client.clone();
         Awaitable::new(
             $py,
@@ -570,6 +572,7 @@ macro_rules! run_async {
                 let $c = &$c;
                 $call.await
             },
+            Arc::clone(&$session.otp.raised),
             $done,
         )
     }};
@@ -645,14 +648,17 @@ macro_rules! session_methods {
 
             /// The logged-in user's name, or None.
             #[getter]
-            fn user(&self) -> Option<String> {
-                self.account_name()
+            fn user(&self, py: Python<'_>) -> PyResult<Option<String>> {
+                self.otp.not_asking()?;
+                // Without the GIL while the session is busy: an `otp`
+                // callable of a login in progress may be waiting for it.
+                Ok(py.detach(|| self.account_name()))
             }
 
             /// The API URL.
             #[getter]
             fn api_url(&self) -> String {
-                self.url()
+                self.api_url.clone()
             }
 
             /// Logs in with a bot password (``User@appid``); returns the user name.
@@ -678,20 +684,42 @@ macro_rules! session_methods {
             /// ``new_password`` completes a login with a temporary password from a
             /// reset. Returns the user name. Warnings as for :meth:`login` (a new
             /// password given is in force by then).
-            #[pyo3(signature = (username, password, *, new_password = None))]
+            ///
+            /// ``otp`` answers the wiki's question for a second factor (a
+            /// two-factor code, OATHAuth's TOTP): a str, or a callable taking
+            /// no arguments that returns one, called only when the wiki asks
+            /// (so the code is fresh), once per question; a relogin after the
+            /// wiki ended the session asks it again (a str is good for one
+            /// login: the wiki takes each code once). Should it raise, its
+            /// exception is raised here and nothing more is sent. Asked with
+            /// no code (``otp`` None, or a callable returning None or ""):
+            /// :class:`LoginError` of kind ``"second_factor_required"``,
+            /// nothing sent after the question; a code the wiki refuses:
+            /// ``"second_factor_failed"``, and the session may log in again.
+            /// Neither the code nor the password is ever logged or shown.
+            #[pyo3(signature = (username, password, *, new_password = None, otp = None))]
             fn client_login(
                 &self,
                 py: Python<'_>,
                 username: &str,
                 password: &str,
                 new_password: Option<&str>,
+                otp: Option<&Bound<'_, PyAny>>,
             ) -> PyResult<$Out<String>> {
                 let (username, password) = (username.to_owned(), mw_core::Password::new(password));
                 let new_password = new_password.map(mw_core::Password::new);
+                let factor = self.otp.second_factor(otp, self.otp_runtime()?)?;
                 $run!(
                     self, py, "client_login",
-                    check |s| s.client_login(&username, password.clone(), new_password.clone(), None),
-                    |c| c.client_login(&username, password, new_password),
+                    check |s| s.client_login(&username, password.clone(), new_password.clone(), factor.clone()),
+                    |c| async move {
+                        match factor {
+                            Some(factor) => {
+                                c.client_login_with_second_factor(&username, password, new_password, factor).await
+                            }
+                            None => c.client_login(&username, password, new_password).await,
+                        }
+                    },
                     logged_in
                 )
             }
@@ -879,11 +907,20 @@ macro_rules! session_methods {
                 $run!(self, py, "close", start |s| Ok(s.logout()), |c| close_async(c), returned)
             }
 
-            fn __repr__(&self) -> String {
+            fn __repr__(&self, py: Python<'_>) -> String {
+                // Inside this session's own `otp` callable the login holds
+                // the session: the user is not known yet.
+                let user = match self.otp.not_asking() {
+                    Ok(()) => match py.detach(|| self.account_name()) {
+                        Some(name) => format!("{name:?}"),
+                        None => "None".to_owned(),
+                    },
+                    Err(_) => "<logging in>".to_owned(),
+                };
                 format!(
-                    concat!(stringify!($Class), "(api_url={:?}, user={:?})"),
-                    self.url(),
-                    self.account_name()
+                    concat!(stringify!($Class), "(api_url={:?}, user={})"),
+                    self.api_url,
+                    user
                 )
             }
 
@@ -938,6 +975,10 @@ struct Session {
     /// Calls in progress. Inherited by a forked process whose threads
     /// running them are gone: that process cannot use the session.
     calls: AtomicUsize,
+    /// The API URL (never changes).
+    api_url: String,
+    /// The `otp` callables' exceptions, and who is asking one.
+    otp: Otp,
 }
 
 /// A `Session`'s connections, and the process that made them.
@@ -955,6 +996,8 @@ impl Session {
         let engine = settings.session()?;
         let transport = Transport::new(&settings)?;
         Ok(Session {
+            api_url: engine.api().url().to_owned(),
+            otp: Otp::new(),
             engine: Mutex::new(engine),
             progress: Condvar::new(),
             settings,
@@ -974,8 +1017,9 @@ impl Session {
         self.lock().account().map(|a| a.name.clone())
     }
 
-    fn url(&self) -> String {
-        self.lock().api().url().to_owned()
+    /// An `otp` callable runs on the thread of the call that asked.
+    fn otp_runtime(&self) -> PyResult<Option<&'static Runtime>> {
+        Ok(None)
     }
 
     /// The transport of this process: in a forked process, a new one (new
@@ -1012,11 +1056,17 @@ impl Session {
         name: &'static str,
         start: impl FnOnce(&mut mw_core::Session) -> Result<EngineCall<T>, Error> + Send,
     ) -> PyResult<Result<T, Error>> {
+        self.otp.not_asking()?;
         let transport = self.transport(py)?;
         let watch = Watch::new(py, name)?;
         self.calls.fetch_add(1, Ordering::SeqCst);
         let _counted = Counted(&self.calls);
-        py.detach(|| self.drive(&transport, &watch, start))
+        let result = py.detach(|| self.drive(&transport, &watch, start))?;
+        // A login that failed because its `otp` callable raised raises that.
+        match (&result, self.otp.take_raised()) {
+            (Err(_), Some(raised)) => Err(raised),
+            _ => Ok(result),
+        }
     }
 
     fn drive<T: CallOutput>(
@@ -1482,6 +1532,126 @@ fn wait_reason(resp: &mw_core::Response) -> String {
     reason
 }
 
+// ---- two-factor codes -------------------------------------------------------------
+
+/// Where the next session's id comes from (0 is no session).
+static SESSION_IDS: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// The session whose `otp` callable this thread is running, 0 for
+    /// none. The login that asked holds that session's engine meanwhile,
+    /// so the session refuses to be used from inside the callable rather
+    /// than wait for itself.
+    static ASKING: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The exception an `otp` callable raised (or the `TypeError` for what it
+/// returned), kept for the call whose login asked it: that call raises it
+/// in place of the `second_factor_required` the engine saw.
+struct Raised(Mutex<Option<PyErr>>);
+
+impl Raised {
+    fn take(&self) -> Option<PyErr> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+
+    fn put(&self, err: PyErr) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(err);
+    }
+}
+
+/// What a session keeps for the `otp` arguments of its logins.
+struct Otp {
+    id: u64,
+    raised: Arc<Raised>,
+}
+
+impl Otp {
+    fn new() -> Self {
+        Otp {
+            id: SESSION_IDS.fetch_add(1, Ordering::Relaxed),
+            raised: Arc::new(Raised(Mutex::new(None))),
+        }
+    }
+
+    /// Refuses a use of the session from inside its own `otp` callable.
+    fn not_asking(&self) -> PyResult<()> {
+        if ASKING.get() != self.id {
+            return Ok(());
+        }
+        Err(PyRuntimeError::new_err(
+            "this mwkit session is logging in and waits for its otp callable: the callable \
+             cannot use the session (it can use another one)",
+        ))
+    }
+
+    /// The raised exception of a login of this session, if one is kept.
+    fn take_raised(&self) -> Option<PyErr> {
+        self.raised.take()
+    }
+
+    /// The second factor an `otp` argument gives: none, a code, or a
+    /// callable asked only when the wiki asks. On `runtime` (an async
+    /// session's), the callable is never called once the interpreter is
+    /// exiting.
+    fn second_factor(
+        &self,
+        otp: Option<&Bound<'_, PyAny>>,
+        runtime: Option<&'static Runtime>,
+    ) -> PyResult<Option<SecondFactor>> {
+        let Some(otp) = otp.filter(|o| !o.is_none()) else {
+            return Ok(None);
+        };
+        // An exception kept from an earlier login is no longer anyone's.
+        drop(self.take_raised());
+        if otp.is_instance_of::<PyString>() {
+            return Ok(Some(SecondFactor::code(mw_core::Password::new(
+                otp.extract::<String>()?,
+            ))));
+        }
+        if !otp.is_callable() {
+            return Err(PyTypeError::new_err(format!(
+                "otp must be a str, a callable returning one, or None, not {}",
+                type_name(otp)
+            )));
+        }
+        let (callable, raised, id) = (otp.clone().unbind(), Arc::clone(&self.raised), self.id);
+        Ok(Some(SecondFactor::ask(move || {
+            let alive = runtime.map(|r| {
+                r.python_alive
+                    .read()
+                    .unwrap_or_else(PoisonError::into_inner)
+            });
+            if alive.as_deref() == Some(&false) {
+                return None;
+            }
+            Python::attach(|py| {
+                let before = ASKING.replace(id);
+                let answer = callable.bind(py).call0().and_then(|code| otp_code(&code));
+                ASKING.set(before);
+                answer.unwrap_or_else(|err| {
+                    raised.put(err);
+                    None
+                })
+            })
+        })))
+    }
+}
+
+/// The code an `otp` callable returned: a str, or None for none.
+fn otp_code(code: &Bound<'_, PyAny>) -> PyResult<Option<mw_core::Password>> {
+    if code.is_none() {
+        return Ok(None);
+    }
+    if code.is_instance_of::<PyString>() {
+        return Ok(Some(mw_core::Password::new(code.extract::<String>()?)));
+    }
+    Err(PyTypeError::new_err(format!(
+        "the otp callable must return the code as a str (or None for no code), not {}",
+        type_name(code)
+    )))
+}
+
 // ---- the async session -----------------------------------------------------------
 
 /// A session with one wiki for asyncio: the constructor, methods,
@@ -1505,6 +1675,10 @@ fn wait_reason(resp: &mw_core::Response) -> String {
 /// may or may not have been carried out, as after a dropped connection.
 /// Used as an async context manager (``async with``), it logs out on exit.
 ///
+/// The ``otp`` callable of :meth:`client_login` is called on one of
+/// mwkit's threads, not the event loop's: it must return the code without
+/// waiting for the loop.
+///
 /// In a process forked from the one that made it, an ``AsyncSession``
 /// raises :class:`RuntimeError`: its connections and their tasks belong to
 /// the parent. A new ``AsyncSession`` works in any process.
@@ -1519,6 +1693,10 @@ struct AsyncSession {
     /// call. The client's own engine would run them only once the
     /// coroutine is awaited.
     checker: Mutex<mw_core::Session>,
+    /// The API URL (never changes).
+    api_url: String,
+    /// The `otp` callables' exceptions, and who is asking one.
+    otp: Otp,
 }
 
 impl AsyncSession {
@@ -1526,6 +1704,8 @@ impl AsyncSession {
         let checker = Mutex::new(settings.session()?);
         let client = mw_reqwest::ClientBuilder::from(settings).build()?;
         Ok(AsyncSession {
+            api_url: client.api_url(),
+            otp: Otp::new(),
             client,
             pid: std::process::id(),
             checker,
@@ -1536,8 +1716,10 @@ impl AsyncSession {
         self.client.account().map(|a| a.name)
     }
 
-    fn url(&self) -> String {
-        self.client.api_url()
+    /// An `otp` callable runs on mwkit's runtime, on the thread of the
+    /// task whose login asked (never once the interpreter is exiting).
+    fn otp_runtime(&self) -> PyResult<Option<&'static Runtime>> {
+        runtime().map(Some)
     }
 
     /// Refuses to run in a process forked from the one that made it: the
@@ -1632,6 +1814,7 @@ impl<T> Awaitable<T> {
         py: Python<'_>,
         name: &'static str,
         call: impl Future<Output = Result<R, Error>> + Send + 'static,
+        raised: Arc<Raised>,
         done: D,
     ) -> PyResult<Self>
     where
@@ -1642,7 +1825,16 @@ impl<T> Awaitable<T> {
         static RUN: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
         let started: Started = Box::pin(async move {
             let result = call.await;
-            Finish::new(move |py| finish(py, name, result, done)?.into_py_any(py))
+            Finish::new(move |py| {
+                // A login that failed because its `otp` callable raised
+                // raises that.
+                if result.is_err() {
+                    if let Some(raised) = raised.take() {
+                        return Err(raised);
+                    }
+                }
+                finish(py, name, result, done)?.into_py_any(py)
+            })
         });
         let call = Call {
             started: Mutex::new(Some(started)),
