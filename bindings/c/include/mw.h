@@ -147,6 +147,9 @@ enum mw_result
   // `mw_client_builder_set_ca_file`), is for another name, has expired,
   // or the protocol could not be agreed; `mw_last_error_text` says which.
   MW_ERR_TLS = 20,
+  // The OAuth token or keys are not valid (garbage, expired, revoked, a
+  // disabled consumer, a wrong client secret): nothing acted.
+  MW_ERR_OAUTH_INVALID = 21,
   // An API error of a kind the library does not know; the code is the
   // last error code.
   MW_ERR_API_OTHER = 100,

@@ -68,6 +68,7 @@ pub const ERROR_CODES: &[ErrorCode] = rows![
     ("second_factor_required", 18, "MW_ERR_SECOND_FACTOR_REQUIRED", Some("LoginError"), "login", false),
     ("second_factor_failed", 19, "MW_ERR_SECOND_FACTOR_FAILED", Some("LoginError"), "login", false),
     ("tls", 20, "MW_ERR_TLS", Some("TlsError"), "connect", false),
+    ("oauth_invalid", 21, "MW_ERR_OAUTH_INVALID", Some("LoginError"), "login", false),
     ("other", 100, "MW_ERR_API_OTHER", API, "api", false),
     ("bad_token", 101, "MW_ERR_API_BAD_TOKEN", API, "api", false),
     ("not_logged_in", 102, "MW_ERR_API_NOT_LOGGED_IN", API, "api", false),
@@ -149,12 +150,12 @@ impl ErrorCode {
                 snippet: String::new(),
             },
             "login_failed" => LoginError::new("Failed", None, detail()).into(),
-            "second_factor_required" | "second_factor_failed" => {
+            "second_factor_required" | "second_factor_failed" | "oauth_invalid" => {
                 let mut e = LoginError::new("UI", None, detail());
-                e.kind = if self.name == "second_factor_required" {
-                    crate::error::LoginFailure::SecondFactorRequired
-                } else {
-                    crate::error::LoginFailure::SecondFactorFailed
+                e.kind = match self.name {
+                    "second_factor_required" => crate::error::LoginFailure::SecondFactorRequired,
+                    "second_factor_failed" => crate::error::LoginFailure::SecondFactorFailed,
+                    _ => crate::error::LoginFailure::OAuthInvalid,
                 };
                 e.into()
             }
@@ -172,7 +173,7 @@ impl ErrorCode {
 
 /// Where the fallback rows stand in [`ERROR_CODES`] (checked by a test).
 const UNCLASSIFIED: usize = 15;
-const API_OTHER: usize = 20;
+const API_OTHER: usize = 21;
 
 /// A MediaWiki code for each API row, for [`ErrorCode::example`].
 const API_EXAMPLE_CODES: &[(&str, &str)] = &[

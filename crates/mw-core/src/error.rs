@@ -413,6 +413,11 @@ pub enum ErrorKind {
     /// `passwordreset-emaildisabled`, `resetpass_forbidden-reason`: the
     /// action is disabled on this wiki (or for this account).
     ModuleDisabled,
+    /// `mwoauth-invalid-authorization` and its family
+    /// (`...-not-approved`, ...): the OAuth token or keys are not valid.
+    /// Nothing acted; a call ends with it as a login error of kind
+    /// [`LoginFailure::OAuthInvalid`].
+    OAuthInvalid,
     /// `internal_api_error_*`: an exception on the server; the suffix names
     /// its class.
     Internal(String),
@@ -449,6 +454,7 @@ impl ErrorKind {
             ErrorKind::PasswordResetNoData => "password_reset_no_data",
             ErrorKind::PasswordResetInvalidEmail => "password_reset_invalid_email",
             ErrorKind::ModuleDisabled => "module_disabled",
+            ErrorKind::OAuthInvalid => "oauth_invalid",
             ErrorKind::Internal(_) => "internal",
             ErrorKind::Other(_) => "other",
         }
@@ -490,6 +496,7 @@ impl ErrorKind {
             | "passwordreset-disabled"
             | "passwordreset-emaildisabled"
             | "resetpass_forbidden-reason" => ErrorKind::ModuleDisabled,
+            other if other.starts_with("mwoauth-invalid-authorization") => ErrorKind::OAuthInvalid,
             other => match other.strip_prefix("internal_api_error_") {
                 Some(class) => ErrorKind::Internal(class.to_owned()),
                 None => ErrorKind::Other(other.to_owned()),
@@ -536,6 +543,10 @@ pub enum LoginFailure {
     /// already used code): the session is not logged in, and a new login
     /// with another code may follow (`second_factor_failed`).
     SecondFactorFailed,
+    /// The OAuth token or keys are not valid (garbage, expired, revoked, a
+    /// disabled consumer, a wrong secret): `mwoauth-invalid-authorization*`,
+    /// or the token endpoint's refusal. Nothing acted (`oauth_invalid`).
+    OAuthInvalid,
 }
 
 impl LoginFailure {
@@ -545,6 +556,7 @@ impl LoginFailure {
             LoginFailure::Refused => "login_failed",
             LoginFailure::SecondFactorRequired => "second_factor_required",
             LoginFailure::SecondFactorFailed => "second_factor_failed",
+            LoginFailure::OAuthInvalid => "oauth_invalid",
         }
     }
 }

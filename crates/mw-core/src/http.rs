@@ -66,15 +66,17 @@ impl fmt::Debug for Request {
     }
 }
 
-/// Headers with the values of `Cookie` and `Set-Cookie` left out.
+/// Headers with the values of `Cookie`, `Set-Cookie` and `Authorization`
+/// left out.
 struct RedactedHeaders<'a>(&'a [(String, String)]);
 
 impl fmt::Debug for RedactedHeaders<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list()
             .entries(self.0.iter().map(|(k, v)| {
-                let secret =
-                    k.eq_ignore_ascii_case("cookie") || k.eq_ignore_ascii_case("set-cookie");
+                let secret = k.eq_ignore_ascii_case("cookie")
+                    || k.eq_ignore_ascii_case("set-cookie")
+                    || k.eq_ignore_ascii_case("authorization");
                 (k.as_str(), if secret { "<redacted>" } else { v.as_str() })
             }))
             .finish()

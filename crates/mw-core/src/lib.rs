@@ -157,6 +157,7 @@ mod email;
 mod error;
 mod http;
 mod login;
+mod oauth;
 mod options;
 mod raw;
 mod response;
@@ -180,6 +181,10 @@ pub use error::{
 };
 pub use http::{Method, Request, Response};
 pub use login::{BotLogin, ClientLogin, Flow, LoggedIn, SecondFactor, parse_logout};
+pub use oauth::{
+    AccessToken, OAuth1Keys, client_credentials_request, oauth1_authorization, parse_access_token,
+    token_endpoint,
+};
 pub use options::{
     MAX_NAME_BYTES, MAX_VALUE_BYTES, OptionsBatch, OptionsChange, OptionsChanged, RejectedOption,
     ResetScope, UserOptions, parse_options, parse_read_options,

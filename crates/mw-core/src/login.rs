@@ -667,3 +667,64 @@ struct VerifyQuery {
     userinfo: Option<crate::options::UserInfo>,
     tokens: Option<serde_json::Map<String, Value>>,
 }
+
+/// The "login" of a session that acts with an OAuth token: for a
+/// confidential client, the `client_credentials` token first; then the
+/// confirming read (`meta=userinfo|tokens`) under the token, which names the
+/// account and brings the csrf token. No `action=login` is ever sent.
+#[derive(Debug)]
+pub(crate) struct TokenLogin {
+    /// The client's id and secret while its token is still to fetch.
+    fetch: Option<(String, Password)>,
+    /// The token fetched, once it is.
+    pub(crate) access: Option<crate::oauth::AccessToken>,
+    done: bool,
+    warnings: Vec<Message>,
+}
+
+impl TokenLogin {
+    pub(crate) fn new(client: Option<(String, Password)>) -> Self {
+        Self {
+            fetch: client,
+            access: None,
+            done: false,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Whether the next request is the token fetch (sent without the
+    /// session's cookies or any token).
+    pub(crate) fn fetching(&self) -> bool {
+        self.fetch.is_some()
+    }
+
+    pub(crate) fn next_request(&self, api: &Api) -> Option<Request> {
+        if let Some((id, secret)) = &self.fetch {
+            return Some(crate::oauth::client_credentials_request(
+                api.url(),
+                api.user_agent(),
+                id,
+                secret,
+            ));
+        }
+        (!self.done).then(|| verify_request(api))
+    }
+
+    pub(crate) fn handle_response(
+        &mut self,
+        resp: &Response,
+        now: std::time::SystemTime,
+    ) -> Result<Option<LoggedIn>, Error> {
+        if self.fetch.is_some() {
+            self.access = Some(crate::oauth::parse_access_token(resp, now)?);
+            self.fetch = None;
+            return Ok(None);
+        }
+        self.done = true;
+        verify(resp, &mut self.warnings).map(Some)
+    }
+
+    pub(crate) fn take_warnings(&mut self) -> Vec<Message> {
+        std::mem::take(&mut self.warnings)
+    }
+}

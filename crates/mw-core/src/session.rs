@@ -10,9 +10,10 @@ use crate::cookies::CookieJar;
 use crate::email::{
     EmailSent, EmailUser, ResetPassword, add_block_info, parse_email_user, parse_reset_password,
 };
-use crate::error::{ApiError, Error, Incomplete, LoginError, Message, RetryAdvice};
+use crate::error::{ApiError, Error, ErrorKind, Incomplete, LoginError, Message, RetryAdvice};
 use crate::http::{Method, Request, Response};
-use crate::login::{BotLogin, ClientLogin, Flow, LoggedIn, SecondFactor, parse_logout};
+use crate::login::{BotLogin, ClientLogin, Flow, LoggedIn, SecondFactor, TokenLogin, parse_logout};
+use crate::oauth::{AccessToken, OAuth1Keys, oauth1_authorization};
 use crate::options::{
     OptionsBatch, OptionsChange, OptionsChanged, UserOptions, parse_options, parse_read_options,
 };
@@ -149,6 +150,31 @@ enum Credentials {
         /// Asked again at each login that the wiki asks for one.
         second_factor: Option<SecondFactor>,
     },
+    /// An owner-only OAuth 2 access token: `Authorization: Bearer`.
+    OAuth2 {
+        token: Token,
+    },
+    /// OAuth 1.0a keys: each request signed.
+    OAuth1 {
+        keys: OAuth1Keys,
+    },
+    /// A confidential OAuth 2 client: its `client_credentials` token is
+    /// fetched, and fetched again before it expires.
+    OAuth2Client {
+        client_id: String,
+        secret: Password,
+    },
+}
+
+impl Credentials {
+    fn is_token(&self) -> bool {
+        matches!(
+            self,
+            Credentials::OAuth2 { .. }
+                | Credentials::OAuth1 { .. }
+                | Credentials::OAuth2Client { .. }
+        )
+    }
 }
 
 /// Whether the session is meant to be logged in.
@@ -183,6 +209,11 @@ pub struct Session {
     login_attempts: u64,
     login_failure: Option<(u64, Error)>,
     next_id: u64,
+    /// A confidential OAuth client's current token.
+    oauth_access: Option<AccessToken>,
+    /// OAuth 1.0a nonces: a seed the transport gives, and a counter.
+    nonce_seed: u64,
+    nonces: u64,
 }
 
 impl fmt::Debug for Session {
@@ -384,6 +415,17 @@ struct InFlight {
 enum LoginFlow {
     Bot(BotLogin),
     Client(ClientLogin),
+    Token(TokenLogin),
+}
+
+impl LoginFlow {
+    fn take_warnings(&mut self) -> Vec<Message> {
+        match self {
+            LoginFlow::Bot(f) => f.take_warnings(),
+            LoginFlow::Client(f) => f.take_warnings(),
+            LoginFlow::Token(f) => f.take_warnings(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -462,7 +504,17 @@ impl Session {
             login_attempts: 0,
             login_failure: None,
             next_id: 1,
+            oauth_access: None,
+            nonce_seed: 0,
+            nonces: 0,
         }
+    }
+
+    /// Seeds OAuth 1.0a's nonces: each signed request's nonce is this seed
+    /// and a counter, so give every session a different seed (the clients
+    /// give a random one). Like the time, it is an input of the engine.
+    pub fn set_nonce_seed(&mut self, seed: u64) {
+        self.nonce_seed = seed;
     }
 
     /// The endpoint, and the account every request asserts.
@@ -592,9 +644,66 @@ impl Session {
         }))
     }
 
+    /// Acts as the owner of an OAuth 2 access token (an owner-only
+    /// consumer's, Extension:OAuth): every request carries `Authorization:
+    /// Bearer`, the account is learnt with one `meta=userinfo` read (which
+    /// also brings the csrf token), and from then on every request asserts
+    /// it, as after a password login. `action=login` and `action=logout` are
+    /// never sent under a token; logging out forgets it.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an empty token, or a token over plain
+    /// `http://` to a host that is not the loopback (the password rule).
+    pub fn login_oauth2(&mut self, token: Token) -> Result<Call<LoginInfo>, Error> {
+        self.check_credentials_allowed()?;
+        check_secret("access token", token.expose())?;
+        Ok(self.token_login(Credentials::OAuth2 { token }))
+    }
+
+    /// Acts with OAuth 1.0a keys: as [`Session::login_oauth2`], each request
+    /// signed (HMAC-SHA1, RFC 5849) with the nonce seed and the time given.
+    ///
+    /// # Errors
+    /// As [`Session::login_oauth2`].
+    pub fn login_oauth1(&mut self, keys: OAuth1Keys) -> Result<Call<LoginInfo>, Error> {
+        self.check_credentials_allowed()?;
+        Ok(self.token_login(Credentials::OAuth1 { keys }))
+    }
+
+    /// Acts as a confidential OAuth 2 client: its `client_credentials`
+    /// token is fetched from the wiki's `rest.php/oauth2/access_token`, then
+    /// used as [`Session::login_oauth2`] uses one, and fetched again before
+    /// it expires (and once when the wiki calls it invalid), without the
+    /// caller noticing.
+    ///
+    /// # Errors
+    /// As [`Session::login_oauth2`], for an empty id or secret.
+    pub fn login_oauth2_client(
+        &mut self,
+        client_id: &str,
+        client_secret: Password,
+    ) -> Result<Call<LoginInfo>, Error> {
+        self.check_credentials_allowed()?;
+        check_secret("client id", client_id)?;
+        check_secret("client secret", client_secret.expose())?;
+        Ok(self.token_login(Credentials::OAuth2Client {
+            client_id: client_id.to_owned(),
+            secret: client_secret,
+        }))
+    }
+
+    fn token_login(&mut self, credentials: Credentials) -> Call<LoginInfo> {
+        self.call(Op::Login {
+            credentials,
+            new_password: None,
+        })
+    }
+
     /// Logs out (`action=logout`) and forgets the session: account, token,
     /// cookies and credentials, even when the answer is an error. A relogin
-    /// another call has in flight is discarded.
+    /// another call has in flight is discarded. A session acting with an
+    /// OAuth token forgets it without sending anything (the wiki refuses a
+    /// logout under a token).
     pub fn logout(&mut self) -> Call<Vec<Message>> {
         self.call(Op::Logout { started: false })
     }
@@ -827,6 +936,16 @@ impl Session {
     fn finish(&mut self, state: &mut CallState, result: Result<Output, Error>) {
         self.release(state);
         state.login = None;
+        // An OAuth token the wiki refused is a login error: nothing acted.
+        let result = result.map_err(|e| match e {
+            Error::Api(api) if api.kind() == ErrorKind::OAuthInvalid => {
+                let mut login = LoginError::new("OAuth", Some(api.code.clone()), api.text.clone());
+                login.kind = crate::error::LoginFailure::OAuthInvalid;
+                login.warnings = api.warnings.clone();
+                Error::Login(login)
+            }
+            other => other,
+        });
         let mut earlier = std::mem::take(&mut state.warnings);
         if let (Err(_), Op::Emailable { report, .. }) = (&result, &mut state.op) {
             // The batches answered before the failure.
@@ -848,6 +967,7 @@ impl Session {
     }
 
     fn forget(&mut self) {
+        self.oauth_access = None;
         self.api.set_account(None);
         self.auth = Auth::Anonymous;
         self.csrf = None;
@@ -869,8 +989,50 @@ impl Session {
             (Purpose::Login, Some(run)) => &run.jar,
             _ => &self.jar,
         };
-        if let Some(cookie) = jar.header(now, self.https) {
-            req.headers.push(("Cookie".to_owned(), cookie));
+        // A token fetch goes to the token endpoint bare: no cookie, no token.
+        let fetching = matches!(
+            (purpose, state.login.as_ref()),
+            (Purpose::Login, Some(LoginRun { flow: LoginFlow::Token(f), .. })) if f.fetching()
+        );
+        if !fetching {
+            if let Some(cookie) = jar.header(now, self.https) {
+                req.headers.push(("Cookie".to_owned(), cookie));
+            }
+            // The OAuth token that is the login: the one a login in
+            // progress uses, else the session's.
+            let credentials = match (purpose, state.login.as_ref()) {
+                (Purpose::Login, Some(run)) => Some(&run.credentials),
+                (Purpose::Login, None) => None,
+                _ => match &self.auth {
+                    Auth::Active(c) | Auth::Lost(c) => Some(c),
+                    Auth::Anonymous => None,
+                },
+            };
+            let access = match (purpose, state.login.as_ref()) {
+                (
+                    Purpose::Login,
+                    Some(LoginRun {
+                        flow: LoginFlow::Token(f),
+                        ..
+                    }),
+                ) => f.access.as_ref().map(|a| a.token.clone()),
+                _ => self.oauth_access.as_ref().map(|a| a.token.clone()),
+            };
+            let header = match credentials {
+                Some(Credentials::OAuth2 { token }) => Some(format!("Bearer {}", token.expose())),
+                Some(Credentials::OAuth2Client { .. }) => {
+                    access.map(|t| format!("Bearer {}", t.expose()))
+                }
+                Some(Credentials::OAuth1 { keys }) => {
+                    self.nonces += 1;
+                    let nonce = format!("{:016x}{:08x}", self.nonce_seed, self.nonces);
+                    Some(oauth1_authorization(&req, keys, &nonce, now))
+                }
+                _ => None,
+            };
+            if let Some(value) = header {
+                req.headers.push(("Authorization".to_owned(), value));
+            }
         }
         state.sends += 1;
         state.in_flight = Some(InFlight {
@@ -935,7 +1097,9 @@ impl Session {
                         return Step::Park;
                     }
                     *started = true;
-                    if self.api.account().is_none() {
+                    let token =
+                        matches!(&self.auth, Auth::Active(c) | Auth::Lost(c) if c.is_token());
+                    if self.api.account().is_none() || token {
                         self.forget();
                         self.finish(state, Ok(Output::Warnings(Vec::new())));
                         return self.poll_inner(state, now);
@@ -983,6 +1147,16 @@ impl Session {
                 return self.poll_inner(state, now);
             }
             Some(_) => {}
+        }
+        // A confidential client's token near its expiry is fetched again
+        // before anything else is sent, as a relogin.
+        if let (Auth::Active(c @ Credentials::OAuth2Client { .. }), Some(access)) =
+            (&self.auth, &self.oauth_access)
+        {
+            if access.renew_at(now) {
+                self.auth = Auth::Lost(c.clone());
+                self.csrf = None;
+            }
         }
         if let Auth::Lost(credentials) = &self.auth {
             let credentials = credentials.clone();
@@ -1089,6 +1263,12 @@ impl Session {
             Credentials::Bot { name, password } => {
                 LoginFlow::Bot(BotLogin::new(name, password.clone())?)
             }
+            Credentials::OAuth2 { .. } | Credentials::OAuth1 { .. } => {
+                LoginFlow::Token(TokenLogin::new(None))
+            }
+            Credentials::OAuth2Client { client_id, secret } => {
+                LoginFlow::Token(TokenLogin::new(Some((client_id.clone(), secret.clone()))))
+            }
             Credentials::Main {
                 name,
                 password,
@@ -1133,6 +1313,7 @@ impl Session {
         let next = match &mut run.flow {
             LoginFlow::Bot(f) => f.next_request(&api),
             LoginFlow::Client(f) => f.next_request(&api),
+            LoginFlow::Token(f) => f.next_request(&api),
         };
         let epoch = run.epoch;
         match next {
@@ -1310,8 +1491,33 @@ impl Session {
     /// The decision after an error answer: send again only on proof that
     /// MediaWiki did not act, within the call's budget.
     fn react(&mut self, state: &mut CallState, flight: &InFlight, err: Error, now: SystemTime) {
-        let advice = err.retry_advice(flight.is_write);
         let mut err = err;
+        if err.api_kind() == Some(ErrorKind::OAuthInvalid) {
+            // The wiki refused the token before doing anything. A
+            // confidential client fetches a new token once and sends again;
+            // any other token is reported (and nothing is sent again with
+            // it).
+            let refreshable = matches!(
+                &self.auth,
+                Auth::Active(Credentials::OAuth2Client { .. })
+                    | Auth::Lost(Credentials::OAuth2Client { .. })
+            );
+            if refreshable && state.relogins < MAX_RELOGINS_PER_CALL {
+                if flight.generation == self.generation {
+                    if let Auth::Active(c) = &self.auth {
+                        self.auth = Auth::Lost(c.clone());
+                    }
+                    self.csrf = None;
+                }
+                let taken = err.take_warnings();
+                state.warnings.extend(taken);
+                state.last_error = Some(err);
+                return;
+            }
+            self.finish(state, Err(err));
+            return;
+        }
+        let advice = err.retry_advice(flight.is_write);
         // A refusal the call gets past: its warnings stay with the call.
         let goes_on = match advice {
             RetryAdvice::RefreshToken => !state.refreshed && flight.token.is_some(),
@@ -1381,13 +1587,14 @@ impl Session {
         let result = match &mut run.flow {
             LoginFlow::Bot(f) => f.handle_response(resp),
             LoginFlow::Client(f) => f.handle_response(resp),
+            LoginFlow::Token(f) => f.handle_response(resp, now),
         };
         match result {
             Ok(None) => {}
             Ok(Some(done)) => self.login_succeeded(state, done),
             Err(mut err) => {
                 let restartable = match &run.flow {
-                    LoginFlow::Bot(_) => true,
+                    LoginFlow::Bot(_) | LoginFlow::Token(_) => true,
                     LoginFlow::Client(f) => !f.password_change_sent(),
                 };
                 if let RetryAdvice::RetryAfter(after) = err.retry_advice(flight.is_write) {
@@ -1402,10 +1609,7 @@ impl Session {
                         // stays with the call.
                         let taken = err.take_warnings();
                         state.warnings.extend(taken);
-                        state.warnings.extend(match &mut run.flow {
-                            LoginFlow::Bot(f) => f.take_warnings(),
-                            LoginFlow::Client(f) => f.take_warnings(),
-                        });
+                        state.warnings.extend(run.flow.take_warnings());
                         let (credentials, new_password) =
                             (run.credentials.clone(), run.new_password.clone());
                         let relogin = run.relogin;
@@ -1428,7 +1632,7 @@ impl Session {
     }
 
     fn login_succeeded(&mut self, state: &mut CallState, done: LoggedIn) {
-        let Some(run) = state.login.take() else {
+        let Some(mut run) = state.login.take() else {
             return;
         };
         if self.login_owner == Some(state.id) {
@@ -1471,6 +1675,9 @@ impl Session {
             },
             (_, credentials) => credentials,
         };
+        if let LoginFlow::Token(flow) = &mut run.flow {
+            self.oauth_access = flow.access.take();
+        }
         self.api.set_account(Some(done.account.clone()));
         self.auth = Auth::Active(credentials);
         self.generation += 1;
@@ -1499,16 +1706,13 @@ impl Session {
             return;
         };
         // Warnings the failure had no place for stay with the call.
-        state.warnings.extend(match &mut run.flow {
-            LoginFlow::Bot(f) => f.take_warnings(),
-            LoginFlow::Client(f) => f.take_warnings(),
-        });
+        state.warnings.extend(run.flow.take_warnings());
         if self.login_owner == Some(state.id) {
             self.login_owner = None;
         }
         let changed = match &run.flow {
             LoginFlow::Client(f) => f.password_changed(),
-            LoginFlow::Bot(_) => false,
+            LoginFlow::Bot(_) | LoginFlow::Token(_) => false,
         };
         let err = match (changed, &run.credentials, &run.new_password) {
             (
@@ -1602,4 +1806,15 @@ pub(crate) fn host_is_loopback(url: &str) -> bool {
     };
     host.eq_ignore_ascii_case("localhost")
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// An OAuth secret or id must be neither empty nor hold a control character.
+fn check_secret(field: &str, value: &str) -> Result<(), Error> {
+    if value.trim().is_empty() || value.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            field,
+            "must not be empty or hold control characters",
+        ));
+    }
+    Ok(())
 }

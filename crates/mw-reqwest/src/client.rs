@@ -8,9 +8,9 @@ use std::time::{Instant, SystemTime};
 
 use mw_core::{
     Account, Answer, Call, CallOutput, ClientSettings, EmailSent, EmailUser, EmailableReport,
-    Error, FailureKind, LoginInfo, Message, Method, OptionsChange, OptionsChanged, Password,
-    RawReply, Request, ResetPassword, ResetScope, Response, SecondFactor, Session, Step, Token,
-    TransportFailure, UserOptions,
+    Error, FailureKind, LoginInfo, Message, Method, OAuth1Keys, OptionsChange, OptionsChanged,
+    Password, RawReply, Request, ResetPassword, ResetScope, Response, SecondFactor, Session, Step,
+    Token, TransportFailure, UserOptions,
 };
 use tokio::sync::Notify;
 
@@ -50,7 +50,8 @@ impl ClientBuilder {
     /// the TLS setup fails.
     pub fn build(self) -> Result<Client, Error> {
         let s = &self.settings;
-        let session = s.session()?;
+        let mut session = s.session()?;
+        session.set_nonce_seed(nonce_seed());
         // The system's store, or the CA file given (mw-tls), as mw-ureq.
         let tls = mw_tls::roots(s.ca_file.as_deref())?.client_config()?;
         let http = reqwest::Client::builder()
@@ -207,6 +208,47 @@ impl Client {
         let password = password.into();
         self.run(|s| s.client_login(name, password, new_password, Some(second_factor)))
             .await
+    }
+
+    /// Acts as the owner of an OAuth 2 access token (an owner-only
+    /// consumer's, Extension:OAuth): `Authorization: Bearer` on every
+    /// request, the account learnt with one read and asserted from then on.
+    /// No `action=login` or `action=logout` is ever sent under a token;
+    /// [`Client::logout`] forgets it. Returns the account, as a login does.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an empty token, or one over plain
+    /// `http://` to a host that is not the loopback; a [`mw_core::LoginError`]
+    /// of kind [`LoginFailure::OAuthInvalid`](mw_core::LoginFailure) when the
+    /// wiki refuses the token (garbage, expired, revoked).
+    pub async fn login_oauth2(&self, access_token: impl Into<Token>) -> Result<LoginInfo, Error> {
+        let token = access_token.into();
+        self.run(|s| s.login_oauth2(token)).await
+    }
+
+    /// Acts with OAuth 1.0a keys, each request signed (HMAC-SHA1).
+    ///
+    /// # Errors
+    /// As [`Client::login_oauth2`].
+    pub async fn login_oauth1(&self, keys: OAuth1Keys) -> Result<LoginInfo, Error> {
+        self.run(|s| s.login_oauth1(keys)).await
+    }
+
+    /// Acts as a confidential OAuth 2 client: its `client_credentials`
+    /// token is fetched from the wiki's `rest.php/oauth2/access_token` and
+    /// fetched again before it expires (and once when the wiki calls it
+    /// invalid), without the caller noticing.
+    ///
+    /// # Errors
+    /// As [`Client::login_oauth2`]; a wrong id or secret is
+    /// `OAuthInvalid` too.
+    pub async fn login_oauth2_client(
+        &self,
+        client_id: &str,
+        client_secret: impl Into<Password>,
+    ) -> Result<LoginInfo, Error> {
+        let secret = client_secret.into();
+        self.run(|s| s.login_oauth2_client(client_id, secret)).await
     }
 
     /// Logs out and forgets the session, even when the answer is an error.
@@ -428,6 +470,19 @@ fn failure(e: reqwest::Error) -> TransportFailure {
         may_have_been_sent: sent,
         detail,
     }
+}
+
+/// A seed for OAuth 1.0a nonces, different in every session: mw-core takes
+/// randomness, like the time, as an input.
+fn nonce_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.finish()
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@ use std::time::{Instant, SystemTime};
 
 use mw_core::{
     Account, Answer, Call, CallOutput, ClientSettings, EmailSent, EmailUser, EmailableReport,
-    Message, Method, OptionsChange, OptionsChanged, Password, RawReply, Request, ResetPassword,
-    ResetScope, Response, SecondFactor, Session, Step, Token, UserOptions,
+    Message, Method, OAuth1Keys, OptionsChange, OptionsChanged, Password, RawReply, Request,
+    ResetPassword, ResetScope, Response, SecondFactor, Session, Step, Token, UserOptions,
 };
 
 use crate::LoginInfo;
@@ -50,7 +50,8 @@ impl ClientBuilder {
     /// cannot be read or holds no PEM certificate.
     pub fn build(self) -> Result<Client, Error> {
         let s = &self.settings;
-        let session = s.session()?;
+        let mut session = s.session()?;
+        session.set_nonce_seed(nonce_seed());
         Ok(Client {
             transport: Transport::unchecked(s, &mw_tls::roots(s.ca_file.as_deref())?),
             session: Mutex::new(session),
@@ -334,6 +335,47 @@ impl Client {
         self.run(|s| s.client_login(name, password, new_password, Some(second_factor)))
     }
 
+    /// Acts as the owner of an OAuth 2 access token (an owner-only
+    /// consumer's, Extension:OAuth): `Authorization: Bearer` on every
+    /// request, the account learnt with one read and asserted from then on.
+    /// No `action=login` or `action=logout` is ever sent under a token;
+    /// [`Client::logout`] forgets it. Returns the account, as a login does.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an empty token, or one over plain
+    /// `http://` to a host that is not the loopback; a [`mw_core::LoginError`]
+    /// of kind [`LoginFailure::OAuthInvalid`](mw_core::LoginFailure) when the
+    /// wiki refuses the token (garbage, expired, revoked).
+    pub fn login_oauth2(&self, access_token: impl Into<Token>) -> Result<LoginInfo, Error> {
+        let token = access_token.into();
+        self.run(|s| s.login_oauth2(token))
+    }
+
+    /// Acts with OAuth 1.0a keys, each request signed (HMAC-SHA1).
+    ///
+    /// # Errors
+    /// As [`Client::login_oauth2`].
+    pub fn login_oauth1(&self, keys: OAuth1Keys) -> Result<LoginInfo, Error> {
+        self.run(|s| s.login_oauth1(keys))
+    }
+
+    /// Acts as a confidential OAuth 2 client: its `client_credentials`
+    /// token is fetched from the wiki's `rest.php/oauth2/access_token` and
+    /// fetched again before it expires (and once when the wiki calls it
+    /// invalid), without the caller noticing.
+    ///
+    /// # Errors
+    /// As [`Client::login_oauth2`]; a wrong id or secret is
+    /// `OAuthInvalid` too.
+    pub fn login_oauth2_client(
+        &self,
+        client_id: &str,
+        client_secret: impl Into<Password>,
+    ) -> Result<LoginInfo, Error> {
+        let secret = client_secret.into();
+        self.run(|s| s.login_oauth2_client(client_id, secret))
+    }
+
     /// Logs out (`action=logout`) and forgets the session: account, token,
     /// cookies and credentials, even when the server's answer is an error.
     /// A relogin in progress on another thread is discarded.
@@ -477,6 +519,19 @@ impl Client {
             }
         }
     }
+}
+
+/// A seed for OAuth 1.0a nonces, different in every session: mw-core takes
+/// randomness, like the time, as an input.
+fn nonce_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.finish()
 }
 
 #[cfg(test)]

@@ -61,7 +61,7 @@ pub use mw_core::{
     self, Account, ApiError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_WAIT,
     DEFAULT_MAXLAG, DEFAULT_READ_TIMEOUT, DEFAULT_RETRIES, DEFAULT_TIMEOUT, EmailResult, EmailSent,
     EmailUser, Emailability, EmailableEntry, EmailableReport, ErrorKind, Incomplete, LoginError,
-    LoginFailure, LoginInfo, Message, Method, OptionsChange, OptionsChanged, OutcomeUnknown,
-    Password, RawReply, RejectedOption, ResetPassword, ResetScope, RetryAfter, SecondFactor, Token,
-    UserOptions,
+    LoginFailure, LoginInfo, Message, Method, OAuth1Keys, OptionsChange, OptionsChanged,
+    OutcomeUnknown, Password, RawReply, RejectedOption, ResetPassword, ResetScope, RetryAfter,
+    SecondFactor, Token, UserOptions,
 };
