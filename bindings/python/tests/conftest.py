@@ -96,6 +96,33 @@ class Wiki:
                 return again
             lines = again
 
+    @property
+    def tls(self) -> "dict | None":
+        """wiki.json's ``tls`` (the wiki over HTTPS with a throwaway CA), or
+        None for a wiki made without it."""
+        return self.state.get("tls")
+
+    def two_factor(self, role: str) -> dict:
+        """The two-factor account of ``role`` (OATHAuth: MediaWiki 1.43 wikis
+        made with it); the test is skipped when the wiki has none."""
+        user = self.state["users"].get(role) or {}
+        if not user.get("totp_secret"):
+            pytest.skip(f"wiki.json has no {role} account (two-factor tests need a MediaWiki "
+                        f"1.43 wiki made with OATHAuth; this one runs {self.series})")
+        return user
+
+    def totp(self, role: str, wrong: bool = False) -> str:
+        """A code for ``role``'s two-factor account from ``testwiki totp``:
+        each one a window OATHAuth has not seen (waiting when it must), or,
+        ``wrong``, one no window near now has."""
+        env = dict(os.environ, MWKIT_WIKI_DIR=self.state["wiki_dir"])
+        out = subprocess.run([str(ROOT / "tests/wiki/testwiki"), "totp", role,
+                              *(["--wrong"] if wrong else [])],
+                             env=env, capture_output=True, text=True, check=True)
+        code = out.stdout.strip()
+        assert len(code) == 6 and code.isdigit(), out
+        return code
+
     def maint(self, *args: str) -> str:
         env = dict(os.environ, MWKIT_WIKI_DIR=self.state["wiki_dir"])
         out = subprocess.run([str(ROOT / "tests/wiki/testwiki"), "maint", *args], env=env,

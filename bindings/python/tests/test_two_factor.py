@@ -1,0 +1,235 @@
+"""Two-factor logins (OATHAuth's TOTP) against the real test wiki, for
+Session and AsyncSession alike: ``client_login(..., otp=...)`` with a code
+or a callable asked only when the wiki asks.
+
+Each face has its own account (wiki.json's ``two_factor_python`` and
+``two_factor_python_async``), since OATHAuth accepts each 30-second window
+once; codes come from ``testwiki totp ROLE``. On a wiki without them
+(MediaWiki 1.39 has no OATHAuth; a wiki made before they existed) every
+test here skips, saying so."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from typing import Any, Callable, List, Tuple, Union
+
+import pytest
+
+import mwkit
+from conftest import nonce
+
+ROLES = {"sync": "two_factor_python", "async": "two_factor_python_async"}
+FACES = [pytest.param("sync", id="sync"), pytest.param("async", id="async")]
+
+Session = Union[mwkit.Session, mwkit.AsyncSession]
+
+
+def done(answer: Any) -> Any:
+    """A Session's answer as it is; an AsyncSession's coroutine run to its
+    answer (each in a loop of its own: the session is bound to none)."""
+    return asyncio.run(answer) if inspect.iscoroutine(answer) else answer
+
+
+def new_session(wiki, face: str, tag: str, url: "str | None" = None) -> Tuple[Session, str]:
+    ua = f"mwkit-pytest/2fa-{face}-{tag}-{nonce()} (tests@mwkit.test)"
+    cls = mwkit.Session if face == "sync" else mwkit.AsyncSession
+    return cls(url or wiki.api_url, user_agent=ua, timeout=30.0), ua
+
+
+def posts(lines: List[str]) -> List[str]:
+    return [line for line in lines if '"POST ' in line]
+
+
+class Asked:
+    """An ``otp`` callable that records each call and answers with
+    ``answer()``."""
+
+    def __init__(self, answer: Callable[[], Any]) -> None:
+        self.answer = answer
+        self.calls = 0
+
+    def __call__(self) -> Any:
+        self.calls += 1
+        return self.answer()
+
+
+def mail_and_options(wiki, s: Session, user: dict) -> None:
+    """One email (exactly one mail, from ``user``), then an option of the
+    user's set and read back with the rest of the user's own values."""
+    subject = f"mwkit py two-factor {nonce()}"
+    sent = done(s.email_user(wiki.user("recipient")["name"], subject, "sent after a two-factor login"))
+    assert sent.result == "Success"
+    mails = wiki.wait_for_mails(lambda x: x == subject, 1)
+    assert len(mails) == 1
+    assert user["email"] in mails[0]["reply_to"]
+    mark = f"py-2fa-{nonce()}"
+    assert done(s.set_options({"userjs-py-2fa": mark})).rejected == {}
+    options = done(s.get_options())
+    assert options["userjs-py-2fa"] == mark
+    assert options["language"] == "en" and "gender" in options
+
+
+@pytest.mark.parametrize("face", FACES)
+@pytest.mark.parametrize("form", ["str", "callable"])
+def test_the_right_code_logs_in_then_one_mail_and_the_users_own_options(wiki, face, form):
+    role = ROLES[face]
+    u = wiki.two_factor(role)
+    s, ua = new_session(wiki, face, form)
+    asked = Asked(lambda: wiki.totp(role))
+    otp = wiki.totp(role) if form == "str" else asked
+    assert done(s.client_login(u["name"], u["password"], otp=otp)) == u["name"]
+    assert s.user == u["name"]
+    assert asked.calls == (1 if form == "callable" else 0)
+    # The token, clientlogin, the continuation with the code, the session's
+    # check: two POSTs.
+    assert len(posts(wiki.requests(ua))) == 2
+    mail_and_options(wiki, s, u)
+    if form == "callable":
+        # The wiki ends the session: the next call logs in again, and the
+        # callable is asked for a fresh code.
+        wiki.maint("invalidateUserSessions.php", "--user", u["name"])
+        assert "userjs-py-2fa" in done(s.get_options())
+        assert asked.calls == 2
+        assert s.user == u["name"]
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_no_code_is_second_factor_required_and_nothing_follows_the_question(wiki, relay, face):
+    u = wiki.two_factor(ROLES[face])
+    server = relay([])
+    none_asked = Asked(lambda: None)
+    empty_asked = Asked(lambda: "")
+    for otp in (None, none_asked, empty_asked, "", "   "):
+        s, ua = new_session(wiki, face, "none", server.url)
+        with pytest.raises(mwkit.LoginError) as caught:
+            done(s.client_login(u["name"], u["password"], otp=otp))
+        err = caught.value
+        assert err.kind == "second_factor_required", otp
+        assert err.result == "UI" and err.code == "oathauth-auth-ui"
+        assert err.needs_new_password is False and err.outcome_unknown is False
+        assert s.user is None
+        # The wiki's question was the last request: its login token, one
+        # clientlogin POST, no continuation.
+        lines = wiki.requests(ua)
+        assert len(posts(lines)) == 1, lines
+        assert len(lines) == 2 and not any("logincontinue" in line for line in lines), lines
+    assert none_asked.calls == 1 and empty_asked.calls == 1
+    forms = server.posts("clientlogin")
+    assert len(forms) == 5
+    assert not any("logincontinue" in form or "OATHToken" in form for form in forms), forms
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_a_wrong_code_fails_then_the_right_code_logs_the_same_session_in_and_no_secret_shows(
+        wiki, face, caplog):
+    caplog.set_level(logging.DEBUG, logger="mwkit")
+    role = ROLES[face]
+    u = wiki.two_factor(role)
+    s, ua = new_session(wiki, face, "wrong")
+    wrong = wiki.totp(role, wrong=True)
+    with pytest.raises(mwkit.LoginError) as caught:
+        done(s.client_login(u["name"], u["password"], otp=wrong))
+    err = caught.value
+    assert err.kind == "second_factor_failed"
+    assert err.result == "UI" and err.code == "oathauth-login-failed"
+    assert err.outcome_unknown is False
+    assert s.user is None
+    assert len(posts(wiki.requests(ua))) == 2  # clientlogin, then the wrong code: no more
+    codes: List[str] = []
+
+    def otp() -> str:
+        codes.append(wiki.totp(role))
+        return codes[-1]
+
+    assert done(s.client_login(u["name"], u["password"], otp=otp)) == u["name"]
+    assert s.user == u["name"] and len(codes) == 1
+    assert done(s.request({"action": "query", "meta": "userinfo"}))["query"]["userinfo"]["name"] == u["name"]
+
+    secrets = [wrong, codes[0], u["password"]]
+    shown = [repr(s), str(s), repr(err), str(err), repr(vars(err)), repr(err.args), caplog.text]
+    for record in caplog.records:
+        shown += [record.getMessage(), repr(record.args)]
+    if face == "sync":  # a record per request (an AsyncSession logs writes in doubt only)
+        assert any("action=clientlogin" in line for line in shown), "the login's requests were logged"
+    for text in shown:
+        for secret in secrets:
+            assert secret not in text, (secret, text)
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_what_the_callable_raises_is_raised_and_nothing_more_is_sent(wiki, face):
+    u = wiki.two_factor(ROLES[face])
+
+    class NoCode(Exception):
+        pass
+
+    def refuse() -> str:
+        raise NoCode("the user gave up")
+
+    for otp, raised in ((refuse, NoCode), (lambda: 123456, TypeError)):
+        s, ua = new_session(wiki, face, "raises")
+        with pytest.raises(raised) as caught:
+            done(s.client_login(u["name"], u["password"], otp=otp))
+        if raised is TypeError:
+            assert "str" in str(caught.value) and "int" in str(caught.value)
+        assert s.user is None
+        lines = wiki.requests(ua)
+        assert len(posts(lines)) == 1 and not any("logincontinue" in line for line in lines), lines
+
+    # An otp of another type is refused at the call, before anything is sent.
+    s, ua = new_session(wiki, face, "bad-otp")
+    with pytest.raises(TypeError, match="otp must be a str"):
+        done(s.client_login(u["name"], u["password"], otp=123456))
+    assert wiki.requests(ua) == []
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_the_callable_is_never_called_without_two_factor_nor_for_a_bot_password(wiki, relay, face):
+    u = wiki.two_factor(ROLES[face])
+    plain = wiki.user("sender")  # a main account without two-factor
+    server = relay([])
+    asked = Asked(lambda: "123456")
+    s, ua = new_session(wiki, face, "plain", server.url)
+    assert done(s.client_login(plain["name"], plain["password"], otp=asked)) == plain["name"]
+    assert asked.calls == 0
+    assert len(posts(wiki.requests(ua))) == 1
+    # A code given as a str is not sent either.
+    s2, ua2 = new_session(wiki, face, "plain-str", server.url)
+    assert done(s2.client_login(plain["name"], plain["password"], otp="123456")) == plain["name"]
+    assert len(posts(wiki.requests(ua2))) == 1
+    forms = server.posts("clientlogin")
+    assert len(forms) == 2
+    assert not any("logincontinue" in form or "OATHToken" in form for form in forms), forms
+
+    # The two-factor account's bot password, on the session whose login
+    # had the callable: the wiki asks for no code, and nobody is asked.
+    assert done(s.login(u["bot_name"], u["bot_password"])) == u["name"]
+    assert s.user == u["name"]
+    assert asked.calls == 0
+
+
+def test_the_session_refuses_to_be_used_from_inside_its_own_callable(wiki):
+    """The login holds the session while it waits for the code: inside the
+    callable, the session raises instead of waiting for itself; another
+    session works."""
+    u = wiki.two_factor(ROLES["sync"])
+    s, _ = new_session(wiki, "sync", "inside")
+    other, _ = new_session(wiki, "sync", "other")
+    seen: List[str] = []
+
+    def otp() -> None:
+        seen.append(repr(s))
+        with pytest.raises(RuntimeError, match="otp callable"):
+            s.user
+        with pytest.raises(RuntimeError, match="otp callable"):
+            s.get_options()
+        seen.append(str(other.request({"action": "query", "meta": "userinfo"})["query"]["userinfo"]["id"]))
+        return None  # no code: second_factor_required
+
+    with pytest.raises(mwkit.LoginError) as caught:
+        s.client_login(u["name"], u["password"], otp=otp)
+    assert caught.value.kind == "second_factor_required"
+    assert seen == [f'Session(api_url="{wiki.api_url}", user=<logging in>)', "0"]
+    assert s.user is None
