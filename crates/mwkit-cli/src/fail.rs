@@ -1,6 +1,7 @@
 //! A command's failure: what happened (in MediaWiki's words where it spoke),
 //! what to do, and the exit status.
 
+use mw_ureq::mw_core::TlsFailure;
 use mw_ureq::{Error, ErrorKind};
 use serde_json::{Value, json};
 
@@ -123,7 +124,12 @@ impl Failure {
                 "input",
                 kind,
                 format!("refused before sending anything: {}: {}", i.field, i.reason),
-                "nothing was sent; correct the argument",
+                if i.field == "ca file" {
+                    "nothing was sent; give --ca-file a readable PEM file of CA certificates \
+                     (-----BEGIN CERTIFICATE-----)"
+                } else {
+                    "nothing was sent; correct the argument"
+                },
             ),
             Error::Api(api) => {
                 let mut f = Failure::new(
@@ -200,6 +206,16 @@ impl Failure {
                 e.to_string(),
                 "give the final URL (where the redirect points) as --api",
             ),
+            Error::Tls { failure, detail } => {
+                let (what, hint) = tls_words(*failure);
+                Failure::new(
+                    1,
+                    "connect",
+                    kind,
+                    format!("TLS failed: {what} ({detail}); nothing was sent"),
+                    hint,
+                )
+            }
             Error::Timeout { .. } => Failure::new(
                 1,
                 "timeout",
@@ -237,6 +253,35 @@ impl Failure {
                 "check the connection to the wiki and try again",
             ),
         }
+    }
+}
+
+/// What failed in a TLS handshake, and what to do. Verification can never
+/// be turned off: every hint says how to trust the right certificate.
+fn tls_words(failure: TlsFailure) -> (&'static str, &'static str) {
+    match failure {
+        TlsFailure::UnknownIssuer => (
+            "unknown issuer: the wiki's certificate is signed by a CA that is not trusted",
+            "give the wiki's CA certificate (PEM) with --ca-file PATH, or in SSL_CERT_FILE, or \
+             add it to the system's store; for a self-signed wiki give its own certificate \
+             (openssl s_client -connect HOST:443 -showcerts </dev/null | openssl x509 > \
+             wiki.pem); there is no way to turn verification off",
+        ),
+        TlsFailure::NameMismatch => (
+            "name mismatch: the wiki's certificate is for another name than the host in the URL",
+            "use the host name the certificate was made for in --api (MWKIT_API); there is no \
+             way to turn verification off",
+        ),
+        TlsFailure::Expired => (
+            "expired: the wiki's certificate has expired or is not valid yet",
+            "check this machine's clock; else the wiki's administrators must renew the \
+             certificate; there is no way to turn verification off",
+        ),
+        _ => (
+            "protocol: the TLS handshake failed",
+            "check that --api names the wiki's https:// address and port, and that the server \
+             speaks TLS 1.2 or 1.3",
+        ),
     }
 }
 
@@ -296,5 +341,43 @@ mod tests {
             .find(|c| c.name == "session_changed")
             .expect("a row");
         assert_eq!(f.stage, row.stage);
+    }
+
+    #[test]
+    fn a_tls_failure_is_exit_1_kind_tls_saying_what_failed_and_how_to_trust() {
+        let row = ERROR_CODES.iter().find(|c| c.name == "tls").expect("a row");
+        for (failure, words) in [
+            (TlsFailure::UnknownIssuer, "unknown issuer"),
+            (TlsFailure::NameMismatch, "name mismatch"),
+            (TlsFailure::Expired, "expired"),
+            (TlsFailure::Protocol, "protocol"),
+        ] {
+            let f = Failure::from_error(&Error::Tls {
+                failure,
+                detail: "the library's words".into(),
+            });
+            assert_eq!((f.exit, f.kind, f.stage), (1, "tls", row.stage));
+            assert!(
+                f.text.starts_with(&format!("TLS failed: {words}")),
+                "{}",
+                f.text
+            );
+            assert!(f.text.contains("the library's words") && f.text.contains("nothing was sent"));
+            assert!(!f.outcome_unknown());
+        }
+        let f = Failure::from_error(&Error::Tls {
+            failure: TlsFailure::UnknownIssuer,
+            detail: String::new(),
+        });
+        assert!(
+            f.hint.contains("--ca-file") && f.hint.contains("SSL_CERT_FILE"),
+            "{}",
+            f.hint
+        );
+        assert!(
+            f.hint.contains("no way to turn verification off"),
+            "{}",
+            f.hint
+        );
     }
 }

@@ -45,12 +45,26 @@ ENVIRONMENT:
                   one; when unset, asked for (without echo) on a terminal:
                   \"Two-factor code for NAME: \". Neither is ever printed. Bot
                   passwords are never asked for a code.
+  SSL_CERT_FILE   a PEM bundle of the CAs to trust instead of the system's store, and
+  SSL_CERT_DIR    a directory of them (hashed names, as OpenSSL's c_rehash makes), read
+                  as OpenSSL-based tools read them; with neither, the system's store
+                  (/etc/ssl/certs on Debian, where update-ca-certificates puts a private
+                  CA), or where there is none the Mozilla roots compiled in. --ca-file
+                  PATH replaces them all.
   NO_COLOR        no colour even on a terminal
+
+HTTPS: the wiki's certificate is always verified; there is no switch that
+turns verification off. A wiki behind a private CA: give its CA certificate
+with --ca-file PATH (or in SSL_CERT_FILE). A self-signed wiki: give its own
+certificate, e.g. extracted with
+  openssl s_client -connect wiki.example:443 -showcerts </dev/null | openssl x509 > wiki.pem
+A failed handshake sends nothing: exit 1, kind tls, saying what failed
+(unknown issuer, name mismatch, expired, or protocol).
 
 EXIT STATUS:
   0  done
   1  failed: MediaWiki refused, or the wiki could not be reached (nothing was
-     carried out that the output does not name)
+     carried out that the output does not name); a TLS failure (kind tls) too
   2  usage: bad arguments, no password, a journal of another mailing; the wiki
      asks for a two-factor code and none was given (no MWKIT_OTP, no terminal:
      kind second_factor_required; the wiki asked and nothing more was sent)
@@ -128,6 +142,11 @@ struct Cli {
     /// One JSON document per command on stdout (per recipient for a bulk email)
     #[arg(long, global = true)]
     json: bool,
+    /// Verify the wiki's certificate against the CAs in this PEM file instead
+    /// of the system's store (as curl --cacert); for a self-signed wiki, its
+    /// own certificate
+    #[arg(long, value_name = "PATH", global = true)]
+    ca_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -283,6 +302,10 @@ fn user_agent() -> String {
 struct Target {
     api: String,
     user: Option<String>,
+    /// --ca-file: the only CAs trusted (else the system's store, with
+    /// SSL_CERT_FILE and SSL_CERT_DIR honoured: mw-tls reads them when the
+    /// client is built).
+    ca_file: Option<PathBuf>,
 }
 
 impl Target {
@@ -299,7 +322,11 @@ impl Target {
                 )
             })?;
         let user = cli.user.clone().or_else(|| env_nonempty("MWKIT_USER"));
-        Ok(Target { api, user })
+        Ok(Target {
+            api,
+            user,
+            ca_file: cli.ca_file.clone(),
+        })
     }
 
     fn user(&self) -> Result<&str, Failure> {
@@ -312,7 +339,11 @@ impl Target {
     }
 
     fn client(&self) -> Result<Client, Failure> {
-        Client::new(&self.api, &user_agent()).map_err(|e| Failure::from_error(&e))
+        let mut builder = Client::builder(&self.api, &user_agent());
+        if let Some(path) = &self.ca_file {
+            builder = builder.ca_file(path);
+        }
+        builder.build().map_err(|e| Failure::from_error(&e))
     }
 
     /// A client logged in as the account.
