@@ -1146,3 +1146,227 @@ fn on_a_terminal_the_two_factor_code_is_asked_for_without_echo_and_never_shown()
     assert_eq!(doc["ok"], true, "{doc}");
     assert_eq!(doc["user"], name, "{doc}");
 }
+
+// ---- HTTPS (wiki.json's tls: apache2's mod_ssl, a throwaway CA) -----------------
+//
+// The trust is read from SSL_CERT_FILE and SSL_CERT_DIR when a client is
+// built; each run here sets or removes both for the child process only
+// (this machine may export them naming the system's bundle). On a wiki
+// without `tls` each test prints one SKIP line and passes.
+
+/// How a run of `mwkit` over HTTPS is given the CA.
+enum Trust<'a> {
+    /// Neither --ca-file nor SSL_CERT_FILE nor SSL_CERT_DIR: the system's
+    /// store.
+    Nothing,
+    /// SSL_CERT_FILE only.
+    CertFile(&'a str),
+    /// SSL_CERT_DIR only.
+    CertDir(&'a str),
+    /// --ca-file, with neither variable.
+    CaFile(&'a str),
+}
+
+/// `mwkit` at `url`, as the sender's bot password, trusting as `trust`
+/// says and nothing else.
+fn over_https(wiki: &Wiki, url: &str, trust: &Trust<'_>) -> std::process::Command {
+    let mut cmd = wiki.mwkit("sender");
+    cmd.env("MWKIT_API", url)
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR");
+    match trust {
+        Trust::Nothing => {}
+        Trust::CertFile(path) => {
+            cmd.env("SSL_CERT_FILE", path);
+        }
+        Trust::CertDir(path) => {
+            cmd.env("SSL_CERT_DIR", path);
+        }
+        Trust::CaFile(path) => {
+            cmd.arg("--ca-file").arg(path);
+        }
+    }
+    cmd
+}
+
+/// A `mwkit --json` run that must fail with exit 1, kind tls and `reason`
+/// in its words, with the hint on how to trust the certificate.
+fn tls_refused(cmd: &mut std::process::Command, reason: &str, what: &str) {
+    let (code, stdout, stderr) = run(cmd.args(["--json", "options", "get", "language"]));
+    assert_eq!(code, 1, "{what}: {stdout}{stderr}");
+    let doc = &docs(&stdout)[0];
+    assert_eq!(doc["ok"], false, "{what}: {doc}");
+    assert_eq!(doc["exit"], 1, "{what}: {doc}");
+    assert_eq!(doc["error"]["kind"], "tls", "{what}: {doc}");
+    assert_eq!(doc["error"]["stage"], "connect", "{what}: {doc}");
+    assert_eq!(doc["error"]["outcome_unknown"], false, "{what}: {doc}");
+    let text = doc["error"]["text"].as_str().unwrap();
+    assert!(text.contains(reason), "{what}: {text}");
+    assert!(text.contains("nothing was sent"), "{what}: {text}");
+    assert!(
+        doc["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("no way to turn verification off"),
+        "{what}: {doc}"
+    );
+    assert!(stderr.contains(reason), "{what}: {stderr}");
+}
+
+#[test]
+fn over_https_with_ca_file_a_login_an_email_and_an_options_round_trip_land() {
+    let wiki = Wiki::get();
+    let test = "over_https_with_ca_file_a_login_an_email_and_an_options_round_trip_land";
+    let Some(tls) = wiki.tls(test) else {
+        return;
+    };
+    let (url, ca) = (
+        tls["api_url"].as_str().unwrap(),
+        tls["ca_file"].as_str().unwrap(),
+    );
+    let subject = format!("mwkit cli https {}", nonce());
+    let (code, stdout, stderr) = run(over_https(&wiki, url, &Trust::CaFile(ca)).args([
+        "--json",
+        "email",
+        "--to",
+        wiki.name("recipient"),
+        "--subject",
+        &subject,
+        "--text",
+        "Sent over HTTPS.",
+    ]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(docs(&stdout)[0]["ok"], true, "{stdout}");
+    let mails = wiki.wait_for_mails(&subject, 1);
+    assert_eq!(mails.len(), 1, "exactly one mail");
+    assert_eq!(mails[0]["rcpt_to"][0], wiki.email("recipient"));
+
+    let value = format!("https-{}", nonce());
+    let (code, stdout, stderr) = run(over_https(&wiki, url, &Trust::CaFile(ca)).args([
+        "--json",
+        "options",
+        "set",
+        &format!("userjs-mwkit-cli-https={value}"),
+    ]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    // --ca-file is global: after the command too.
+    let (code, stdout, stderr) = run(over_https(&wiki, url, &Trust::Nothing).args([
+        "--json",
+        "options",
+        "get",
+        "userjs-mwkit-cli-https",
+        "--ca-file",
+        ca,
+    ]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let doc = &docs(&stdout)[0];
+    assert_eq!(
+        doc["options"]["userjs-mwkit-cli-https"],
+        value.as_str(),
+        "{doc}"
+    );
+    assert_eq!(doc["user"], wiki.name("sender"), "{doc}");
+}
+
+#[test]
+fn over_https_the_ca_in_ssl_cert_file_or_a_private_ssl_cert_dir_is_trusted_without_a_setting() {
+    let wiki = Wiki::get();
+    let test =
+        "over_https_the_ca_in_ssl_cert_file_or_a_private_ssl_cert_dir_is_trusted_without_a_setting";
+    let Some(tls) = wiki.tls(test) else {
+        return;
+    };
+    let url = tls["api_url"].as_str().unwrap();
+    for (what, trust) in [
+        (
+            "SSL_CERT_FILE naming the CA",
+            Trust::CertFile(tls["ca_file"].as_str().unwrap()),
+        ),
+        // The default path (the system's store as OpenSSL reads it) with
+        // the CA in a private copy of a trust directory.
+        (
+            "SSL_CERT_DIR holding the CA",
+            Trust::CertDir(tls["ca_dir"].as_str().unwrap()),
+        ),
+    ] {
+        let (code, stdout, stderr) =
+            run(over_https(&wiki, url, &trust).args(["--json", "options", "get", "language"]));
+        assert_eq!(code, 0, "{what}: {stdout}{stderr}");
+        let doc = &docs(&stdout)[0];
+        assert_eq!(doc["ok"], true, "{what}: {doc}");
+        assert_eq!(doc["user"], wiki.name("sender"), "{what}: {doc}");
+    }
+    // The control: a trust directory with nothing in it is no store, so the
+    // Mozilla roots compiled in are used, and they lack the CA.
+    let empty = temp_dir("empty-trust-dir");
+    tls_refused(
+        &mut over_https(&wiki, url, &Trust::CertDir(empty.to_str().unwrap())),
+        "unknown issuer",
+        "an empty SSL_CERT_DIR (the compiled-in roots)",
+    );
+}
+
+#[test]
+fn over_https_without_the_ca_exits_1_kind_tls_unknown_issuer_with_the_hint() {
+    let wiki = Wiki::get();
+    let test = "over_https_without_the_ca_exits_1_kind_tls_unknown_issuer_with_the_hint";
+    let Some(tls) = wiki.tls(test) else {
+        return;
+    };
+    let url = tls["api_url"].as_str().unwrap();
+    tls_refused(
+        &mut over_https(&wiki, url, &Trust::Nothing),
+        "unknown issuer",
+        "the system's store",
+    );
+    let (_, _, stderr) = run(over_https(&wiki, url, &Trust::Nothing).args(["options", "get"]));
+    assert!(stderr.contains("--ca-file"), "{stderr}");
+    assert!(stderr.contains("openssl s_client"), "{stderr}");
+}
+
+#[test]
+fn over_https_another_name_or_an_expired_certificate_exits_1_kind_tls_with_the_reason() {
+    let wiki = Wiki::get();
+    let test = "over_https_another_name_or_an_expired_certificate_exits_1_kind_tls_with_the_reason";
+    let Some(tls) = wiki.tls(test) else {
+        return;
+    };
+    let ca = tls["ca_file"].as_str().unwrap();
+    for (key, reason) in [
+        ("mismatch_api_url", "name mismatch"),
+        ("expired_api_url", "expired"),
+    ] {
+        tls_refused(
+            &mut over_https(&wiki, tls[key].as_str().unwrap(), &Trust::CaFile(ca)),
+            reason,
+            key,
+        );
+    }
+}
+
+#[test]
+fn a_ca_file_missing_or_not_pem_exits_2_invalid_input_before_anything_is_sent() {
+    // No wiki needed: the client is refused before it is built.
+    let dir = temp_dir("bad-ca");
+    let missing = dir.join("missing.pem");
+    let not_pem = dir.join("not-pem.pem");
+    write(&not_pem, "this is not a certificate\n");
+    for path in [&missing, &not_pem] {
+        let (code, stdout, stderr) = run(mwkit()
+            .env("MWKIT_API", "https://127.0.0.1:9/api.php")
+            .arg("--ca-file")
+            .arg(path)
+            .args(["--json", "emailable", "Someone"]));
+        assert_eq!(code, 2, "{path:?}: {stdout}{stderr}");
+        let doc = &docs(&stdout)[0];
+        assert_eq!(doc["error"]["kind"], "invalid_input", "{doc}");
+        assert_eq!(doc["error"]["stage"], "input", "{doc}");
+        let text = doc["error"]["text"].as_str().unwrap();
+        assert!(text.contains("ca file"), "{text}");
+        assert!(text.contains(&path.display().to_string()), "{text}");
+        assert!(
+            doc["error"]["hint"].as_str().unwrap().contains("PEM"),
+            "{doc}"
+        );
+    }
+}

@@ -92,6 +92,22 @@ impl Wiki {
         cmd
     }
 
+    /// wiki.json's `tls` (the wiki over HTTPS too, by a throwaway CA of the
+    /// harness), or None after one uncaptured `SKIP test: ...` line on
+    /// stderr, for a test to return on.
+    pub fn tls(&self, test: &str) -> Option<&Value> {
+        let tls = &self.state["tls"];
+        if tls.is_object() {
+            return Some(tls);
+        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP {test}: wiki.json has no tls (a wiki made before the harness served HTTPS, or \
+             without apache2's mod_ssl); HTTPS tests need `testwiki up` to make one"
+        );
+        None
+    }
+
     /// The two-factor account of `role` (OATHAuth: MediaWiki 1.43 wikis made
     /// with it), or None after one uncaptured `SKIP test: ...` line on
     /// stderr, for a test to return on.
