@@ -5,8 +5,8 @@ use std::sync::OnceLock;
 
 use mw_core::{
     Account, ClientSettings, EmailSent, EmailUser, EmailableReport, Error, LoginInfo, Message,
-    Method, OptionsChange, OptionsChanged, Password, RawReply, ResetPassword, ResetScope, Token,
-    UserOptions,
+    Method, OptionsChange, OptionsChanged, Password, RawReply, ResetPassword, ResetScope,
+    SecondFactor, Token, UserOptions,
 };
 
 /// A client as the scenarios use it: the operations of both clients, with
@@ -15,6 +15,9 @@ pub trait Driver: Send + Sync + Sized + 'static {
     /// The wiki.json role that this driver's run uses for `role`: the async
     /// run has its own copies of the users whose state scenarios change.
     fn role(role: &str) -> String;
+    /// The scenario `name` of `module` as the test harness names it for
+    /// this driver (`blocking::module::name`), for SKIP lines.
+    fn test_name(module: &str, name: &str) -> String;
     fn build(settings: ClientSettings) -> Result<Self, Error>;
     fn new(url: &str, user_agent: &str) -> Result<Self, Error> {
         Self::build(ClientSettings::new(url, user_agent))
@@ -25,6 +28,15 @@ pub trait Driver: Send + Sync + Sized + 'static {
         name: &str,
         password: &str,
         new_password: Option<Password>,
+    ) -> Result<LoginInfo, Error>;
+    /// A main account's login whose wiki may ask for a second factor:
+    /// `second_factor` answers, asked only when the wiki asks.
+    fn client_login_with_second_factor(
+        &self,
+        name: &str,
+        password: &str,
+        new_password: Option<Password>,
+        second_factor: SecondFactor,
     ) -> Result<LoginInfo, Error>;
     fn logout(&self) -> Result<Vec<Message>, Error>;
     fn email_user(&self, email: &EmailUser) -> Result<EmailSent, Error>;
@@ -70,12 +82,15 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
 /// and `$e` the emails.
 macro_rules! driver {
     (
-        $driver:ident, $crate_:ident, $suffix:literal, |$c:ident| $wrap:expr,
+        $driver:ident, $crate_:ident, $suffix:literal, $tests:literal, |$c:ident| $wrap:expr,
         |$s:ident, $e:ident| $concurrently:block
     ) => {
         impl Driver for $driver {
             fn role(role: &str) -> String {
                 format!("{role}{}", $suffix)
+            }
+            fn test_name(module: &str, name: &str) -> String {
+                format!("{}::{module}::{name}", $tests)
             }
             fn build(settings: ClientSettings) -> Result<Self, Error> {
                 $crate_::ClientBuilder::from(settings).build().map($driver)
@@ -91,6 +106,21 @@ macro_rules! driver {
                 new_password: Option<Password>,
             ) -> Result<LoginInfo, Error> {
                 let $c = self.0.client_login(name, password, new_password);
+                $wrap
+            }
+            fn client_login_with_second_factor(
+                &self,
+                name: &str,
+                password: &str,
+                new_password: Option<Password>,
+                second_factor: SecondFactor,
+            ) -> Result<LoginInfo, Error> {
+                let $c = self.0.client_login_with_second_factor(
+                    name,
+                    password,
+                    new_password,
+                    second_factor,
+                );
                 $wrap
             }
             fn logout(&self) -> Result<Vec<Message>, Error> {
@@ -147,19 +177,27 @@ macro_rules! driver {
     };
 }
 
-driver!(Blocking, mw_ureq, "", |call| call, |client, emails| {
-    std::thread::scope(|scope| {
-        let threads: Vec<_> = emails
-            .iter()
-            .map(|email| scope.spawn(move || client.email_user(email)))
-            .collect();
-        threads.into_iter().map(|t| t.join().unwrap()).collect()
-    })
-});
+driver!(
+    Blocking,
+    mw_ureq,
+    "",
+    "blocking",
+    |call| call,
+    |client, emails| {
+        std::thread::scope(|scope| {
+            let threads: Vec<_> = emails
+                .iter()
+                .map(|email| scope.spawn(move || client.email_user(email)))
+                .collect();
+            threads.into_iter().map(|t| t.join().unwrap()).collect()
+        })
+    }
+);
 driver!(
     Async,
     mw_reqwest,
     "_async",
+    "asynchronous",
     |call| runtime().block_on(call),
     |client, emails| {
         runtime().block_on(async {

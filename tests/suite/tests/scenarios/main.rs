@@ -20,6 +20,7 @@ mod standin;
 #[path = "../../../../crates/mw-ureq/tests/support/standin.rs"]
 mod standin_server;
 mod support;
+mod two_factor;
 
 /// Instantiates every scenario for both drivers.
 macro_rules! scenarios {
@@ -108,5 +109,11 @@ scenarios! {
         a_ratelimited_answer_is_not_retried,
         bad_input_is_refused_before_anything_is_sent_not_even_a_token_fetch,
         a_get_with_a_token_is_refused_before_sending,
+    ],
+    two_factor: [
+        the_right_code_asked_once_logs_in_then_one_mail_and_the_users_own_options,
+        no_code_is_second_factor_required_after_one_clientlogin_post_and_no_continuation,
+        a_wrong_code_is_second_factor_failed_then_the_right_one_on_the_same_client_logs_in,
+        the_second_factor_is_never_asked_for_an_account_without_it_nor_a_bot_password,
     ],
 }

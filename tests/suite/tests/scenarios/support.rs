@@ -71,6 +71,78 @@ impl Wiki {
         self.user(role)["email"].as_str().unwrap()
     }
 
+    /// wiki.json's `tls` (the wiki served over HTTPS too, by a CA of the
+    /// harness), or None after one `SKIP test: ...` line on stderr, for a
+    /// test to return on: wikis made before the harness served HTTPS (or
+    /// without mod_ssl) have none.
+    pub fn tls(&self, test: &str) -> Option<&Value> {
+        let tls = &self.state["tls"];
+        if tls.is_object() {
+            return Some(tls);
+        }
+        skip(
+            test,
+            "wiki.json has no tls (a wiki made before the harness served HTTPS, or without \
+             apache2's mod_ssl); HTTPS tests need `testwiki up` to make one",
+        );
+        None
+    }
+
+    /// A client of `url` with a User-Agent of its own, trusting only the CA
+    /// file `ca_file` when given (else the defaults: the system's store).
+    pub fn client_of<D: Driver>(
+        &self,
+        url: &str,
+        ca_file: Option<&str>,
+        tag: &str,
+    ) -> Result<(D, String), mw_core::Error> {
+        let ua = format!("mwkit-tests/{tag}-{} (tests@mwkit.test)", nonce());
+        let mut settings = mw_core::ClientSettings::new(url, &ua);
+        settings.ca_file = ca_file.map(PathBuf::from);
+        D::build(settings).map(|client| (client, ua))
+    }
+
+    /// The two-factor account of `role` (OATHAuth, on MediaWiki 1.43 wikis
+    /// made with it), or None after one `SKIP test: ...` line on stderr.
+    pub fn two_factor(&self, role: &str, test: &str) -> Option<&Value> {
+        let user = &self.state["users"][role];
+        if user["totp_secret"].is_string() {
+            return Some(user);
+        }
+        skip(
+            test,
+            &format!(
+                "wiki.json has no {role} account (this wiki runs MediaWiki {}; two-factor tests \
+                 need a 1.43 wiki made with OATHAuth)",
+                self.series()
+            ),
+        );
+        None
+    }
+
+    /// A two-factor code of `role` from `testwiki totp`: the next 30-second
+    /// window the wiki has not seen (it waits when it must), or with
+    /// `wrong` one valid in no window near now. OATHAuth accepts a window
+    /// once and never one before the last accepted, so a caller that logs
+    /// in with it holds [`two_factor_turn`] from before asking until the
+    /// login is done.
+    pub fn totp(&self, role: &str, wrong: bool) -> String {
+        let mut cmd = Command::new(repo_root().join("tests/wiki/testwiki"));
+        cmd.env("MWKIT_WIKI_DIR", self.state["wiki_dir"].as_str().unwrap())
+            .args(["totp", role]);
+        if wrong {
+            cmd.arg("--wrong");
+        }
+        let out = cmd.stderr(std::process::Stdio::inherit()).output().unwrap();
+        assert!(out.status.success(), "testwiki totp {role} failed");
+        let code = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+        assert!(
+            code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
+            "not a code: {code:?}"
+        );
+        code
+    }
+
     /// A client with a User-Agent of its own, so its requests can be counted
     /// in the access log.
     pub fn client<D: Driver>(&self, tag: &str) -> (D, String) {
@@ -223,6 +295,26 @@ impl Wiki {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// One line on stderr, past the test harness's capture so that it shows:
+/// `SKIP test: why`.
+pub fn skip(test: &str, why: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIP {test}: {why}");
+}
+
+/// `role`'s turn to log in with a two-factor code, held until dropped:
+/// from asking `testwiki totp` for a code until the login that sends it is
+/// done, so that two scenarios of this binary never send `role`'s codes out
+/// of order (OATHAuth refuses a window before the last one it accepted).
+pub fn two_factor_turn(role: &str) -> MutexGuard<'static, ()> {
+    static LOCKS: Mutex<BTreeMap<String, &'static Mutex<()>>> = Mutex::new(BTreeMap::new());
+    let lock = *LOCKS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(role.to_owned())
+        .or_insert_with(|| Box::leak(Box::new(Mutex::new(()))));
+    lock.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The temporary password in a password-reset mail.
