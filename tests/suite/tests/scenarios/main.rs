@@ -13,6 +13,7 @@
 mod concurrent;
 mod driver;
 mod faults;
+mod https;
 mod live;
 mod proxy;
 mod sessions;
@@ -115,5 +116,12 @@ scenarios! {
         no_code_is_second_factor_required_after_one_clientlogin_post_and_no_continuation,
         a_wrong_code_is_second_factor_failed_then_the_right_one_on_the_same_client_logs_in,
         the_second_factor_is_never_asked_for_an_account_without_it_nor_a_bot_password,
+    ],
+    https: [
+        with_the_ca_file_a_login_an_email_and_an_options_round_trip_go_over_https,
+        without_the_ca_file_it_is_tls_unknown_issuer_and_nothing_is_sent,
+        a_certificate_for_another_name_is_tls_name_mismatch_and_nothing_is_sent,
+        an_expired_certificate_is_tls_expired_and_nothing_is_sent,
+        a_ca_file_missing_or_not_pem_is_invalid_input_when_the_client_is_built,
     ],
 }
