@@ -6,30 +6,15 @@
 //! renewed without the caller noticing.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use mw_core::*;
-use serde_json::Value;
+
+mod common;
+use common::drive;
 
 fn recorded(name: &str) -> Response {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/reference-1.43-oauth")
-        .join(format!("{name}.json"));
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let headers = v["headers"]
-        .as_object()
-        .map(|h| {
-            h.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                .collect()
-        })
-        .unwrap_or_default();
-    Response::new(
-        v["status"].as_u64().unwrap() as u16,
-        headers,
-        serde_json::to_string(&v["body"]).unwrap(),
-    )
+    common::recorded("reference-1.43-oauth", name)
 }
 
 /// The confirming read's answer for the token's owner, with a csrf token.
@@ -58,47 +43,6 @@ fn at(secs: u64) -> SystemTime {
 fn session(url: &str) -> Session {
     let api = Api::new(url, "mwkit-tests/0").unwrap();
     Session::new(api, SessionConfig::default())
-}
-
-struct Sent {
-    text: String,
-    auth: Option<String>,
-    cookie: Option<String>,
-}
-
-fn header(req: &Request, name: &str) -> Option<String> {
-    req.headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.clone())
-}
-
-fn drive<T: CallOutput>(
-    s: &mut Session,
-    call: &mut Call<T>,
-    answers: &mut Vec<Response>,
-    now: SystemTime,
-) -> (Vec<Sent>, Result<T, Error>) {
-    let mut sent = Vec::new();
-    loop {
-        match s.poll(call, now) {
-            Step::Send(req) => {
-                sent.push(Sent {
-                    text: format!("{} {}", req.url, String::from_utf8_lossy(&req.body)),
-                    auth: header(&req, "authorization"),
-                    cookie: header(&req, "cookie"),
-                });
-                assert!(
-                    !answers.is_empty(),
-                    "an unexpected request: {}",
-                    sent.last().unwrap().text
-                );
-                s.handle(call, Answer::Response(answers.remove(0)), now);
-            }
-            Step::Wait(_) | Step::Park => panic!("nothing to wait for"),
-            Step::Done(r) => return (sent, r),
-        }
-    }
 }
 
 fn oauth_error(err: Error) -> LoginError {

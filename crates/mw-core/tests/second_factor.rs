@@ -4,33 +4,21 @@
 //! never shown, and a wiki that asks again is a refusal, never a loop.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::SystemTime;
 
 use mw_core::*;
-use serde_json::Value;
 
-fn recorded(folder: &str, name: &str) -> Response {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(folder)
-        .join(format!("{name}.json"));
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let headers = v["headers"]
-        .as_object()
-        .map(|h| {
-            h.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let body = match &v["body"] {
-        Value::String(s) => s.clone(),
-        other => serde_json::to_string(other).unwrap(),
-    };
-    Response::new(v["status"].as_u64().unwrap() as u16, headers, body)
+mod common;
+use common::{Sent, recorded};
+
+fn drive<T: CallOutput>(
+    s: &mut Session,
+    call: &mut Call<T>,
+    answers: &mut Vec<Response>,
+) -> (Vec<Sent>, Result<T, Error>) {
+    common::drive(s, call, answers, SystemTime::UNIX_EPOCH)
 }
 
 fn oath(name: &str) -> Response {
@@ -44,31 +32,6 @@ fn live(name: &str) -> Response {
 fn session() -> Session {
     let api = Api::new("http://127.0.0.1:8080/api.php", "mwkit-tests/0").unwrap();
     Session::new(api, SessionConfig::default())
-}
-
-/// Drives `call` through `answers`; returns the requests' bodies and the end.
-fn drive<T: CallOutput>(
-    s: &mut Session,
-    call: &mut Call<T>,
-    answers: &mut Vec<Response>,
-) -> (Vec<String>, Result<T, Error>) {
-    let now = SystemTime::UNIX_EPOCH;
-    let mut sent = Vec::new();
-    loop {
-        match s.poll(call, now) {
-            Step::Send(req) => {
-                sent.push(format!(
-                    "{}?{}",
-                    req.url,
-                    String::from_utf8_lossy(&req.body)
-                ));
-                assert!(!answers.is_empty(), "an unexpected request: {sent:#?}");
-                s.handle(call, Answer::Response(answers.remove(0)), now);
-            }
-            Step::Wait(_) | Step::Park => panic!("nothing to wait for"),
-            Step::Done(r) => return (sent, r),
-        }
-    }
 }
 
 fn login_error(err: Error) -> LoginError {

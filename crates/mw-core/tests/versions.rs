@@ -17,6 +17,16 @@ use std::time::SystemTime;
 use mw_core::*;
 use serde_json::Value;
 
+mod common;
+
+fn drive<T: CallOutput>(
+    session: &mut Session,
+    call: &mut Call<T>,
+    answers: &mut Vec<Response>,
+) -> (Vec<common::Sent>, Result<T, Error>) {
+    common::drive(session, call, answers, SystemTime::UNIX_EPOCH)
+}
+
 const VERSIONS: [&str; 2] = ["1.39", "1.43"];
 const FOLDERS: [&str; 2] = ["reference", "live"];
 
@@ -56,18 +66,6 @@ fn folder(kind: &str, version: &str) -> PathBuf {
 fn load(path: &Path) -> Recorded {
     let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap())
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let headers = v["headers"]
-        .as_object()
-        .map(|h| {
-            h.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let body = match &v["body"] {
-        Value::String(text) => text.clone(),
-        other => serde_json::to_string(other).unwrap(),
-    };
     let params = v["request"]["params"]
         .as_object()
         .map(|p| {
@@ -79,7 +77,7 @@ fn load(path: &Path) -> Recorded {
     Recorded {
         name: path.file_stem().unwrap().to_string_lossy().into_owned(),
         params,
-        resp: Response::new(v["status"].as_u64().unwrap() as u16, headers, body),
+        resp: common::response_of(&v),
     }
 }
 
@@ -242,32 +240,8 @@ fn logged_in(version: &str) -> Session {
     session
 }
 
-fn drive<T: CallOutput>(
-    session: &mut Session,
-    call: &mut Call<T>,
-    answers: &mut Vec<Response>,
-) -> (Vec<String>, Result<T, Error>) {
-    let now = SystemTime::UNIX_EPOCH;
-    let mut sent = Vec::new();
-    loop {
-        match session.poll(call, now) {
-            Step::Send(req) => {
-                sent.push(format!(
-                    "{} {}",
-                    req.url,
-                    String::from_utf8_lossy(&req.body)
-                ));
-                assert!(!answers.is_empty(), "an unexpected request: {sent:?}");
-                session.handle(call, Answer::Response(answers.remove(0)), now);
-            }
-            Step::Wait(_) | Step::Park => panic!("nothing to wait for here"),
-            Step::Done(result) => return (sent, result),
-        }
-    }
-}
-
 /// The email refused for a block, then the block's details: the kind.
-fn blocked_email(version: &str, refusal: &str, blockinfo: &str) -> (Vec<String>, Error) {
+fn blocked_email(version: &str, refusal: &str, blockinfo: &str) -> (Vec<common::Sent>, Error) {
     let mut session = logged_in(version);
     let mut call = session
         .email_user(&EmailUser::new("MwkitRecipient", "s", "t"))
