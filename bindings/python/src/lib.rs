@@ -25,8 +25,8 @@ use mw_ureq::mw_core::{
 };
 use mw_ureq::{
     EmailResult as RustEmailResult, EmailSent, EmailUser, Emailability, EmailableReport, Error,
-    Incomplete, LoginInfo, Method, OptionsChange, OptionsChanged, RawReply, RejectedOption,
-    ResetPassword, ResetScope, SecondFactor, Transport, UserOptions,
+    Incomplete, LoginInfo, Method, OAuth1Keys, OptionsChange, OptionsChanged, RawReply,
+    RejectedOption, ResetPassword, ResetScope, SecondFactor, Transport, UserOptions,
 };
 use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
@@ -724,6 +724,73 @@ macro_rules! session_methods {
                 )
             }
 
+            /// Acts as the owner of an OAuth 2 access token (an owner-only
+            /// consumer's, Extension:OAuth) instead of logging in: every request
+            /// carries ``Authorization: Bearer``, the account is learnt with one
+            /// ``meta=userinfo`` read, and every request asserts it, as after a
+            /// password login. Returns the user name. No ``action=login`` or
+            /// ``action=logout`` is ever sent under a token; :meth:`logout`
+            /// forgets the token without sending anything. A token the wiki
+            /// refuses (garbage, expired, revoked, a disabled consumer) raises
+            /// :class:`LoginError` of kind ``"oauth_invalid"``: nothing acted.
+            /// The token never shows in a repr, an error or a log record.
+            fn login_oauth2(&self, py: Python<'_>, access_token: &str) -> PyResult<$Out<String>> {
+                let token = mw_core::Token::new(access_token);
+                $run!(
+                    self, py, "login_oauth2",
+                    check |s| s.login_oauth2(token.clone()),
+                    |c| c.login_oauth2(token),
+                    logged_in
+                )
+            }
+
+            /// Acts as a confidential OAuth 2 client (an owner-only consumer
+            /// with the ``client_credentials`` grant): its access token is
+            /// fetched from the wiki's ``rest.php/oauth2/access_token`` (next to
+            /// ``api.php``), then used as :meth:`login_oauth2` uses one, and
+            /// fetched again before it expires, without the caller noticing.
+            /// Returns the user name. A wrong id or secret, or a token the wiki
+            /// refuses even once fetched anew, raises :class:`LoginError` of
+            /// kind ``"oauth_invalid"``. Neither the secret nor a token ever
+            /// shows.
+            fn login_oauth2_client(
+                &self,
+                py: Python<'_>,
+                client_id: &str,
+                client_secret: &str,
+            ) -> PyResult<$Out<String>> {
+                let (client_id, secret) = (client_id.to_owned(), mw_core::Password::new(client_secret));
+                $run!(
+                    self, py, "login_oauth2_client",
+                    check |s| s.login_oauth2_client(&client_id, secret.clone()),
+                    |c| c.login_oauth2_client(&client_id, secret),
+                    logged_in
+                )
+            }
+
+            /// Acts with OAuth 1.0a keys (an owner-only consumer's): as
+            /// :meth:`login_oauth2`, each request signed (HMAC-SHA1, RFC 5849)
+            /// instead of carrying a bearer token. Returns the user name.
+            /// Refused keys raise :class:`LoginError` of kind
+            /// ``"oauth_invalid"``. No secret ever shows.
+            fn login_oauth1(
+                &self,
+                py: Python<'_>,
+                consumer_key: &str,
+                consumer_secret: &str,
+                access_token: &str,
+                access_secret: &str,
+            ) -> PyResult<$Out<String>> {
+                let keys = OAuth1Keys::new(consumer_key, consumer_secret, access_token, access_secret)
+                    .map_err(|e| to_py(py, e))?;
+                $run!(
+                    self, py, "login_oauth1",
+                    check |s| s.login_oauth1(keys.clone()),
+                    |c| c.login_oauth1(keys),
+                    logged_in
+                )
+            }
+
             /// Logs out and forgets the session. Returns the wiki's warnings (a
             /// list of :class:`ApiWarning`, usually empty): a logout is a write, so
             /// they are returned, never raised through a warnings filter.
@@ -993,7 +1060,8 @@ const SLICE: Duration = Duration::from_millis(50);
 
 impl Session {
     fn build(settings: ClientSettings) -> Result<Self, Error> {
-        let engine = settings.session()?;
+        let mut engine = settings.session()?;
+        engine.set_nonce_seed(nonce_seed());
         let transport = Transport::new(&settings)?;
         Ok(Session {
             api_url: engine.api().url().to_owned(),
@@ -1039,6 +1107,9 @@ impl Session {
             }
             link.transport = Transport::new(&self.settings).map_err(|e| to_py(py, e))?;
             link.pid = pid;
+            // The parent goes on with the same seed and counter: the
+            // child's OAuth 1.0a nonces must be its own.
+            self.lock().set_nonce_seed(nonce_seed());
         }
         Ok(link.transport.clone())
     }
@@ -1194,6 +1265,22 @@ impl Session {
             }
         }
     }
+}
+
+/// A seed for the engine's OAuth 1.0a nonces, different in every session
+/// and in every process (a forked child's sessions are given a new one):
+/// mw-core takes randomness, like the time, as an input.
+fn nonce_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.write_u32(std::process::id());
+    h.write_u64(SESSION_IDS.load(Ordering::Relaxed));
+    h.finish()
 }
 
 /// Counts a call in progress while it lives.
@@ -1437,7 +1524,8 @@ impl Watch {
         }
         Ok(Watch {
             name,
-            is_login: name.ends_with("login"),
+            // `login`, `client_login` and the `login_oauth*` calls.
+            is_login: name.contains("login"),
             main,
             levels,
         })
@@ -1467,8 +1555,9 @@ impl Watch {
 }
 
 /// A request as the records show it: its method and action (with the
-/// query modules and token type of an `action=query`), never another
-/// parameter's value; and whether it is a step of a login.
+/// query modules and token type of an `action=query`), or the path of a
+/// request to another endpoint than `api.php`, never another parameter's
+/// value (nor any header); and whether it is a step of a login.
 struct Described {
     method: &'static str,
     action: String,
@@ -1477,6 +1566,21 @@ struct Described {
 
 impl Described {
     fn of(req: &Request) -> Self {
+        // A request that is not to the action API (a confidential OAuth
+        // client's token fetch, to rest.php) is shown by its path alone:
+        // its form holds the client's secret.
+        let path = req.url.split(['?', '#']).next().unwrap_or_default();
+        if !path.ends_with("api.php") {
+            let path = path
+                .split_once("://")
+                .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+                .unwrap_or("/");
+            return Described {
+                method: req.method.as_str(),
+                action: path.to_owned(),
+                login_step: false,
+            };
+        }
         let form: &[u8] = match req.method {
             Method::Get => req
                 .url
