@@ -462,6 +462,55 @@ mw_result mw_client_clientlogin_otp(const struct mw_client *client,
                                     const char *new_password,
                                     const char *otp);
 
+// Acts as the owner of an OAuth 2 access token (an owner-only consumer's,
+// Extension:OAuth) instead of logging in: every request carries
+// `Authorization: Bearer`, the account is learnt with one `meta=userinfo`
+// read, and every request asserts it, as after a password login. No
+// `action=login` or `action=logout` is ever sent under a token;
+// `mw_client_logout` forgets the token without sending anything.
+//
+// The results are those of `mw_client_login`, and `MW_ERR_OAUTH_INVALID`
+// when the wiki refuses the token (garbage, expired, revoked, a disabled
+// consumer): nothing acted, nothing was sent again with it, and the last
+// error code and text are the wiki's own (`mwoauth-invalid-authorization`,
+// ...). An empty token, or one over plain `http://` to a host that is not
+// the loopback, is `MW_ERR_INVALID_INPUT`, nothing sent. No last-call
+// detail ever holds the token.
+//
+// # Safety
+// `client` is NULL or a live handle; `token` is NULL or NUL-terminated.
+mw_result mw_client_login_oauth2(const struct mw_client *client, const char *token);
+
+// Acts as a confidential OAuth 2 client (an owner-only consumer with the
+// `client_credentials` grant): its access token is fetched from the wiki's
+// `rest.php/oauth2/access_token` (next to `api.php`), then used as
+// `mw_client_login_oauth2` uses one, and fetched again before it expires,
+// without the caller noticing. The results are those of
+// `mw_client_login_oauth2`; a wrong id or secret is `MW_ERR_OAUTH_INVALID`
+// too. No last-call detail ever holds the secret or a token.
+//
+// # Safety
+// `client` is NULL or a live handle; the strings are NULL or
+// NUL-terminated.
+mw_result mw_client_login_oauth2_client(const struct mw_client *client,
+                                        const char *client_id,
+                                        const char *client_secret);
+
+// Acts with OAuth 1.0a keys (an owner-only consumer's): the consumer key
+// and secret, the access token and its secret. As
+// `mw_client_login_oauth2`, each request signed (HMAC-SHA1, RFC 5849)
+// instead of carrying a bearer token; the same results. No last-call
+// detail ever holds a secret.
+//
+// # Safety
+// `client` is NULL or a live handle; the strings are NULL or
+// NUL-terminated.
+mw_result mw_client_login_oauth1(const struct mw_client *client,
+                                 const char *consumer_key,
+                                 const char *consumer_secret,
+                                 const char *access_token,
+                                 const char *access_secret);
+
 // Logs out and forgets the session.
 //
 // # Safety

@@ -32,8 +32,8 @@ use std::time::Duration;
 
 use mw_ureq::mw_core::{self, ERROR_CODES};
 use mw_ureq::{
-    Client, ClientBuilder, EmailUser, Emailability, Error, Method, OptionsChange, ResetPassword,
-    ResetScope, SecondFactor,
+    Client, ClientBuilder, EmailUser, Emailability, Error, Method, OAuth1Keys, OptionsChange,
+    ResetPassword, ResetScope, SecondFactor,
 };
 
 use ffi::{Fail, Out, boxed, call, done, free_box, guard, read, refuse};
@@ -577,6 +577,92 @@ pub unsafe extern "C" fn mw_client_clientlogin_otp(
     })
 }
 
+/// Acts as the owner of an OAuth 2 access token (an owner-only consumer's,
+/// Extension:OAuth) instead of logging in: every request carries
+/// `Authorization: Bearer`, the account is learnt with one `meta=userinfo`
+/// read, and every request asserts it, as after a password login. No
+/// `action=login` or `action=logout` is ever sent under a token;
+/// `mw_client_logout` forgets the token without sending anything.
+///
+/// The results are those of `mw_client_login`, and `MW_ERR_OAUTH_INVALID`
+/// when the wiki refuses the token (garbage, expired, revoked, a disabled
+/// consumer): nothing acted, nothing was sent again with it, and the last
+/// error code and text are the wiki's own (`mwoauth-invalid-authorization`,
+/// ...). An empty token, or one over plain `http://` to a host that is not
+/// the loopback, is `MW_ERR_INVALID_INPUT`, nothing sent. No last-call
+/// detail ever holds the token.
+///
+/// # Safety
+/// `client` is NULL or a live handle; `token` is NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mw_client_login_oauth2(
+    client: *const mw_client,
+    token: *const c_char,
+) -> mw_result {
+    call(|| {
+        let c = arg!(handle(client));
+        let info = c
+            .client
+            .login_oauth2(mw_core::Token::new(arg!(text(token))))?;
+        Ok(plain(&info.warnings))
+    })
+}
+
+/// Acts as a confidential OAuth 2 client (an owner-only consumer with the
+/// `client_credentials` grant): its access token is fetched from the wiki's
+/// `rest.php/oauth2/access_token` (next to `api.php`), then used as
+/// `mw_client_login_oauth2` uses one, and fetched again before it expires,
+/// without the caller noticing. The results are those of
+/// `mw_client_login_oauth2`; a wrong id or secret is `MW_ERR_OAUTH_INVALID`
+/// too. No last-call detail ever holds the secret or a token.
+///
+/// # Safety
+/// `client` is NULL or a live handle; the strings are NULL or
+/// NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mw_client_login_oauth2_client(
+    client: *const mw_client,
+    client_id: *const c_char,
+    client_secret: *const c_char,
+) -> mw_result {
+    call(|| {
+        let c = arg!(handle(client));
+        let (id, secret) = (arg!(text(client_id)), arg!(text(client_secret)));
+        let info = c.client.login_oauth2_client(id, secret)?;
+        Ok(plain(&info.warnings))
+    })
+}
+
+/// Acts with OAuth 1.0a keys (an owner-only consumer's): the consumer key
+/// and secret, the access token and its secret. As
+/// `mw_client_login_oauth2`, each request signed (HMAC-SHA1, RFC 5849)
+/// instead of carrying a bearer token; the same results. No last-call
+/// detail ever holds a secret.
+///
+/// # Safety
+/// `client` is NULL or a live handle; the strings are NULL or
+/// NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mw_client_login_oauth1(
+    client: *const mw_client,
+    consumer_key: *const c_char,
+    consumer_secret: *const c_char,
+    access_token: *const c_char,
+    access_secret: *const c_char,
+) -> mw_result {
+    call(|| {
+        let c = arg!(handle(client));
+        let keys = OAuth1Keys::new(
+            arg!(text(consumer_key)),
+            arg!(text(consumer_secret)),
+            arg!(text(access_token)),
+            arg!(text(access_secret)),
+        )?;
+        let info = c.client.login_oauth1(keys)?;
+        Ok(plain(&info.warnings))
+    })
+}
+
 /// Logs out and forgets the session.
 ///
 /// # Safety
@@ -1102,6 +1188,64 @@ mod tests {
         assert_eq!(last_text(), "api_url is not valid UTF-8");
         assert_eq!(call(|| panic!("a test panic")), mw_result::MW_ERR_PANIC);
         assert!(last_text().contains("panicked"));
+    }
+
+    #[test]
+    fn oauth_logins_refuse_bad_input_before_sending_and_never_hold_a_secret() {
+        let mut client = std::ptr::null_mut();
+        // Plain http to a host that is not the loopback: refused before
+        // anything is resolved or sent.
+        let url = c"http://wiki.example/w/api.php";
+        let secret = c"s3cret-oauth-value";
+        let texts = || with_last(|l| format!("{} {}", l.code, l.text));
+        // SAFETY: valid strings and out-parameters; the handle is freed.
+        unsafe {
+            assert_eq!(
+                mw_client_new(url.as_ptr(), c"t/0".as_ptr(), &mut client),
+                mw_result::MW_OK
+            );
+            let plain_http = [
+                mw_client_login_oauth2(client, secret.as_ptr()),
+                mw_client_login_oauth2_client(client, c"id".as_ptr(), secret.as_ptr()),
+                mw_client_login_oauth1(
+                    client,
+                    c"ck".as_ptr(),
+                    secret.as_ptr(),
+                    c"tk".as_ptr(),
+                    secret.as_ptr(),
+                ),
+            ];
+            for r in plain_http {
+                assert_eq!(r, mw_result::MW_ERR_INVALID_INPUT);
+            }
+            assert!(!texts().contains("s3cret"), "{}", texts());
+            mw_client_free(client);
+            // Empty parts, on the loopback (where the checks come to them).
+            let url = c"http://127.0.0.1:9/w/api.php";
+            assert_eq!(
+                mw_client_new(url.as_ptr(), c"t/0".as_ptr(), &mut client),
+                mw_result::MW_OK
+            );
+            let r = mw_client_login_oauth2(client, c" ".as_ptr());
+            assert_eq!(r, mw_result::MW_ERR_INVALID_INPUT);
+            assert!(last_text().contains("access token"), "{}", last_text());
+            let empty = c"";
+            let r = mw_client_login_oauth1(
+                client,
+                c"ck".as_ptr(),
+                secret.as_ptr(),
+                c"tk".as_ptr(),
+                empty.as_ptr(),
+            );
+            assert_eq!(r, mw_result::MW_ERR_INVALID_INPUT);
+            assert!(last_text().contains("access secret"), "{}", last_text());
+            let r = mw_client_login_oauth2_client(client, c"id".as_ptr(), std::ptr::null());
+            assert_eq!(r, mw_result::MW_ERR_NULL_PARAMETER);
+            assert_eq!(last_text(), "client_secret is NULL");
+            let r = mw_client_login_oauth2(std::ptr::null(), secret.as_ptr());
+            assert_eq!(r, mw_result::MW_ERR_NULL_PARAMETER);
+            mw_client_free(client);
+        }
     }
 
     #[test]
