@@ -367,6 +367,7 @@ impl Client {
                 }
                 Step::Wait(delay) => {
                     log::info!("waiting {delay:?} as the server asked, then sending again");
+                    crate::observe::record(crate::observe::CallEvent::Wait { delay });
                     tokio::time::sleep(delay).await;
                 }
                 Step::Park => notified.await,
@@ -381,6 +382,32 @@ impl Client {
 
     /// Sends one request and reads its answer whole (up to the body limit).
     async fn send(&self, req: Request) -> Answer {
+        let started = Instant::now();
+        let (action, login_step) = crate::observe::action_of(&req);
+        let method = match req.method {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        };
+        let answer = self.send_inner(req).await;
+        let (status, error_code) = match &answer {
+            Answer::Response(r) => (
+                Some(r.status),
+                r.header("mediawiki-api-error").map(str::to_owned),
+            ),
+            Answer::Failed(_) => (None, None),
+        };
+        crate::observe::record(crate::observe::CallEvent::Request {
+            method,
+            action,
+            status,
+            error_code,
+            login_step,
+            elapsed: started.elapsed(),
+        });
+        answer
+    }
+
+    async fn send_inner(&self, req: Request) -> Answer {
         let started = Instant::now();
         let method = match req.method {
             Method::Get => reqwest::Method::GET,

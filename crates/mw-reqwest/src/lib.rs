@@ -37,6 +37,7 @@
 #![forbid(unsafe_code)]
 
 mod client;
+pub mod observe;
 
 pub use client::{Client, ClientBuilder};
 pub use mw_core::{
