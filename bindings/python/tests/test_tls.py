@@ -33,8 +33,9 @@ Session = Union[mwkit.Session, mwkit.AsyncSession]
 @pytest.fixture
 def tls(wiki) -> Dict[str, Any]:
     if not wiki.tls:
-        pytest.skip("wiki.json has no tls (the HTTPS tests need a test wiki made with its "
-                    "throwaway CA: tests/wiki/testwiki up)")
+        pytest.skip("wiki.json has no tls (the HTTPS tests need a test wiki served over HTTPS "
+                    "with its throwaway CA; this one was made before: tests/wiki/testwiki down, "
+                    "then up)")
     return wiki.tls
 
 
