@@ -48,7 +48,25 @@ pub enum Fault {
     },
     /// Answer 200 with a JSON body of this many bytes, without forwarding.
     Oversize(usize),
+    /// Forward, then add this warning (`{"code", "text", "module"}`, as
+    /// MediaWiki gives them with `errorformat=plaintext`) to the JSON
+    /// object the wiki answered: to its `warnings` list, made when there is
+    /// none. The wiki's own answer is otherwise untouched, its status and
+    /// headers (`MediaWiki-API-Error` included) kept.
+    ForwardThenWarn(serde_json::Value),
 }
+
+/// A warning as MediaWiki gives it (`errorformat=plaintext`), for
+/// [`Fault::ForwardThenWarn`].
+pub fn warning(code: &str, text: &str, module: &str) -> serde_json::Value {
+    serde_json::json!({ "code": code, "text": text, "module": module })
+}
+
+/// Which requests a fault queued with [`Proxy::push_for`] is for.
+type Matcher = Box<dyn Fn(&Seen) -> bool + Send>;
+
+/// What [`Proxy::rewrite`] does to each request before it is forwarded.
+type Rewrite = Box<dyn Fn(&mut RawRequest) + Send>;
 
 /// One request as the proxy read it.
 #[derive(Debug, Clone)]
@@ -68,6 +86,41 @@ impl Seen {
         let query = self.line.split_whitespace().nth(1).unwrap_or_default();
         let query = query.split_once('?').map_or("", |(_, q)| q);
         format!("{query}&{}", self.body)
+    }
+
+    /// Whether the query string or the form body holds `name=value`
+    /// exactly as sent (percent-encoded as on the wire).
+    pub fn has(&self, pair: &str) -> bool {
+        self.params().split('&').any(|p| p == pair)
+    }
+
+    /// The path of the request line, without its query: `/api.php`.
+    pub fn path(&self) -> &str {
+        let target = self.line.split_whitespace().nth(1).unwrap_or_default();
+        target.split('?').next().unwrap_or_default()
+    }
+
+    /// The value of the header `name` (any case), if it was sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find_map(|h| {
+            let (n, value) = h.split_once(':')?;
+            n.trim().eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+    }
+
+    /// The request line and the parameters, without the headers: what a
+    /// failing check shows of a request whose headers carry a secret.
+    /// A `client_secret` in the body shows as `<redacted>`.
+    pub fn summary(&self) -> String {
+        let body: Vec<String> = self
+            .body
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some(("client_secret", _)) => "client_secret=<redacted>".to_owned(),
+                _ => p.to_owned(),
+            })
+            .collect();
+        format!("{} | {}", self.line, body.join("&"))
     }
 
     /// The `Cookie` header's value ("" when there is none).
@@ -107,6 +160,8 @@ pub struct Proxy {
     faults: Arc<Mutex<VecDeque<Fault>>>,
     seen: Arc<Mutex<Vec<Seen>>>,
     delays: Arc<Mutex<Option<RandomDelays>>>,
+    targeted: Arc<Mutex<Vec<(Matcher, Fault)>>>,
+    rewrite: Arc<Mutex<Option<Rewrite>>>,
 }
 
 /// What each connection's thread shares with the proxy.
@@ -117,6 +172,8 @@ struct Shared {
     faults: Arc<Mutex<VecDeque<Fault>>>,
     seen: Arc<Mutex<Vec<Seen>>>,
     delays: Arc<Mutex<Option<RandomDelays>>>,
+    targeted: Arc<Mutex<Vec<(Matcher, Fault)>>>,
+    rewrite: Arc<Mutex<Option<Rewrite>>>,
 }
 
 impl Proxy {
@@ -133,6 +190,8 @@ impl Proxy {
             faults: Arc::new(Mutex::new(VecDeque::new())),
             seen: Arc::new(Mutex::new(Vec::new())),
             delays: Arc::new(Mutex::new(None)),
+            targeted: Arc::new(Mutex::new(Vec::new())),
+            rewrite: Arc::new(Mutex::new(None)),
         };
         let proxy = Proxy {
             url,
@@ -141,6 +200,8 @@ impl Proxy {
             faults: Arc::clone(&shared.faults),
             seen: Arc::clone(&shared.seen),
             delays: Arc::clone(&shared.delays),
+            targeted: Arc::clone(&shared.targeted),
+            rewrite: Arc::clone(&shared.rewrite),
         };
         std::thread::spawn(move || {
             for stream in listener.incoming() {
@@ -172,6 +233,36 @@ impl Proxy {
         self.faults.lock().unwrap().extend(faults);
     }
 
+    /// Queues `fault` for the first request from now on that `matches`
+    /// (once read whole): for a request a call makes on its own (a token
+    /// fetch, a login step) whose place among the others is not fixed. It
+    /// goes before the queue of [`Proxy::push`], whose next fault then
+    /// waits for the next request. `ResetBeforeRead` and `Oversize` cannot
+    /// be targeted.
+    pub fn push_for(&self, matches: impl Fn(&Seen) -> bool + Send + 'static, fault: Fault) {
+        assert!(
+            !matches!(fault, Fault::ResetBeforeRead | Fault::Oversize(_)),
+            "{fault:?} cannot wait for a request to match"
+        );
+        self.targeted
+            .lock()
+            .unwrap()
+            .push((Box::new(matches), fault));
+    }
+
+    /// From now on, each request is changed by `rewrite` before it is
+    /// forwarded (with or without a fault); [`Proxy::seen`] keeps it as the
+    /// client sent it. The request line's target is the path the client
+    /// asked for (`/api.php?...`), and the upstream the wiki's.
+    pub fn rewrite(&self, rewrite: impl Fn(&mut RawRequest) + Send + 'static) {
+        *self.rewrite.lock().unwrap() = Some(Box::new(rewrite));
+    }
+
+    /// How many faults of [`Proxy::push_for`] no request has matched yet.
+    pub fn targeted_left(&self) -> usize {
+        self.targeted.lock().unwrap().len()
+    }
+
     /// Requests read so far (a reset before reading counts as one).
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
@@ -193,7 +284,8 @@ fn serve(client: TcpStream, upstream: &str, shared: &Shared) {
         if let Ok(0) | Err(_) = reader.fill_buf().map(|b| b.len()) {
             return;
         }
-        let fault = shared.faults.lock().unwrap().pop_front().or_else(|| {
+        let queued = shared.faults.lock().unwrap().pop_front();
+        let fault = queued.clone().or_else(|| {
             let mut delays = shared.delays.lock().unwrap();
             delays.as_mut().map(|d| Fault::Delay(d.next()))
         });
@@ -203,15 +295,33 @@ fn serve(client: TcpStream, upstream: &str, shared: &Shared) {
             drop(out);
             return;
         }
-        let Some(request) = read_request(&mut reader) else {
+        let Some(mut request) = read_request(&mut reader) else {
             return;
         };
-        shared.seen.lock().unwrap().push(Seen {
+        let seen = Seen {
             line: request.line.clone(),
             headers: request.headers.clone(),
             body: String::from_utf8_lossy(&request.body).into_owned(),
-        });
+        };
+        // A fault waiting for this very request goes first; the queued one
+        // (if any) goes back for the next request.
+        let fault = {
+            let mut targeted = shared.targeted.lock().unwrap();
+            match targeted.iter().position(|(matches, _)| matches(&seen)) {
+                Some(i) => {
+                    if let Some(queued) = queued {
+                        shared.faults.lock().unwrap().push_front(queued);
+                    }
+                    Some(targeted.remove(i).1)
+                }
+                None => fault,
+            }
+        };
+        shared.seen.lock().unwrap().push(seen);
         requests.fetch_add(1, Ordering::SeqCst);
+        if let Some(rewrite) = &*shared.rewrite.lock().unwrap() {
+            rewrite(&mut request);
+        }
         let answer = match fault {
             None | Some(Fault::Forward) => forward(upstream, &request),
             Some(Fault::ForwardThenAddHeaders(extra)) => {
@@ -235,6 +345,10 @@ fn serve(client: TcpStream, upstream: &str, shared: &Shared) {
                     vec![("Content-Type".into(), "text/html".into())],
                     body.into_bytes(),
                 )
+            }
+            Some(Fault::ForwardThenWarn(warning)) => {
+                let (status, headers, body) = forward(upstream, &request);
+                (status, headers, add_warning(&body, warning))
             }
             Some(Fault::Delay(d)) => {
                 let answer = forward(upstream, &request);
@@ -296,11 +410,35 @@ fn serve(client: TcpStream, upstream: &str, shared: &Shared) {
     }
 }
 
+/// `body` (a JSON object) with `warning` added to its `warnings` list.
+fn add_warning(body: &[u8], warning: serde_json::Value) -> Vec<u8> {
+    let mut answer: serde_json::Value = serde_json::from_slice(body).unwrap_or_else(|e| {
+        panic!(
+            "ForwardThenWarn: the wiki's answer is not JSON ({e}): {}",
+            String::from_utf8_lossy(body)
+        )
+    });
+    let object = answer
+        .as_object_mut()
+        .expect("ForwardThenWarn: the wiki's answer is a JSON object");
+    match object.get_mut("warnings") {
+        Some(serde_json::Value::Array(list)) => list.push(warning),
+        Some(other) => panic!("ForwardThenWarn: warnings in a shape of its own: {other}"),
+        None => {
+            object.insert("warnings".into(), serde_json::Value::Array(vec![warning]));
+        }
+    }
+    serde_json::to_vec(&answer).unwrap()
+}
+
 /// One request as bytes: the request line, headers and body.
-struct RawRequest {
-    line: String,
-    headers: Vec<String>,
-    body: Vec<u8>,
+pub struct RawRequest {
+    /// The request line: `POST /api.php HTTP/1.1`.
+    pub line: String,
+    /// The headers, each `Name: value`.
+    pub headers: Vec<String>,
+    /// The body.
+    pub body: Vec<u8>,
 }
 
 fn read_request(reader: &mut BufReader<TcpStream>) -> Option<RawRequest> {
@@ -362,9 +500,38 @@ fn forward(upstream: &str, req: &RawRequest) -> (u16, Vec<(String, String)>, Vec
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|s| s.parse().ok())
         .unwrap_or(502);
-    let headers = lines
+    let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
         .collect();
+    // Some answers come chunked even to HTTP/1.0 (rest.php's): the proxy
+    // answers with a Content-Length of its own, so it passes on the body
+    // without the chunks' framing.
+    let chunked = headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("transfer-encoding") && v.to_ascii_lowercase().contains("chunked")
+    });
+    let body = if chunked { dechunk(&body) } else { body };
     (status, headers, body)
+}
+
+/// The body of a chunked answer without its framing.
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    loop {
+        let Some(end) = raw.windows(2).position(|w| w == b"\r\n") else {
+            return body;
+        };
+        let size = String::from_utf8_lossy(&raw[..end]);
+        let size = size.split(';').next().unwrap_or_default().trim();
+        let Ok(size) = usize::from_str_radix(size, 16) else {
+            return body;
+        };
+        raw = &raw[end + 2..];
+        if size == 0 || raw.len() < size {
+            body.extend_from_slice(&raw[..size.min(raw.len())]);
+            return body;
+        }
+        body.extend_from_slice(&raw[..size]);
+        raw = raw.get(size + 2..).unwrap_or_default();
+    }
 }
