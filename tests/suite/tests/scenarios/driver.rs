@@ -5,8 +5,8 @@ use std::sync::OnceLock;
 
 use mw_core::{
     Account, ClientSettings, EmailSent, EmailUser, EmailableReport, Error, LoginInfo, Message,
-    Method, OptionsChange, OptionsChanged, Password, RawReply, ResetPassword, ResetScope,
-    SecondFactor, Token, UserOptions,
+    Method, OAuth1Keys, OptionsChange, OptionsChanged, Password, RawReply, ResetPassword,
+    ResetScope, SecondFactor, Token, UserOptions,
 };
 
 /// A client as the scenarios use it: the operations of both clients, with
@@ -18,6 +18,11 @@ pub trait Driver: Send + Sync + Sized + 'static {
     /// The scenario `name` of `module` as the test harness names it for
     /// this driver (`blocking::module::name`), for SKIP lines.
     fn test_name(module: &str, name: &str) -> String;
+    /// "blocking" or "asynchronous": for names of the driver's own (an
+    /// option each driver's run sets, say).
+    fn tag() -> &'static str;
+    /// The client as `{:?}` shows it.
+    fn debug(&self) -> String;
     fn build(settings: ClientSettings) -> Result<Self, Error>;
     fn new(url: &str, user_agent: &str) -> Result<Self, Error> {
         Self::build(ClientSettings::new(url, user_agent))
@@ -38,6 +43,12 @@ pub trait Driver: Send + Sync + Sized + 'static {
         new_password: Option<Password>,
         second_factor: SecondFactor,
     ) -> Result<LoginInfo, Error>;
+    /// Acts as the owner of an OAuth 2 access token.
+    fn login_oauth2(&self, token: &str) -> Result<LoginInfo, Error>;
+    /// Acts with OAuth 1.0a keys.
+    fn login_oauth1(&self, keys: OAuth1Keys) -> Result<LoginInfo, Error>;
+    /// Acts as a confidential OAuth 2 client (`client_credentials`).
+    fn login_oauth2_client(&self, client_id: &str, secret: &str) -> Result<LoginInfo, Error>;
     fn logout(&self) -> Result<Vec<Message>, Error>;
     fn email_user(&self, email: &EmailUser) -> Result<EmailSent, Error>;
     fn reset_password(&self, reset: &ResetPassword) -> Result<Vec<Message>, Error>;
@@ -92,6 +103,12 @@ macro_rules! driver {
             fn test_name(module: &str, name: &str) -> String {
                 format!("{}::{module}::{name}", $tests)
             }
+            fn tag() -> &'static str {
+                $tests
+            }
+            fn debug(&self) -> String {
+                format!("{:?}", self.0)
+            }
             fn build(settings: ClientSettings) -> Result<Self, Error> {
                 $crate_::ClientBuilder::from(settings).build().map($driver)
             }
@@ -121,6 +138,22 @@ macro_rules! driver {
                     new_password,
                     second_factor,
                 );
+                $wrap
+            }
+            fn login_oauth2(&self, token: &str) -> Result<LoginInfo, Error> {
+                let $c = self.0.login_oauth2(token);
+                $wrap
+            }
+            fn login_oauth1(&self, keys: OAuth1Keys) -> Result<LoginInfo, Error> {
+                let $c = self.0.login_oauth1(keys);
+                $wrap
+            }
+            fn login_oauth2_client(
+                &self,
+                client_id: &str,
+                secret: &str,
+            ) -> Result<LoginInfo, Error> {
+                let $c = self.0.login_oauth2_client(client_id, secret);
                 $wrap
             }
             fn logout(&self) -> Result<Vec<Message>, Error> {

@@ -15,6 +15,8 @@ mod driver;
 mod faults;
 mod https;
 mod live;
+mod logs;
+mod oauth;
 mod proxy;
 mod sessions;
 mod standin;
@@ -123,5 +125,15 @@ scenarios! {
         a_certificate_for_another_name_is_tls_name_mismatch_and_nothing_is_sent,
         an_expired_certificate_is_tls_expired_and_nothing_is_sent,
         a_ca_file_missing_or_not_pem_is_invalid_input_when_the_client_is_built,
+    ],
+    oauth: [
+        an_oauth2_token_acts_as_its_owner_one_mail_and_an_option_that_reads_back,
+        oauth1_keys_act_as_their_owner_one_mail_and_an_option_that_reads_back,
+        client_credentials_act_as_the_owner_one_mail_and_an_option_that_reads_back,
+        garbage_tokens_keys_and_secrets_are_oauth_invalid_after_one_request,
+        a_disabled_consumers_token_is_oauth_invalid_and_the_email_is_sent_once,
+        a_revoked_token_is_oauth_invalid_and_the_email_is_sent_once,
+        a_client_credentials_session_outlives_its_tokens_lifetime,
+        no_token_or_secret_shows_in_debug_display_errors_or_trace_logs,
     ],
 }

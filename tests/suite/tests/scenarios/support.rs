@@ -120,6 +120,59 @@ impl Wiki {
         None
     }
 
+    /// wiki.json's `oauth` (Extension:OAuth's consumers for the owner, on a
+    /// 1.43 wiki made with ../shared/oauth-ext), or None after one `SKIP
+    /// test: ...` line on stderr.
+    pub fn oauth(&self, test: &str) -> Option<&Value> {
+        let oauth = &self.state["oauth"];
+        if oauth.is_object() {
+            return Some(oauth);
+        }
+        skip(
+            test,
+            &format!(
+                "wiki.json's oauth is null (this wiki runs MediaWiki {}; OAuth tests need a 1.43 \
+                 wiki made with Extension:OAuth from ../shared/oauth-ext)",
+                self.series()
+            ),
+        );
+        None
+    }
+
+    /// A fresh set of OAuth consumers for the owner (`testwiki oauth new`),
+    /// shaped like wiki.json's `oauth`: for a test that disables or revokes
+    /// one, so that the shared ones stay usable.
+    pub fn oauth_new(&self) -> Value {
+        serde_json::from_str(&self.testwiki(&["oauth", "new"])).unwrap()
+    }
+
+    /// Disables the consumer `key` as an OAuth administrator does
+    /// (`testwiki oauth disable KEY`).
+    pub fn oauth_disable(&self, key: &str) {
+        self.testwiki(&["oauth", "disable", key]);
+    }
+
+    /// The owner revokes its grant of the consumer `key` (`testwiki oauth
+    /// revoke KEY`).
+    pub fn oauth_revoke(&self, key: &str) {
+        self.testwiki(&["oauth", "revoke", key]);
+    }
+
+    /// Runs `tests/wiki/testwiki ARGS` on this wiki; returns its stdout.
+    fn testwiki(&self, args: &[&str]) -> String {
+        let out = Command::new(repo_root().join("tests/wiki/testwiki"))
+            .env("MWKIT_WIKI_DIR", self.state["wiki_dir"].as_str().unwrap())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "testwiki {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
     /// A two-factor code of `role` from `testwiki totp`: the next 30-second
     /// window the wiki has not seen (it waits when it must), or with
     /// `wrong` one valid in no window near now. OATHAuth accepts a window
