@@ -24,6 +24,7 @@ mod standin;
 mod standin_server;
 mod support;
 mod two_factor;
+mod warnings;
 
 /// Instantiates every scenario for both drivers.
 macro_rules! scenarios {
@@ -135,5 +136,10 @@ scenarios! {
         a_revoked_token_is_oauth_invalid_and_the_email_is_sent_once,
         a_client_credentials_session_outlives_its_tokens_lifetime,
         no_token_or_secret_shows_in_debug_display_errors_or_trace_logs,
+    ],
+    warnings: [
+        a_warning_on_the_csrf_token_fetch_reaches_the_result_and_a_failing_calls_error,
+        a_warning_on_the_refused_badtoken_answer_reaches_the_result_and_a_failing_calls_error,
+        a_warning_on_the_relogin_reaches_the_result_and_a_failing_calls_error,
     ],
 }
