@@ -197,7 +197,7 @@ pub(crate) fn run(target: &Target, m: &Mailing<'_>, out: &Out) -> Result<u8, Fai
         &Token::anonymous(),
     )
     .map_err(|e| Failure::from_error(&e))?;
-    target.user()?;
+    target.require_acting()?;
     let mut journal = Journal::open(m.journal, &target.api, m.subject, m.text)?;
     let client = target.logged_in()?;
 

@@ -2,7 +2,7 @@
 //! what to do, and the exit status.
 
 use mw_ureq::mw_core::TlsFailure;
-use mw_ureq::{Error, ErrorKind};
+use mw_ureq::{Error, ErrorKind, LoginFailure};
 use serde_json::{Value, json};
 
 /// Why a command stopped.
@@ -140,6 +140,22 @@ impl Failure {
                     api_hint(&api.kind()),
                 );
                 f.code = Some(api.code.clone());
+                f
+            }
+            Error::Login(login) if login.kind == LoginFailure::OAuthInvalid => {
+                let mut f = Failure::new(
+                    1,
+                    "login",
+                    kind,
+                    format!(
+                        "the wiki refused the OAuth token: {} (nothing was carried out)",
+                        login.reason.trim()
+                    ),
+                    "check MWKIT_OAUTH2_TOKEN (or MWKIT_OAUTH2_CLIENT_ID and \
+                     MWKIT_OAUTH2_CLIENT_SECRET): it may be mistyped, expired or revoked, or its \
+                     consumer disabled; Special:OAuthManageMyGrants lists the grants",
+                );
+                f.code = Some(login.code.clone().unwrap_or_else(|| login.result.clone()));
                 f
             }
             Error::Login(login) => {

@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex};
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use mw_ureq::{
     Client, EmailUser, Error, LoginFailure, OptionsChange, Password, ResetPassword, ResetScope,
-    SecondFactor,
+    SecondFactor, Token,
 };
 use serde_json::{Value, json};
 
@@ -45,6 +45,19 @@ ENVIRONMENT:
                   one; when unset, asked for (without echo) on a terminal:
                   \"Two-factor code for NAME: \". Neither is ever printed. Bot
                   passwords are never asked for a code.
+  MWKIT_OAUTH2_TOKEN
+                  instead of MWKIT_USER and MWKIT_PASSWORD: act as the owner of this
+                  OAuth 2 access token (an owner-only consumer's, Extension:OAuth).
+                  The token is the login: every request carries it and asserts its
+                  owner; no login or logout is sent.
+  MWKIT_OAUTH2_CLIENT_ID, MWKIT_OAUTH2_CLIENT_SECRET
+                  or instead: a confidential OAuth 2 client (client_credentials,
+                  both together), whose token is fetched from the wiki's
+                  rest.php/oauth2/access_token and fetched again before it expires.
+                  Tokens and secrets are never arguments, and never shown: not in the
+                  output, --json, errors or the bulk journal. Giving an OAuth setting
+                  with MWKIT_USER, --user or MWKIT_PASSWORD, a token with a client, or
+                  only one of the client's id and secret is a usage error (exit 2).
   SSL_CERT_FILE   a PEM bundle of the CAs to trust instead of the system's store, and
   SSL_CERT_DIR    a directory of them (hashed names, as OpenSSL's c_rehash makes), read
                   as OpenSSL-based tools read them; with neither, the system's store
@@ -65,7 +78,8 @@ EXIT STATUS:
   0  done
   1  failed: MediaWiki refused, or the wiki could not be reached (nothing was
      carried out that the output does not name); a TLS failure (kind tls) too
-  2  usage: bad arguments, no password, a journal of another mailing; the wiki
+  2  usage: bad arguments, no password, a journal of another mailing, two ways to
+     act given at once (an OAuth token or client and an account); the wiki
      asks for a two-factor code and none was given (no MWKIT_OTP, no terminal:
      kind second_factor_required; the wiki asked and nothing more was sent)
   3  some write's outcome is unknown: it may have been carried out; check
@@ -86,7 +100,10 @@ stable; new fields may be added.
                       cant_send, rate_limited, bad_token, permission_denied,
                       login_failed, second_factor_required (exit 2: no code
                       given), second_factor_failed (exit 1: the wiki refused
-                      the code), invalid_input (refused before sending),
+                      the code), oauth_invalid (exit 1: the wiki refused the
+                      OAuth token or client: garbage, expired, revoked, or its
+                      consumer disabled; nothing acted), invalid_input
+                      (refused before sending),
                       connect, timeout, http_status, decode, outcome_unknown,
                       other (an API code without a row of its own); or the
                       command line's own: usage (exit 2: arguments, settings,
@@ -136,7 +153,8 @@ struct Cli {
     #[arg(long, value_name = "URL", global = true)]
     api: Option<String>,
     /// The account to act as: NAME@APPID for a bot password, or a main account
-    /// [env: MWKIT_USER]
+    /// [env: MWKIT_USER]. Or act with an OAuth token: MWKIT_OAUTH2_TOKEN (see
+    /// --help)
     #[arg(long, value_name = "NAME")]
     user: Option<String>,
     /// One JSON document per command on stdout (per recipient for a bulk email)
@@ -298,10 +316,75 @@ fn user_agent() -> String {
     )
 }
 
+/// Who acts, from the flags or the environment.
+enum Acting {
+    /// Nobody: logged out.
+    Nobody,
+    /// An account (--user, MWKIT_USER) and its password (MWKIT_PASSWORD, or
+    /// asked for).
+    Account(String),
+    /// The owner of an OAuth 2 access token (MWKIT_OAUTH2_TOKEN).
+    OAuth2Token(Token),
+    /// A confidential OAuth 2 client (MWKIT_OAUTH2_CLIENT_ID and
+    /// MWKIT_OAUTH2_CLIENT_SECRET).
+    OAuth2Client { id: String, secret: Password },
+}
+
+impl Acting {
+    /// From --user and the environment: one way to act at most.
+    fn from(user: Option<String>) -> Result<Acting, Failure> {
+        let token = env_nonempty("MWKIT_OAUTH2_TOKEN");
+        let id = env_nonempty("MWKIT_OAUTH2_CLIENT_ID");
+        let secret = env_nonempty("MWKIT_OAUTH2_CLIENT_SECRET");
+        let password = env_nonempty("MWKIT_PASSWORD").is_some();
+        let client = match (id, secret) {
+            (Some(id), Some(secret)) => Some((id, secret)),
+            (None, None) => None,
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(Failure::usage(
+                    "a confidential OAuth 2 client needs both MWKIT_OAUTH2_CLIENT_ID and \
+                     MWKIT_OAUTH2_CLIENT_SECRET, and only one is set",
+                    "set both (the client's id and secret, from \
+                     Special:OAuthConsumerRegistration), or neither",
+                ));
+            }
+        };
+        if token.is_some() && client.is_some() {
+            return Err(Failure::usage(
+                "two OAuth settings: MWKIT_OAUTH2_TOKEN and MWKIT_OAUTH2_CLIENT_ID with \
+                 MWKIT_OAUTH2_CLIENT_SECRET",
+                "give one: an owner-only consumer's access token, or a confidential client's \
+                 id and secret",
+            ));
+        }
+        if (token.is_some() || client.is_some()) && (user.is_some() || password) {
+            let given = match (user.is_some(), password) {
+                (true, true) => "an account and a password (--user or MWKIT_USER, MWKIT_PASSWORD)",
+                (true, false) => "an account (--user or MWKIT_USER)",
+                _ => "a password (MWKIT_PASSWORD)",
+            };
+            return Err(Failure::usage(
+                format!("two ways to act: an OAuth setting (MWKIT_OAUTH2_*) and {given}"),
+                "give one: the OAuth token or client alone (it names the account), or \
+                 MWKIT_USER with MWKIT_PASSWORD",
+            ));
+        }
+        Ok(match (token, client, user) {
+            (Some(token), _, _) => Acting::OAuth2Token(Token::new(token)),
+            (None, Some((id, secret)), _) => Acting::OAuth2Client {
+                id,
+                secret: Password::new(secret),
+            },
+            (None, None, Some(user)) => Acting::Account(user),
+            (None, None, None) => Acting::Nobody,
+        })
+    }
+}
+
 /// Where the wiki is and who acts, from the flags or the environment.
 struct Target {
     api: String,
-    user: Option<String>,
+    acting: Acting,
     /// --ca-file: the only CAs trusted (else the system's store, with
     /// SSL_CERT_FILE and SSL_CERT_DIR honoured: mw-tls reads them when the
     /// client is built).
@@ -324,18 +407,22 @@ impl Target {
         let user = cli.user.clone().or_else(|| env_nonempty("MWKIT_USER"));
         Ok(Target {
             api,
-            user,
+            acting: Acting::from(user)?,
             ca_file: cli.ca_file.clone(),
         })
     }
 
-    fn user(&self) -> Result<&str, Failure> {
-        self.user.as_deref().ok_or_else(|| {
-            Failure::usage(
-                "no account given",
-                "give --user NAME or set MWKIT_USER (a bot password logs in as NAME@APPID)",
-            )
-        })
+    /// Whether someone acts (an account or an OAuth token).
+    fn acts(&self) -> bool {
+        !matches!(self.acting, Acting::Nobody)
+    }
+
+    /// Fails when nobody acts: a usage error.
+    fn require_acting(&self) -> Result<(), Failure> {
+        if self.acts() {
+            return Ok(());
+        }
+        Err(no_account())
     }
 
     fn client(&self) -> Result<Client, Failure> {
@@ -346,9 +433,26 @@ impl Target {
         builder.build().map_err(|e| Failure::from_error(&e))
     }
 
-    /// A client logged in as the account.
+    /// A client logged in as the account, or acting with the OAuth token.
     fn logged_in(&self) -> Result<Client, Failure> {
-        let user = self.user()?;
+        let user = match &self.acting {
+            Acting::Account(user) => user.as_str(),
+            Acting::OAuth2Token(token) => {
+                let client = self.client()?;
+                client
+                    .login_oauth2(token.clone())
+                    .map_err(|e| Failure::from_error(&e))?;
+                return Ok(client);
+            }
+            Acting::OAuth2Client { id, secret } => {
+                let client = self.client()?;
+                client
+                    .login_oauth2_client(id, secret.clone())
+                    .map_err(|e| Failure::from_error(&e))?;
+                return Ok(client);
+            }
+            Acting::Nobody => return Err(no_account()),
+        };
         let password = password(user, &self.api)?;
         let client = self.client()?;
         // MediaWiki refuses `@` in user names: a name holding one is a bot
@@ -449,6 +553,15 @@ impl Otp {
     }
 }
 
+/// No account and no OAuth token given, for a command that needs one.
+fn no_account() -> Failure {
+    Failure::usage(
+        "no account given",
+        "give --user NAME or set MWKIT_USER (a bot password logs in as NAME@APPID), or set \
+         MWKIT_OAUTH2_TOKEN (or MWKIT_OAUTH2_CLIENT_ID with MWKIT_OAUTH2_CLIENT_SECRET)",
+    )
+}
+
 fn env_nonempty(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
@@ -547,7 +660,7 @@ fn message_text(args: &EmailArgs) -> Result<String, Failure> {
 }
 
 fn emailable(target: &Target, names: &[String], out: &Out) -> Result<u8, Failure> {
-    let client = if target.user.is_some() {
+    let client = if target.acts() {
         target.logged_in()?
     } else {
         target.client()?
