@@ -93,6 +93,12 @@ fn help_documents_the_json_fields_and_exit_statuses() {
         "kind tls",
         "openssl s_client -connect",
         "no switch that turns verification off",
+        // OAuth: the settings, and the refusal's kind.
+        "MWKIT_OAUTH2_TOKEN",
+        "MWKIT_OAUTH2_CLIENT_ID",
+        "MWKIT_OAUTH2_CLIENT_SECRET",
+        "client_credentials",
+        "oauth_invalid",
     ] {
         assert!(
             stdout.contains(needle) || flat.contains(needle),
@@ -1369,4 +1375,270 @@ fn a_ca_file_missing_or_not_pem_exits_2_invalid_input_before_anything_is_sent() 
             "{doc}"
         );
     }
+}
+
+/// Checks that none of `secrets` shows in `stdout`, `stderr`, or any file of
+/// `dir` (a bulk run's journal).
+fn shown_nowhere(secrets: &[&str], stdout: &str, stderr: &str, dir: Option<&std::path::Path>) {
+    let mut texts = vec![stdout.to_owned(), stderr.to_owned()];
+    if let Some(dir) = dir {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            texts.push(
+                String::from_utf8_lossy(&std::fs::read(entry.unwrap().path()).unwrap())
+                    .into_owned(),
+            );
+        }
+    }
+    for secret in secrets {
+        for text in &texts {
+            assert!(
+                !text.contains(secret),
+                "a token or secret ({}...) shows in the output or the journal",
+                &secret[..8]
+            );
+        }
+    }
+}
+
+#[test]
+fn an_oauth2_token_or_client_emails_once_and_options_round_trip_showing_no_secret() {
+    let wiki = Wiki::get();
+    let Some(oauth) = wiki
+        .oauth("an_oauth2_token_or_client_emails_once_and_options_round_trip_showing_no_secret")
+    else {
+        return;
+    };
+    let owner = oauth["owner"].as_str().unwrap();
+    let token = oauth["oauth2_token"].as_str().unwrap();
+    // A confidential client of this test's own (see Wiki::oauth_new).
+    let fresh = wiki.oauth_new();
+    let (id, secret) = (
+        fresh["client_credentials"]["client_id"].as_str().unwrap(),
+        fresh["client_credentials"]["client_secret"]
+            .as_str()
+            .unwrap(),
+    );
+    type Make<'a> = Box<dyn Fn() -> std::process::Command + 'a>;
+    let ways: [(&str, Make<'_>, Vec<&str>); 2] = [
+        ("token", Box::new(|| wiki.mwkit_oauth2(token)), vec![token]),
+        (
+            "client",
+            Box::new(|| wiki.mwkit_oauth2_client(id, secret)),
+            vec![secret],
+        ),
+    ];
+    for (what, mwkit, secrets) in ways {
+        // One email, one mail, from the owner.
+        let subject = format!("mwkit cli oauth {what} {}", nonce());
+        let (code, stdout, stderr) = run(mwkit().args([
+            "--json",
+            "email",
+            "--to",
+            wiki.name("recipient"),
+            "--subject",
+            &subject,
+            "--text",
+            "Sent with an OAuth token.",
+        ]));
+        assert_eq!(code, 0, "{what}: {stdout}{stderr}");
+        assert_eq!(docs(&stdout)[0]["result"], "Success", "{stdout}");
+        shown_nowhere(&secrets, &stdout, &stderr, None);
+        let mails = wiki.wait_for_mails(&subject, 1);
+        assert_eq!(mails.len(), 1, "{what}: one mail");
+        assert!(
+            mails[0]["reply_to"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{owner} <")),
+            "{what}: sent by the owner: {}",
+            mails[0]["reply_to"]
+        );
+
+        // An option of its own set, then read back.
+        let key = format!("userjs-mwkit-oauth-cli-{what}");
+        let value = format!("v-{}", nonce());
+        let set = format!("{key}={value}");
+        let (code, stdout, stderr) = run(mwkit().args(["--json", "options", "set", &set]));
+        assert_eq!(code, 0, "{what}: {stdout}{stderr}");
+        assert_eq!(docs(&stdout)[0]["applied"][0], key.as_str(), "{stdout}");
+        shown_nowhere(&secrets, &stdout, &stderr, None);
+        let (code, stdout, stderr) = run(mwkit().args(["--json", "options", "get", &key]));
+        assert_eq!(code, 0, "{what}: {stdout}{stderr}");
+        let doc = &docs(&stdout)[0];
+        assert_eq!(doc["user"], owner, "{doc}");
+        assert_eq!(doc["options"][&key], value.as_str(), "{doc}");
+        shown_nowhere(&secrets, &stdout, &stderr, None);
+
+        // A bulk run: one mail, and no secret in its journal either.
+        let dir = temp_dir(&format!("oauth-{what}"));
+        let (list, journal) = (dir.join("list"), dir.join("journal"));
+        write(&list, wiki.name("recipient"));
+        let subject = format!("mwkit cli oauth bulk {what} {}", nonce());
+        let (code, stdout, stderr) = run(mwkit()
+            .args(["--json", "email", "--subject", &subject, "--text", "bulk"])
+            .arg("--to-list")
+            .arg(&list)
+            .arg("--journal")
+            .arg(&journal));
+        assert_eq!(code, 0, "{what}: {stdout}{stderr}");
+        let (statuses, _) = bulk_statuses(&stdout);
+        assert_eq!(statuses[wiki.name("recipient")], "sent", "{stdout}");
+        assert_eq!(
+            wiki.wait_for_mails(&subject, 1).len(),
+            1,
+            "{what}: one mail"
+        );
+        shown_nowhere(&secrets, &stdout, &stderr, Some(&dir));
+    }
+}
+
+#[test]
+fn an_oauth_setting_with_an_account_or_half_a_client_is_a_usage_error_exit_2() {
+    // No wiki needed: refused before anything is sent (a send to this
+    // address would be exit 1, connect).
+    let token = format!("TOKEN-{}", nonce());
+    let secret = format!("SECRET-{}", nonce());
+    /// What is given, the environment, the arguments.
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<&'a str>);
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "a token and MWKIT_USER",
+            vec![
+                ("MWKIT_OAUTH2_TOKEN", &token),
+                ("MWKIT_USER", "Someone@app"),
+            ],
+            vec![],
+        ),
+        (
+            "a token and MWKIT_PASSWORD",
+            vec![("MWKIT_OAUTH2_TOKEN", &token), ("MWKIT_PASSWORD", &secret)],
+            vec![],
+        ),
+        (
+            "a token and --user",
+            vec![("MWKIT_OAUTH2_TOKEN", &token)],
+            vec!["--user", "Someone@app"],
+        ),
+        (
+            "a client and an account",
+            vec![
+                ("MWKIT_OAUTH2_CLIENT_ID", "abc"),
+                ("MWKIT_OAUTH2_CLIENT_SECRET", &secret),
+                ("MWKIT_USER", "Someone@app"),
+                ("MWKIT_PASSWORD", &secret),
+            ],
+            vec![],
+        ),
+        (
+            "a token and a client",
+            vec![
+                ("MWKIT_OAUTH2_TOKEN", &token),
+                ("MWKIT_OAUTH2_CLIENT_ID", "abc"),
+                ("MWKIT_OAUTH2_CLIENT_SECRET", &secret),
+            ],
+            vec![],
+        ),
+        (
+            "a client id alone",
+            vec![("MWKIT_OAUTH2_CLIENT_ID", "abc")],
+            vec![],
+        ),
+        (
+            "a client secret alone",
+            vec![("MWKIT_OAUTH2_CLIENT_SECRET", &secret)],
+            vec![],
+        ),
+    ];
+    for (what, env, args) in cases {
+        let mut cmd = mwkit();
+        cmd.env("MWKIT_API", "http://127.0.0.1:9/api.php");
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        let (code, stdout, stderr) = run(cmd.args(&args).args(["--json", "options", "get"]));
+        assert_eq!(code, 2, "{what}: {stdout}{stderr}");
+        let doc = &docs(&stdout)[0];
+        assert_eq!(doc["error"]["kind"], "usage", "{what}: {doc}");
+        let text = format!("{}", doc["error"]);
+        assert!(text.contains("MWKIT_OAUTH2_"), "{what}: {doc}");
+        shown_nowhere(&[&token, &secret], &stdout, &stderr, None);
+    }
+}
+
+#[test]
+fn a_garbage_oauth_token_or_client_secret_exits_1_oauth_invalid_showing_it_nowhere() {
+    let wiki = Wiki::get();
+    let Some(oauth) = wiki
+        .oauth("a_garbage_oauth_token_or_client_secret_exits_1_oauth_invalid_showing_it_nowhere")
+    else {
+        return;
+    };
+    let garbage = format!("garbage-token-{}", nonce());
+    let subject = format!("mwkit cli oauth garbage {}", nonce());
+    let (code, stdout, stderr) = run(wiki.mwkit_oauth2(&garbage).args([
+        "--json",
+        "email",
+        "--to",
+        wiki.name("recipient"),
+        "--subject",
+        &subject,
+        "--text",
+        "never",
+    ]));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let doc = &docs(&stdout)[0];
+    assert_eq!(doc["error"]["kind"], "oauth_invalid", "{doc}");
+    assert_eq!(doc["error"]["stage"], "login", "{doc}");
+    assert!(
+        doc["error"]["code"]
+            .as_str()
+            .unwrap()
+            .starts_with("mwoauth-invalid-authorization"),
+        "{doc}"
+    );
+    assert!(
+        doc["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("MWKIT_OAUTH2_TOKEN"),
+        "{doc}"
+    );
+    shown_nowhere(&[&garbage], &stdout, &stderr, None);
+    // In words, on stderr, without --json.
+    let (code, stdout, stderr) = run(wiki.mwkit_oauth2(&garbage).args(["options", "get"]));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains("refused the OAuth token"), "{stderr}");
+    shown_nowhere(&[&garbage], &stdout, &stderr, None);
+
+    // A bulk run opens its journal first: the token is not in it.
+    let dir = temp_dir("oauth-garbage");
+    let (list, journal) = (dir.join("list"), dir.join("journal"));
+    write(&list, wiki.name("recipient"));
+    let (code, stdout, stderr) = run(wiki
+        .mwkit_oauth2(&garbage)
+        .args(["--json", "email", "--subject", &subject, "--text", "never"])
+        .arg("--to-list")
+        .arg(&list)
+        .arg("--journal")
+        .arg(&journal));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("oauth_invalid"), "{stdout}");
+    shown_nowhere(&[&garbage], &stdout, &stderr, Some(&dir));
+
+    // A confidential client with a wrong secret.
+    let wrong = format!("wrong-secret-{}", nonce());
+    let (code, stdout, stderr) = run(wiki
+        .mwkit_oauth2_client(
+            oauth["client_credentials"]["client_id"].as_str().unwrap(),
+            &wrong,
+        )
+        .args(["--json", "options", "get"]));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_eq!(
+        docs(&stdout)[0]["error"]["kind"],
+        "oauth_invalid",
+        "{stdout}"
+    );
+    shown_nowhere(&[&wrong], &stdout, &stderr, None);
+    assert!(wiki.wait_for_mails(&subject, 0).is_empty(), "no mail");
 }

@@ -146,6 +146,58 @@ impl Wiki {
         code
     }
 
+    /// wiki.json's `oauth` (Extension:OAuth's consumers, on a 1.43 wiki made
+    /// with ../shared/oauth-ext), or None after one uncaptured `SKIP test:
+    /// ...` line on stderr, for a test to return on.
+    pub fn oauth(&self, test: &str) -> Option<&Value> {
+        let oauth = &self.state["oauth"];
+        if oauth.is_object() {
+            return Some(oauth);
+        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP {test}: wiki.json's oauth is null (this wiki runs MediaWiki {}; OAuth tests \
+             need a 1.43 wiki made with Extension:OAuth from ../shared/oauth-ext)",
+            self.series()
+        );
+        None
+    }
+
+    /// A fresh set of OAuth consumers for the owner (`testwiki oauth new`),
+    /// shaped like wiki.json's `oauth`: a confidential client of the test's
+    /// own (the wiki keeps one session for all of a client's tokens, and a
+    /// new token's first request makes the csrf tokens of the others stale).
+    pub fn oauth_new(&self) -> Value {
+        let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/wiki/testwiki");
+        let out = Command::new(tool)
+            .env("MWKIT_WIKI_DIR", self.state["wiki_dir"].as_str().unwrap())
+            .args(["oauth", "new"])
+            .stderr(Stdio::inherit())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "testwiki oauth new failed");
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// `mwkit` with the wiki's API, acting with the OAuth 2 access token
+    /// `token` (MWKIT_OAUTH2_TOKEN).
+    pub fn mwkit_oauth2(&self, token: &str) -> Command {
+        let mut cmd = mwkit();
+        cmd.env("MWKIT_API", self.api_url())
+            .env("MWKIT_OAUTH2_TOKEN", token);
+        cmd
+    }
+
+    /// `mwkit` with the wiki's API, acting as the confidential OAuth 2
+    /// client `id` (MWKIT_OAUTH2_CLIENT_ID and MWKIT_OAUTH2_CLIENT_SECRET).
+    pub fn mwkit_oauth2_client(&self, id: &str, secret: &str) -> Command {
+        let mut cmd = mwkit();
+        cmd.env("MWKIT_API", self.api_url())
+            .env("MWKIT_OAUTH2_CLIENT_ID", id)
+            .env("MWKIT_OAUTH2_CLIENT_SECRET", secret);
+        cmd
+    }
+
     /// `mwkit` with the wiki's API and the main account (name and password,
     /// not a bot password) of `role`, without MWKIT_OTP.
     pub fn mwkit_main(&self, role: &str) -> Command {
@@ -233,7 +285,15 @@ pub fn mwkit() -> Command {
 
 /// Removes the caller's MWKIT_* settings from `cmd`'s environment.
 pub fn without_settings(cmd: &mut Command) {
-    for var in ["MWKIT_API", "MWKIT_USER", "MWKIT_PASSWORD", "MWKIT_OTP"] {
+    for var in [
+        "MWKIT_API",
+        "MWKIT_USER",
+        "MWKIT_PASSWORD",
+        "MWKIT_OTP",
+        "MWKIT_OAUTH2_TOKEN",
+        "MWKIT_OAUTH2_CLIENT_ID",
+        "MWKIT_OAUTH2_CLIENT_SECRET",
+    ] {
         cmd.env_remove(var);
     }
 }
