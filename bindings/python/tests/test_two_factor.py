@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import logging
+import subprocess
+import sys
 from typing import Any, Callable, List, Tuple, Union
 
 import pytest
@@ -233,3 +236,72 @@ def test_the_session_refuses_to_be_used_from_inside_its_own_callable(wiki):
     assert caught.value.kind == "second_factor_required"
     assert seen == [f'Session(api_url="{wiki.api_url}", user=<logging in>)', "0"]
     assert s.user is None
+
+
+# A login whose callable takes its time while other threads (Session) or
+# tasks (AsyncSession) read the session: the login holds the session, so a
+# reader waits for it, without the GIL; holding the GIL it would wait for
+# ever for a callable that needs the GIL. Run in a child, so that a
+# deadlock fails the test instead of hanging the suite.
+READERS = r"""
+import asyncio, json, sys, threading, time
+import mwkit
+a = json.load(sys.stdin)
+
+def slow():
+    time.sleep(0.5)
+    return None  # no code: second_factor_required
+
+s = mwkit.Session(a["url"], user_agent=a["ua"], timeout=30.0)
+reads = []
+stop = threading.Event()
+
+def reader():
+    while not stop.is_set():
+        reads.append((s.user, repr(s)))
+        time.sleep(0.01)
+
+thread = threading.Thread(target=reader)
+thread.start()
+try:
+    s.client_login(a["sync"]["name"], a["sync"]["password"], otp=slow)
+except mwkit.LoginError as e:
+    sync_kind = e.kind
+stop.set()
+thread.join()
+
+async def main():
+    s = mwkit.AsyncSession(a["url"], user_agent=a["ua"], timeout=30.0)
+    count = 0
+
+    async def reader():
+        nonlocal count
+        while True:
+            s.user, repr(s)
+            count += 1
+            await asyncio.sleep(0.01)
+
+    task = asyncio.ensure_future(reader())
+    try:
+        await s.client_login(a["async"]["name"], a["async"]["password"], otp=slow)
+    except mwkit.LoginError as e:
+        kind = e.kind
+    task.cancel()
+    return kind, count
+
+async_kind, async_reads = asyncio.run(main())
+print(json.dumps({"sync": [sync_kind, len(reads), all(r[0] is None for r in reads)],
+                  "async": [async_kind, async_reads]}))
+"""
+
+
+def test_others_read_the_session_while_its_callable_takes_its_time(wiki):
+    users = {face: wiki.two_factor(role) for face, role in ROLES.items()}
+    args = {"url": wiki.api_url, "ua": f"mwkit-pytest/2fa-readers-{nonce()}",
+            **{face: {"name": u["name"], "password": u["password"]} for face, u in users.items()}}
+    out = subprocess.run([sys.executable, "-c", READERS], input=json.dumps(args),
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    answer = json.loads(out.stdout)
+    assert answer["sync"][0] == "second_factor_required" and answer["sync"][1] > 5 and answer["sync"][2]
+    assert answer["async"] == ["second_factor_required", answer["async"][1]] and answer["async"][1] > 5
