@@ -8,6 +8,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 EXAMPLES = ROOT / "examples" / "python"
@@ -45,3 +47,13 @@ def test_change_options_example_reads_its_values_back(wiki):
     out = run("change_options.py")
     assert "dropped by the wiki: no-such-preference" in out
     assert "userjs-mwkit-example-signature = 'custom-signa|ture'" in out
+
+
+def test_oauth_example_emails_with_the_token(wiki):
+    if not wiki.state.get("oauth"):
+        pytest.skip("wiki.json oauth is null (the OAuth example needs a MediaWiki 1.43 test wiki "
+                    "with Extension:OAuth)")
+    out = run("oauth_email.py")
+    assert out.startswith(f"{wiki.state['oauth']['owner']} emailed "), out
+    subject = re.search(r"subject '(.*)'$", out.strip()).group(1)
+    assert len(wiki.wait_for_mails(lambda s: s == subject, 1)) == 1
