@@ -1483,6 +1483,68 @@ fn log_outcome_unknown(py: Python<'_>, name: &str, err: &Error) {
     );
 }
 
+/// The records of an `AsyncSession` call, from what mw-reqwest saw of it:
+/// one DEBUG record a request, INFO for a relogin and a wait. Logged in the
+/// task that awaited the call, when it ends; names only, never a value.
+fn log_events(py: Python<'_>, name: &str, events: &[mw_reqwest::observe::CallEvent]) {
+    use mw_reqwest::observe::CallEvent;
+    let relogin = !name.contains("login");
+    let mut relogin_told = false;
+    let mut last_code = String::new();
+    for event in events {
+        match event {
+            CallEvent::Request {
+                method,
+                action,
+                status,
+                error_code,
+                login_step,
+                elapsed,
+                ..
+            } => {
+                if *login_step && relogin && !relogin_told {
+                    relogin_told = true;
+                    log_now(
+                        py,
+                        LEVEL_INFO,
+                        "%s: the wiki no longer knows the session; logging in again",
+                        (name,),
+                    );
+                }
+                let took = elapsed.as_secs_f64();
+                match status {
+                    Some(status) => {
+                        let error = error_code
+                            .as_ref()
+                            .map(|c| format!(" ({c})"))
+                            .unwrap_or_default();
+                        log_now(
+                            py,
+                            LEVEL_DEBUG,
+                            "%s: %s %s -> HTTP %d%s in %.3f s",
+                            (name, *method, action.as_str(), *status, error, took),
+                        );
+                    }
+                    None => log_now(
+                        py,
+                        LEVEL_DEBUG,
+                        "%s: %s %s -> no answer after %.3f s",
+                        (name, *method, action.as_str(), took),
+                    ),
+                }
+                last_code = error_code.clone().unwrap_or_else(|| "Retry-After".to_owned());
+            }
+            CallEvent::Wait { delay } => log_now(
+                py,
+                LEVEL_INFO,
+                "%s: waiting %.1f s before sending again, as the wiki asked (%s)",
+                (name, delay.as_secs_f64(), last_code.as_str()),
+            ),
+            _ => {}
+        }
+    }
+}
+
 /// An error's kind, and its HTTP status if any: never its text, which may
 /// quote an answer.
 fn describe_cause(err: &Error) -> String {
@@ -1928,8 +1990,10 @@ impl<T> Awaitable<T> {
     {
         static RUN: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
         let started: Started = Box::pin(async move {
-            let result = call.await;
+            // What the call did, logged in the awaiting task when it ends.
+            let (result, events) = mw_reqwest::observe::observed(call).await;
             Finish::new(move |py| {
+                log_events(py, name, &events);
                 // A login that failed because its `otp` callable raised
                 // raises that.
                 if result.is_err() {

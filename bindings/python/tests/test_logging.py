@@ -108,9 +108,55 @@ def test_an_async_write_in_doubt_is_logged_in_the_awaiting_task(stand_in, caplog
 
     asyncio.run(main())
     records = [r for r in caplog.records if r.name == "mwkit"]
-    assert [r.levelno for r in records] == [logging.WARNING]
-    assert records[0].getMessage().startswith("AsyncSession.email_user: the request may have")
-    assert records[0].threadName == threading.current_thread().name
+    warnings = [r for r in records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert warnings[0].getMessage().startswith("AsyncSession.email_user: the request may have")
+    # And a record for each of its two requests, the 502 included.
+    debug = [r.getMessage() for r in records if r.levelno == logging.DEBUG]
+    assert debug[-1].startswith("AsyncSession.email_user: POST emailuser -> HTTP 502 in "), debug
+    assert len(debug) == 2, debug
+    assert {r.threadName for r in records} == {threading.current_thread().name}
+
+
+ASYNC_REQUEST = re.compile(
+    r"^AsyncSession\.(\w+): (GET|POST) (\w+)[^>]* -> HTTP (\d{3})(?: \(([\w-]+)\))? in \d+\.\d{3} s$")
+
+
+def test_async_calls_are_logged_too_in_the_awaiting_task_without_secrets(wiki, relay, caplog):
+    caplog.set_level(logging.DEBUG, logger="mwkit")
+    u = wiki.user("sessions2_async")
+    server = relay([])
+
+    async def main() -> str:
+        s = mwkit.AsyncSession(server.url, user_agent=f"mwkit-pytest/logging-async-{nonce()}")
+        assert await s.login(u["bot_name"], u["bot_password"]) == u["name"]
+        subject = f"mwkit py async logged {nonce()}"
+        assert (await s.email_user(wiki.user("recipient")["name"], subject, "logged")).result == "Success"
+        assert (await s.set_options({"userjs-py-async-logging": nonce()})).rejected == {}
+        token = (await s.request({"action": "query", "meta": "tokens"}))["query"]["tokens"]["csrftoken"]
+        wiki.maint("invalidateUserSessions.php", "--user", u["name"])
+        assert "userjs-py-async-logging" in await s.get_options()
+        return token
+
+    token = asyncio.run(main())
+    debug = messages(caplog, logging.DEBUG)
+    requests = [ASYNC_REQUEST.match(m) for m in debug]
+    assert all(requests), debug
+    seen = {(m[1], m[2], m[3]) for m in requests}
+    for expected in [("login", "POST", "login"), ("email_user", "POST", "emailuser"),
+                     ("set_options", "POST", "options"), ("get_options", "POST", "login")]:
+        assert expected in seen, (expected, debug)
+    assert len(debug) == len(server.requests)
+    assert any(m[1] == "get_options" and m[5] == "assertuserfailed" for m in requests), debug
+    assert messages(caplog, logging.INFO) == [
+        "AsyncSession.get_options: the wiki no longer knows the session; logging in again"]
+    assert {r.threadName for r in caplog.records if r.name == "mwkit"} == {
+        threading.current_thread().name}
+    secrets = server.secrets | {u["bot_password"], u["password"], token}
+    for record in caplog.records:
+        text = record.getMessage()
+        for secret in secrets:
+            assert secret not in text and secret.rstrip("+\\") not in text, (secret, text)
 
 
 # With logging left as Python starts it: a run that logs
