@@ -1532,7 +1532,9 @@ fn log_events(py: Python<'_>, name: &str, events: &[mw_reqwest::observe::CallEve
                         (name, *method, action.as_str(), took),
                     ),
                 }
-                last_code = error_code.clone().unwrap_or_else(|| "Retry-After".to_owned());
+                last_code = error_code
+                    .clone()
+                    .unwrap_or_else(|| "Retry-After".to_owned());
             }
             CallEvent::Wait { delay } => log_now(
                 py,
