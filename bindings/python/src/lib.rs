@@ -1165,7 +1165,7 @@ impl Session {
                 Step::Send(req) => {
                     let account = engine.account().map(|a| a.name.clone());
                     drop(engine);
-                    let what = Described::of(&req);
+                    let what = req.summary();
                     if what.login_step && !watch.is_login && !relogin_told {
                         relogin_told = true;
                         watch.log(
@@ -1615,75 +1615,6 @@ impl Watch {
     /// raised, if any.
     fn check_signals(&self) -> PyResult<()> {
         Python::attach(|py| py.check_signals())
-    }
-}
-
-/// A request as the records show it: its method and action (with the
-/// query modules and token type of an `action=query`), or the path of a
-/// request to another endpoint than `api.php`, never another parameter's
-/// value (nor any header); and whether it is a step of a login.
-struct Described {
-    method: &'static str,
-    action: String,
-    login_step: bool,
-}
-
-impl Described {
-    fn of(req: &Request) -> Self {
-        // A request that is not to the action API (a confidential OAuth
-        // client's token fetch, to rest.php) is shown by its path alone:
-        // its form holds the client's secret.
-        let path = req.url.split(['?', '#']).next().unwrap_or_default();
-        if !path.ends_with("api.php") {
-            let path = path
-                .split_once("://")
-                .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
-                .unwrap_or("/");
-            return Described {
-                method: req.method.as_str(),
-                action: path.to_owned(),
-                login_step: false,
-            };
-        }
-        let form: &[u8] = match req.method {
-            Method::Get => req
-                .url
-                .split_once('?')
-                .map_or(&b""[..], |(_, q)| q.as_bytes()),
-            Method::Post => &req.body,
-        };
-        let mut action = String::new();
-        let mut query: Vec<(String, String)> = Vec::new();
-        for (key, value) in form_urlencoded::parse(form) {
-            match &*key {
-                "action" => action = value.into_owned(),
-                "meta" | "list" | "prop" | "type" => {
-                    query.push((key.into_owned(), value.into_owned()))
-                }
-                _ => {}
-            }
-        }
-        let find = |name: &str| {
-            query
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-        };
-        let login_step = matches!(action.as_str(), "login" | "clientlogin")
-            || (action == "query"
-                && find("meta").is_some_and(|m| m.split('|').any(|m| m == "tokens"))
-                && find("type").is_some_and(|t| t.split('|').any(|t| t == "login")));
-        let mut shown = format!("action={action}");
-        if action == "query" {
-            for (k, v) in &query {
-                shown.push_str(&format!(" {k}={v}"));
-            }
-        }
-        Described {
-            method: req.method.as_str(),
-            action: shown,
-            login_step,
-        }
     }
 }
 

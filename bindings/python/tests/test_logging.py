@@ -113,13 +113,13 @@ def test_an_async_write_in_doubt_is_logged_in_the_awaiting_task(stand_in, caplog
     assert warnings[0].getMessage().startswith("AsyncSession.email_user: the request may have")
     # And a record for each of its two requests, the 502 included.
     debug = [r.getMessage() for r in records if r.levelno == logging.DEBUG]
-    assert debug[-1].startswith("AsyncSession.email_user: POST emailuser -> HTTP 502 in "), debug
+    assert debug[-1].startswith("AsyncSession.email_user: POST action=emailuser -> HTTP 502 in "), debug
     assert len(debug) == 2, debug
     assert {r.threadName for r in records} == {threading.current_thread().name}
 
 
 ASYNC_REQUEST = re.compile(
-    r"^AsyncSession\.(\w+): (GET|POST) (\w+)[^>]* -> HTTP (\d{3})(?: \(([\w-]+)\))? in \d+\.\d{3} s$")
+    r"^AsyncSession\.(\w+): (GET|POST) action=(\w+)[^>]* -> HTTP (\d{3})(?: \(([\w-]+)\))? in \d+\.\d{3} s$")
 
 
 def test_async_calls_are_logged_too_in_the_awaiting_task_without_secrets(wiki, relay, caplog):

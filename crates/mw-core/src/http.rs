@@ -51,6 +51,81 @@ impl Request {
     }
 }
 
+/// A request as a log record may show it: see [`Request::summary`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestSummary {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// `action=emailuser`, `action=query meta=tokens type=login`, ...: the
+    /// action and, for a query, its modules and token type; for a request
+    /// to another endpoint than `api.php` (a confidential OAuth client's
+    /// token fetch), its path alone.
+    pub action: String,
+    /// Whether it is a step of a login (`action=login`, `clientlogin`, a
+    /// login token): inside another call, a relogin.
+    pub login_step: bool,
+}
+
+impl Request {
+    /// What logs may show of this request: never a parameter's value other
+    /// than the action's and query modules' names, nor any header (a token
+    /// endpoint's form holds the client's secret: its path alone).
+    pub fn summary(&self) -> RequestSummary {
+        let method = self.method.as_str();
+        let path = self.url.split(['?', '#']).next().unwrap_or_default();
+        if !path.ends_with("api.php") {
+            let path = path
+                .split_once("://")
+                .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+                .unwrap_or("/");
+            return RequestSummary {
+                method,
+                action: path.to_owned(),
+                login_step: false,
+            };
+        }
+        let form: &[u8] = match self.method {
+            Method::Get => self
+                .url
+                .split_once('?')
+                .map_or(&b""[..], |(_, q)| q.as_bytes()),
+            Method::Post => &self.body,
+        };
+        let mut action = String::new();
+        let mut query: Vec<(String, String)> = Vec::new();
+        for (key, value) in form_urlencoded::parse(form) {
+            match &*key {
+                "action" => action = value.into_owned(),
+                "meta" | "list" | "prop" | "type" => {
+                    query.push((key.into_owned(), value.into_owned()));
+                }
+                _ => {}
+            }
+        }
+        let find = |name: &str| {
+            query
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let login_step = matches!(action.as_str(), "login" | "clientlogin")
+            || (action == "query"
+                && find("meta").is_some_and(|m| m.split('|').any(|m| m == "tokens"))
+                && find("type").is_some_and(|t| t.split('|').any(|t| t == "login")));
+        let mut shown = format!("action={action}");
+        if action == "query" {
+            for (k, v) in &query {
+                shown.push_str(&format!(" {k}={v}"));
+            }
+        }
+        RequestSummary {
+            method,
+            action: shown,
+            login_step,
+        }
+    }
+}
+
 impl fmt::Debug for Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Request")
@@ -141,4 +216,60 @@ fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a st
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(method: Method, url: &str, body: &str) -> Request {
+        Request {
+            method,
+            url: url.to_owned(),
+            headers: Vec::new(),
+            body: body.as_bytes().to_vec(),
+            is_write: method == Method::Post,
+        }
+    }
+
+    #[test]
+    fn a_summary_names_the_action_and_modules_and_nothing_else() {
+        let s = req(
+            Method::Post,
+            "https://w/api.php",
+            "action=emailuser&target=Bob&text=secret&token=abc%2B%5C",
+        )
+        .summary();
+        assert_eq!(
+            (s.method, s.action.as_str(), s.login_step),
+            ("POST", "action=emailuser", false)
+        );
+        let s = req(
+            Method::Get,
+            "https://w/api.php?action=query&meta=tokens&type=login",
+            "",
+        )
+        .summary();
+        assert_eq!(
+            (s.action.as_str(), s.login_step),
+            ("action=query meta=tokens type=login", true)
+        );
+        let s = req(
+            Method::Post,
+            "https://w/api.php",
+            "action=clientlogin&password=pw",
+        )
+        .summary();
+        assert!(s.login_step && !s.action.contains("pw"));
+        let s = req(
+            Method::Post,
+            "https://w/w/rest.php/oauth2/access_token",
+            "grant_type=client_credentials&client_secret=s3cret",
+        )
+        .summary();
+        assert_eq!(
+            (s.action.as_str(), s.login_step),
+            ("/w/rest.php/oauth2/access_token", false)
+        );
+    }
 }

@@ -179,7 +179,7 @@ pub use error::{
     ErrorKind, Incomplete, InvalidInput, LoginError, LoginFailure, Message, OutcomeUnknown,
     RetryAdvice, RetryAfter, TlsFailure,
 };
-pub use http::{Method, Request, Response};
+pub use http::{Method, Request, RequestSummary, Response};
 pub use login::{BotLogin, ClientLogin, Flow, LoggedIn, SecondFactor, parse_logout};
 pub use oauth::{
     AccessToken, OAuth1Keys, client_credentials_request, oauth1_authorization, parse_access_token,

@@ -383,11 +383,11 @@ impl Client {
     /// Sends one request and reads its answer whole (up to the body limit).
     async fn send(&self, req: Request) -> Answer {
         let started = Instant::now();
-        let (action, login_step) = crate::observe::action_of(&req);
-        let method = match req.method {
-            Method::Get => "GET",
-            Method::Post => "POST",
-        };
+        let mw_core::RequestSummary {
+            method,
+            action,
+            login_step,
+        } = req.summary();
         let answer = self.send_inner(req).await;
         let (status, error_code) = match &answer {
             Answer::Response(r) => (
