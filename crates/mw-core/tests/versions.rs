@@ -1,8 +1,8 @@
-//! Every recorded answer of both MediaWiki versions the project runs, 1.39
-//! and 1.43, through mw-core: each one parses, every error MediaWiki gave
-//! maps to a kind of its own (none is `other`), and a case recorded on both
-//! versions ends the same way on both, apart from the differences the
-//! README's version table lists.
+//! Every recorded answer of the MediaWiki versions the project runs, 1.39,
+//! 1.43 and 1.45, through mw-core: each one parses, every error MediaWiki
+//! gave maps to a kind of its own (none is `other`), and a case recorded on
+//! two versions next to each other ends the same way on both, apart from the
+//! differences the README's version table lists.
 //!
 //! The folders: `fixtures/reference-VERSION/` (answers captured on a fresh
 //! wiki of each version, the same accounts and settings, body as JSON) and
@@ -27,12 +27,12 @@ fn drive<T: CallOutput>(
     common::drive(session, call, answers, SystemTime::UNIX_EPOCH)
 }
 
-const VERSIONS: [&str; 2] = ["1.39", "1.43"];
+const VERSIONS: [&str; 3] = ["1.39", "1.43", "1.45"];
 const FOLDERS: [&str; 2] = ["reference", "live"];
 
-/// Cases whose answers differ between the versions, and why. Each is in
+/// Cases whose answers differ between 1.39 and 1.43, and why. Each is in
 /// the README's version table.
-const DIFFERENCES: &[(&str, &str)] = &[
+const DIFFERENCES_1_43: &[(&str, &str)] = &[
     (
         "emailuser_ratelimited",
         "1.43's API path for emailuser never applies the sendemail rate limit: the mail is sent",
@@ -49,6 +49,31 @@ const DIFFERENCES: &[(&str, &str)] = &[
         "1.43 has more default options (110, not 94) and another default skin",
     ),
     ("userinfo_options", "as options_get"),
+];
+
+/// Cases whose answers differ between 1.43 and 1.45, and why. Each is in
+/// the README's version table. (The blocked sender's `blocked` error also
+/// carries the block's details from 1.45 on, `data.blockinfo`: its outcome
+/// is the same, and the block tests below show that 1.45 needs no read.)
+const DIFFERENCES_1_45: &[(&str, &str)] = &[
+    (
+        "options_get",
+        "1.45 has 113 default options, not 110 (four watch-expiry options added, \
+         minerva-theme gone with the MinervaNeue skin)",
+    ),
+    ("userinfo_options", "as options_get"),
+    (
+        "emailuser_blocked_email_only",
+        "1.45's blocked error carries data.blockinfo, so the answer alone says the block is \
+         email-only; 1.43's needs the block read (the whole email call ends \
+         blocked_from_email on both: see the block tests below)",
+    ),
+];
+
+/// The versions next to each other, and what differs between them.
+const STEPS: [(&str, &str, &[(&str, &str)]); 2] = [
+    ("1.39", "1.43", DIFFERENCES_1_43),
+    ("1.43", "1.45", DIFFERENCES_1_45),
 ];
 
 struct Recorded {
@@ -127,7 +152,7 @@ fn outcome(r: &Recorded) -> String {
 }
 
 #[test]
-fn every_recorded_answer_of_both_versions_parses_and_every_error_has_a_kind() {
+fn every_recorded_answer_of_every_version_parses_and_every_error_has_a_kind() {
     let mut seen = 0;
     // The two-factor answers of 1.43 with OATHAuth too.
     let folders = VERSIONS
@@ -156,31 +181,59 @@ fn every_recorded_answer_of_both_versions_parses_and_every_error_has_a_kind() {
             }
         }
     }
-    assert!(seen > 150, "only {seen} answers found");
+    assert!(seen > 220, "only {seen} answers found");
 }
 
 #[test]
-fn a_case_recorded_on_both_versions_ends_the_same_way() {
-    let mut compared = 0;
-    for kind in FOLDERS {
-        let old: BTreeMap<String, String> = load_all(kind, VERSIONS[0])
-            .iter()
-            .map(|r| (r.name.clone(), outcome(r)))
-            .collect();
-        for r in load_all(kind, VERSIONS[1]) {
-            let Some(before) = old.get(&r.name) else {
-                continue;
-            };
-            let now = outcome(&r);
-            if let Some((_, why)) = DIFFERENCES.iter().find(|(n, _)| *n == r.name) {
-                eprintln!("{kind}/{}: {before} on 1.39, {now} on 1.43 ({why})", r.name);
-                continue;
+fn a_case_recorded_on_two_versions_next_to_each_other_ends_the_same_way() {
+    for (from, to, differences) in STEPS {
+        let mut compared = 0;
+        for kind in FOLDERS {
+            let old: BTreeMap<String, String> = load_all(kind, from)
+                .iter()
+                .map(|r| (r.name.clone(), outcome(r)))
+                .collect();
+            for r in load_all(kind, to) {
+                let Some(before) = old.get(&r.name) else {
+                    continue;
+                };
+                let now = outcome(&r);
+                if let Some((_, why)) = differences.iter().find(|(n, _)| *n == r.name) {
+                    eprintln!("{kind}/{}: {before} on {from}, {now} on {to} ({why})", r.name);
+                    continue;
+                }
+                assert_eq!(&now, before, "{kind}/{} ({from} -> {to})", r.name);
+                compared += 1;
             }
-            assert_eq!(&now, before, "{kind}/{}", r.name);
-            compared += 1;
+        }
+        assert!(compared > 60, "{from} -> {to}: only {compared} cases compared");
+    }
+}
+
+/// The listed differences are real: each listed case was recorded on both
+/// versions of its step, and its answers do differ (an entry that no longer
+/// differs would hide a later change).
+#[test]
+fn every_listed_difference_is_recorded_and_differs() {
+    for (from, to, differences) in STEPS {
+        for (name, why) in differences {
+            let mut found = false;
+            for kind in FOLDERS {
+                let (a, b) = (folder(kind, from), folder(kind, to));
+                let (a, b) = (a.join(format!("{name}.json")), b.join(format!("{name}.json")));
+                if !(a.exists() && b.exists()) {
+                    continue;
+                }
+                found = true;
+                let (a, b) = (load(&a), load(&b));
+                assert_ne!(
+                    a.resp.body, b.resp.body,
+                    "{kind}/{name}: listed as differing from {from} to {to} ({why}), but the same"
+                );
+            }
+            assert!(found, "{name}: listed for {from} -> {to} but recorded on neither");
         }
     }
-    assert!(compared > 60, "only {compared} cases compared");
 }
 
 #[test]
@@ -218,6 +271,10 @@ fn the_renamed_email_codes_of_1_43_have_the_kinds_of_1_39() {
 
 // ---- blocks: the email call asks what the block covers ----------------------
 
+/// The versions whose block error does not say what the block covers, so
+/// that the email call reads it (`meta=userinfo&uiprop=blockinfo`).
+const BLOCK_READ_VERSIONS: [&str; 2] = ["1.39", "1.43"];
+
 fn live(version: &str, name: &str) -> Response {
     load(&folder("live", version).join(format!("{name}.json"))).resp
 }
@@ -254,7 +311,7 @@ fn blocked_email(version: &str, refusal: &str, blockinfo: &str) -> (Vec<common::
 
 #[test]
 fn a_sitewide_block_is_blocked_on_both_versions() {
-    for version in VERSIONS {
+    for version in BLOCK_READ_VERSIONS {
         let (sent, err) = blocked_email(
             version,
             "emailuser_blockedemailuser",
@@ -276,7 +333,7 @@ fn a_sitewide_block_is_blocked_on_both_versions() {
 
 #[test]
 fn an_email_only_block_is_blocked_from_email_on_both_versions() {
-    for version in VERSIONS {
+    for version in BLOCK_READ_VERSIONS {
         let (_, err) = blocked_email(
             version,
             "emailuser_blocked_email_only",
@@ -314,4 +371,34 @@ fn a_block_read_that_fails_leaves_the_refusal_by_its_code() {
 
 fn err_is_resent(api: &ApiError) -> bool {
     Error::Api(Box::new(api.clone())).retry_advice(true) != RetryAdvice::DoNotRetry
+}
+
+/// From 1.45 the `blocked` error carries the block's details itself
+/// (`data.blockinfo`): the email call decides from them, and asks nothing
+/// more, where 1.39 and 1.43 need one read (above).
+#[test]
+fn on_1_45_the_block_details_come_with_the_error_and_no_read_is_sent() {
+    for (refusal, kind, partial) in [
+        ("emailuser_blockedemailuser", "blocked", false),
+        ("emailuser_blocked_email_only", "blocked_from_email", true),
+    ] {
+        let mut session = logged_in("1.45");
+        let mut call = session
+            .email_user(&EmailUser::new("MwkitRecipient", "s", "t"))
+            .unwrap();
+        let mut answers = vec![live("1.45", refusal)];
+        let (sent, result) = drive(&mut session, &mut call, &mut answers);
+        let err = result.expect_err("a refusal");
+        assert_eq!(failure(&err), kind, "{refusal}");
+        assert_eq!(sent.len(), 1, "the email alone, no block read: {sent:?}");
+        assert!(sent[0].contains("action=emailuser"), "{sent:?}");
+        let Error::Api(api) = err else { panic!() };
+        assert_eq!(api.block_partial(), Some(partial), "{refusal}");
+        assert!(!err_is_resent(&api));
+    }
+    // The reference capture of 1.45 holds the details too.
+    let r = load(&folder("reference", "1.45").join("emailuser_blocked.json"));
+    let err = parse_email_user(&r.resp).expect_err("blocked");
+    let Error::Api(api) = err else { panic!() };
+    assert_eq!(api.block_partial(), Some(false));
 }
