@@ -199,14 +199,20 @@ fn a_case_recorded_on_two_versions_next_to_each_other_ends_the_same_way() {
                 };
                 let now = outcome(&r);
                 if let Some((_, why)) = differences.iter().find(|(n, _)| *n == r.name) {
-                    eprintln!("{kind}/{}: {before} on {from}, {now} on {to} ({why})", r.name);
+                    eprintln!(
+                        "{kind}/{}: {before} on {from}, {now} on {to} ({why})",
+                        r.name
+                    );
                     continue;
                 }
                 assert_eq!(&now, before, "{kind}/{} ({from} -> {to})", r.name);
                 compared += 1;
             }
         }
-        assert!(compared > 60, "{from} -> {to}: only {compared} cases compared");
+        assert!(
+            compared > 60,
+            "{from} -> {to}: only {compared} cases compared"
+        );
     }
 }
 
@@ -220,7 +226,10 @@ fn every_listed_difference_is_recorded_and_differs() {
             let mut found = false;
             for kind in FOLDERS {
                 let (a, b) = (folder(kind, from), folder(kind, to));
-                let (a, b) = (a.join(format!("{name}.json")), b.join(format!("{name}.json")));
+                let (a, b) = (
+                    a.join(format!("{name}.json")),
+                    b.join(format!("{name}.json")),
+                );
                 if !(a.exists() && b.exists()) {
                     continue;
                 }
@@ -231,7 +240,10 @@ fn every_listed_difference_is_recorded_and_differs() {
                     "{kind}/{name}: listed as differing from {from} to {to} ({why}), but the same"
                 );
             }
-            assert!(found, "{name}: listed for {from} -> {to} but recorded on neither");
+            assert!(
+                found,
+                "{name}: listed for {from} -> {to} but recorded on neither"
+            );
         }
     }
 }

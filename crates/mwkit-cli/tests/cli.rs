@@ -199,7 +199,7 @@ fn a_refusal_exits_1_in_mediawikis_words() {
     assert_eq!(code, 1, "{stderr}");
     let doc = &docs(&stdout)[0];
     // The wiki's own code and words differ by version; the kind does not.
-    let (code, words) = if wiki.is_1_43() {
+    let (code, words) = if wiki.since_1_43() {
         ("noemailtext", "not specified a valid email address")
     } else {
         ("noemail", "no email address")
@@ -728,7 +728,7 @@ fn a_rate_limited_bulk_run_stops_saying_how_many_were_sent() {
         "Limited.",
     ];
     let (code, stdout, stderr) = run(wiki.mwkit("limited").arg("--json").args(args));
-    if wiki.is_1_43() {
+    if wiki.since_1_43() {
         // MediaWiki 1.43's API never applies the emailuser rate limit:
         // ApiEmailUser calls EmailUser::canSend, not authorizeSend (which is
         // where the limit is pinged), so every mail is sent and the run

@@ -544,10 +544,17 @@ fn a_token_made_invalid_is_refused<D: Driver>(test: &str, how: &str, end: impl F
         assert_oauth_invalid(&err, &format!("{how} {kind:?}"));
         let seen = proxy.seen()[before..].to_vec();
         let emails = seen.iter().filter(|s| email_post(s)).count();
+        // A confidential client whose token outlived its lifetime (a slow,
+        // loaded machine: the wiki's tokens last 20 s) renews it before the
+        // email; the wiki refuses the new token at its confirming read, and
+        // the email is never sent at all. Otherwise the email goes once,
+        // refused, and is never sent again.
+        let renewed_first =
+            *kind == Kind::ClientCredentials && seen.first().is_some_and(token_fetch);
         assert_eq!(
             emails,
-            1,
-            "{how} {kind:?}: the email was sent once and never again: {:#?}",
+            usize::from(!renewed_first),
+            "{how} {kind:?}: the email was sent at most once and never again: {:#?}",
             summaries(&seen)
         );
         let fetches = seen.iter().filter(|s| token_fetch(s)).count();

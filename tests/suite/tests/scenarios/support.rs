@@ -41,20 +41,26 @@ impl Wiki {
         self.state["api_url"].as_str().unwrap()
     }
 
-    /// The MediaWiki series the wiki runs: "1.39" or "1.43".
+    /// The MediaWiki series the wiki runs: "1.39", "1.43" or "1.45".
     pub fn series(&self) -> &str {
         self.state["mw_series"]
             .as_str()
             .expect("mw_series in wiki.json (a testwiki that records its version)")
     }
 
-    /// Whether the wiki runs MediaWiki 1.43 (else 1.39).
-    pub fn is_1_43(&self) -> bool {
+    /// Whether the wiki runs MediaWiki 1.43 or later (else 1.39).
+    pub fn since_1_43(&self) -> bool {
         match self.series() {
-            "1.43" => true,
+            "1.43" | "1.45" => true,
             "1.39" => false,
             other => panic!("a MediaWiki series these tests do not know: {other}"),
         }
+    }
+
+    /// Whether a blocked sender's `blocked` error carries the block's
+    /// details itself (`data.blockinfo`): MediaWiki 1.45 and later.
+    pub fn error_carries_blockinfo(&self) -> bool {
+        self.since_1_43() && self.series() != "1.43"
     }
 
     pub fn user(&self, role: &str) -> &Value {
