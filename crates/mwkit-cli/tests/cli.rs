@@ -13,9 +13,16 @@ use std::time::{Duration, Instant};
 use mw_ureq::Client;
 use serde_json::Value;
 use support::{
-    GATEWAY_503, GATEWAY_504, Rule, StandIn, Wiki, bulk_statuses, docs, mwkit, nonce, run,
-    temp_dir, without_settings, write,
+    GATEWAY_503, GATEWAY_504, Rule, StandIn, Wiki, bulk_statuses, docs, mwkit, mwkit_bin, nonce,
+    run, temp_dir, without_settings, write,
 };
+
+#[test]
+fn version_prints_the_name_and_the_packages_version() {
+    let (code, stdout, stderr) = run(mwkit().arg("--version"));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, format!("mwkit {}\n", env!("CARGO_PKG_VERSION")));
+}
 
 #[test]
 fn a_password_flag_is_a_usage_error_and_is_never_echoed() {
@@ -1098,7 +1105,7 @@ print(json.dumps({"status": os.waitstatus_to_exitcode(status),
     python
         .arg("-c")
         .arg(DRIVER)
-        .arg(env!("CARGO_BIN_EXE_mwkit"))
+        .arg(mwkit_bin())
         .args(args)
         .envs(env.iter().copied())
         .env("MWKIT_TEST_ANSWER", answer)

@@ -4,6 +4,7 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -274,10 +275,16 @@ impl Wiki {
     }
 }
 
+/// The `mwkit` binary under test: the one cargo built, or the one at
+/// `MWKIT_CLI_BIN` (the command a wheel installed: tests/cli-wheel/run).
+pub fn mwkit_bin() -> OsString {
+    std::env::var_os("MWKIT_CLI_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_mwkit").into())
+}
+
 /// `mwkit` with none of the caller's MWKIT_* settings, no terminal, and
 /// no colour.
 pub fn mwkit() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mwkit"));
+    let mut cmd = Command::new(mwkit_bin());
     without_settings(&mut cmd);
     cmd.stdin(Stdio::null());
     cmd
