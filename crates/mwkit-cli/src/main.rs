@@ -14,6 +14,7 @@ mod bulk;
 mod fail;
 mod journal;
 mod out;
+mod stop;
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
@@ -504,10 +505,16 @@ impl Otp {
         let why = if !std::io::stdin().is_terminal() {
             "MWKIT_OTP is not set and there is no terminal to ask on".to_owned()
         } else {
-            match rpassword::prompt_password(format!("Two-factor code for {}: ", self.user)) {
-                Ok(code) if !code.trim().is_empty() => return Some(Password::new(code.trim())),
-                Ok(_) => "no code was typed".to_owned(),
-                Err(e) => format!("could not ask for it: {e}"),
+            let asked = stop::prompting(|| {
+                rpassword::prompt_password(format!("Two-factor code for {}: ", self.user))
+            });
+            match asked {
+                Ok(Ok(code)) if !code.trim().is_empty() => {
+                    return Some(Password::new(code.trim()));
+                }
+                Ok(Ok(_)) => "no code was typed".to_owned(),
+                Ok(Err(e)) => format!("could not ask for it: {e}"),
+                Err(sig) => format!("stopped by {}", sig.name),
             }
         };
         if let Ok(mut no_code) = self.no_code.lock() {
@@ -525,6 +532,13 @@ impl Otp {
         let Error::Login(login) = e else { return f };
         match login.kind {
             LoginFailure::SecondFactorRequired => {
+                if let Some(sig) = stop::received() {
+                    return Failure::interrupted(
+                        sig,
+                        "the two-factor code was asked for",
+                        "nothing more was sent; run the same command again",
+                    );
+                }
                 let why = self.no_code.lock().ok().and_then(|w| w.clone());
                 f.exit = 2;
                 f.text = format!(
@@ -577,7 +591,12 @@ fn password(user: &str, api: &str) -> Result<Password, Failure> {
             "set MWKIT_PASSWORD in the environment, or run mwkit on a terminal",
         ));
     }
-    match rpassword::prompt_password(format!("password for {user} at {api}: ")) {
+    let asked =
+        stop::prompting(|| rpassword::prompt_password(format!("password for {user} at {api}: ")))
+            .map_err(|sig| {
+            Failure::interrupted(sig, "the password was asked for", "nothing was sent")
+        })?;
+    match asked {
         Ok(p) if !p.is_empty() => Ok(Password::new(p)),
         Ok(_) => Err(Failure::usage(
             "no password given",
@@ -591,6 +610,11 @@ fn password(user: &str, api: &str) -> Result<Password, Failure> {
 }
 
 fn run(cli: &Cli, out: &Out) -> Result<u8, Failure> {
+    if matches!(cli.command, Command::Email(_)) {
+        // A mail in flight is waited for on SIGINT or SIGTERM, and
+        // journaled (stop.rs); the other commands stop at once, as before.
+        stop::install();
+    }
     let target = Target::from(cli)?;
     match &cli.command {
         Command::Emailable { names } => emailable(&target, names, out),
@@ -711,6 +735,13 @@ fn email_one(target: &Target, args: &EmailArgs, to: &str, out: &Out) -> Result<u
     let text = message_text(args)?;
     let email = EmailUser::new(to, &args.subject, text).cc_me(args.cc_me);
     let client = target.logged_in()?;
+    if let Some(sig) = stop::received() {
+        return Err(Failure::interrupted(
+            sig,
+            "the mail was sent",
+            "nothing was sent to the recipient; run the same command again to send it",
+        ));
+    }
     let sent = client
         .email_user(&email)
         .map_err(|e| Failure::from_error(&e))?;
