@@ -85,15 +85,22 @@ EXIT STATUS:
      kind second_factor_required; the wiki asked and nothing more was sent)
   3  some write's outcome is unknown: it may have been carried out; check
      before repeating it (a bulk run never repeats it without --resend-unknown)
+  130, 143
+     email stopped by SIGINT (Ctrl-C) or SIGTERM: nothing new was started, the
+     request in flight was answered and its outcome recorded (the journal); a
+     rerun with the same journal resumes. A second signal, or one at a
+     password or code prompt, stops at once (killed by it). email --to whose
+     mail was in flight when the signal came exits as its outcome says
 
 JSON (--json): one document per command on stdout, one line each; a bulk
 email writes one line per recipient, then one summary line. Field names are
 stable; new fields may be added.
-  every document      command, ok (bool); when ok is false also exit (1, 2 or 3)
-                      and error: {stage, kind, code, text, hint, outcome_unknown}
-                      (stage: input, api, login, connect, http, decode, timeout,
-                      transport, session, outcome_unknown, incomplete, journal,
-                      usage; incomplete adds applied, unknown, not_applied)
+  every document      command, ok (bool); when ok is false also exit (1, 2, 3,
+                      130 or 143) and error: {stage, kind, code, text, hint,
+                      outcome_unknown} (stage: input, api, login, connect, http,
+                      decode, timeout, transport, session, outcome_unknown,
+                      incomplete, journal, usage, interrupted; incomplete adds
+                      applied, unknown, not_applied)
                       kind: what failed, by a name that is the same on every
                       MediaWiki version and the same as the Python binding's
                       e.kind (mw-core's one error table): e.g. no_target,
@@ -110,7 +117,8 @@ stable; new fields may be added.
                       command line's own: usage (exit 2: arguments, settings,
                       a journal of another mailing), journal (the journal
                       could not be used), options_rejected (options set: the
-                      wiki dropped some options).
+                      wiki dropped some options), interrupted (exit 130 or
+                      143: stopped by SIGINT or SIGTERM).
                       code: the wiki's own error code (null when it gave
                       none); it may differ between MediaWiki versions
                       (noemail on 1.39, noemailtext on 1.43), kind does not
