@@ -98,12 +98,20 @@ mod imp {
         // Marked first: a signal from here on either is seen below or
         // stops the process at once.
         PROMPTING.store(true, Ordering::SeqCst);
-        let answer = match received() {
-            Some(sig) => Err(sig),
-            None => Ok(ask()),
-        };
+        if let Some(sig) = received() {
+            PROMPTING.store(false, Ordering::SeqCst);
+            return Err(sig);
+        }
+        let answer = ask();
         PROMPTING.store(false, Ordering::SeqCst);
-        answer
+        if STOP.load(Ordering::SeqCst) {
+            // A signal came while the person typed: the prompt may have
+            // returned first (^C ends the line), but the process ends by
+            // the signal all the same, not by the prompt's empty answer.
+            let number = WHICH.load(Ordering::SeqCst);
+            let _ = emulate_default_handler(i32::try_from(number).unwrap_or(SIGTERM));
+        }
+        Ok(answer)
     }
 }
 

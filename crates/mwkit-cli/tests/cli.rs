@@ -847,6 +847,52 @@ fn a_single_email_under_sigterm_waits_for_its_answer_and_says_it_was_sent() {
 }
 
 #[test]
+fn ctrl_c_at_the_password_prompt_of_an_email_stops_it_at_once() {
+    // Nothing is in flight while a person types: the first Ctrl-C (^C on
+    // the terminal, SIGINT) ends mwkit by the signal, as before signals were
+    // caught, instead of being held until an answer that never comes.
+    const DRIVER: &str = r#"
+import os, pty, select, sys, termios, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out, deadline = b"", time.time() + 60
+while time.time() < deadline and b"password for " not in out:
+    if select.select([fd], [], [], 0.2)[0]:
+        out += os.read(fd, 4096)
+while termios.tcgetattr(fd)[3] & termios.ECHO and time.time() < deadline:
+    time.sleep(0.01)
+os.write(fd, b"\x03")
+while time.time() < deadline:
+    if select.select([fd], [], [], 0.2)[0]:
+        try:
+            if not os.read(fd, 4096):
+                break
+        except OSError:
+            break
+if time.time() >= deadline:
+    os.kill(pid, 9)
+print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"#;
+    let wiki = Wiki::get();
+    let mut python = std::process::Command::new("python3");
+    without_settings(&mut python);
+    python
+        .args(["-c", DRIVER, env!("CARGO_BIN_EXE_mwkit"), "email", "--to"])
+        .args([wiki.name("recipient"), "--subject", "never", "--text", "x"])
+        .env("MWKIT_API", wiki.api_url())
+        .env("MWKIT_USER", wiki.name("sender"))
+        .stdin(Stdio::null());
+    let (code, stdout, stderr) = run(&mut python);
+    assert_eq!(code, 0, "the pty driver failed: {stderr}");
+    assert_eq!(
+        stdout.trim(),
+        "-2",
+        "not ended by SIGINT (-9: held past 60 s)"
+    );
+}
+
+#[test]
 fn a_rate_limited_bulk_run_stops_saying_how_many_were_sent() {
     let wiki = Wiki::get();
     // MwkitLimited may send one mail a day; other suites may have used it.
