@@ -893,7 +893,9 @@ macro_rules! session_methods {
             /// that option to its default. More than 50 options (500 with
             /// ``apihighlimits``) take several requests; when one fails after
             /// another was applied, the exception's ``applied``, ``not_applied``,
-            /// ``unknown`` and ``rejected`` say what the wiki did.
+            /// ``unknown`` and ``rejected`` say what the wiki did; so do the same
+            /// attributes of the ``KeyboardInterrupt`` of Ctrl-C (blocking
+            /// ``Session``).
             fn set_options(
                 &self,
                 py: Python<'_>,
@@ -1025,7 +1027,11 @@ macro_rules! session_methods {
 /// Ctrl-C interrupts any call within a fraction of a second, whatever the
 /// timeouts: the call is abandoned and the session stays usable. A write
 /// whose request was already on its way may or may not have been carried
-/// out; mwkit never sends it again and logs a WARNING saying so. In a
+/// out; mwkit never sends it again and logs a WARNING saying so. An
+/// interrupted ``set_options`` (or ``reset_options``) puts the names on the
+/// ``KeyboardInterrupt`` itself, as attributes named as an incomplete
+/// change's: ``applied``, ``unknown`` (the request on its way),
+/// ``not_applied`` (never sent), ``rejected`` and ``rejected_unnamed``. In a
 /// process forked from the one that made it, a session opens connections
 /// of its own (its login and cookies kept), unless a call of it was in
 /// progress at the fork: then it raises :class:`RuntimeError`.
@@ -1315,7 +1321,11 @@ impl<T> Drop for Running<'_, T> {
 /// noted on the exception (Python 3.11 and later).
 fn stopped<T>(running: Running<'_, T>, watch: &Watch, stop: PyErr) -> PyErr {
     let write = running.call.in_flight_is_write() && !watch.is_login;
+    let progress = running.call.options_progress();
     drop(running);
+    if let Some(progress) = progress {
+        Python::attach(|py| attach_progress(py, &stop, progress));
+    }
     if write {
         Python::attach(|py| {
             let kind = type_name(stop.value(py).as_any());
@@ -1338,6 +1348,28 @@ fn stopped<T>(running: Running<'_, T>, watch: &Watch, stop: PyErr) -> PyErr {
         });
     }
     stop
+}
+
+/// An interrupted change of options: the names go on the exception the
+/// signal handler raised (`KeyboardInterrupt`) as attributes of the same
+/// names and shapes as an incomplete change's error: `applied`,
+/// `not_applied`, `unknown` (the request on its way), `rejected`,
+/// `rejected_unnamed`. An exception that takes no attributes is raised
+/// without them.
+fn attach_progress(py: Python<'_>, stop: &PyErr, progress: mw_ureq::mw_core::OptionsProgress) {
+    let value = stop.value(py);
+    for (name, names) in [
+        ("applied", any(py, &progress.applied)),
+        ("not_applied", any(py, &progress.not_applied)),
+        ("unknown", any(py, &progress.unknown)),
+        ("rejected", any(py, rejected_map(&progress.rejected))),
+        (
+            "rejected_unnamed",
+            any(py, rejected_unnamed(&progress.rejected)),
+        ),
+    ] {
+        drop(value.setattr(name, names));
+    }
 }
 
 /// Sends one request: on Python's main thread from a helper thread, waiting

@@ -44,6 +44,8 @@ def call():
         s.email_user(cfg["target"], cfg["subject"], "interrupted")
     elif cfg["op"] == "wait":
         s.request({"action": "query", "meta": "siteinfo"})
+    elif cfg["op"] == "set_options":
+        s.set_options(cfg["changes"])
     else:
         s.login(cfg["bot"], cfg["password"])
 
@@ -55,6 +57,11 @@ try:
 except KeyboardInterrupt as e:
     took = time.monotonic() - started
     print("interrupted", took, json.dumps(getattr(e, "__notes__", [])), flush=True)
+    if cfg["op"] == "set_options":
+        names = {k: getattr(e, k, "missing")
+                 for k in ("applied", "unknown", "not_applied", "rejected", "rejected_unnamed")}
+        # On stderr: the test reads stdout line by line only to here.
+        print("names", json.dumps(names, default=str), file=sys.stderr, flush=True)
 if cfg.get("after_subject"):
     if cfg["op"] == "login":
         s.login(cfg["bot"], cfg["password"])
@@ -165,3 +172,32 @@ def test_ctrl_c_interrupts_a_wait_the_wiki_asked_for(stand_in):
     assert took < 1.5 and seen < 0.5, (took, seen)
     assert "WARNING" not in err
     assert len(server.requests) == 1
+
+
+def test_ctrl_c_in_an_options_change_of_several_requests_names_what_was_applied(wiki, relay):
+    # 110 options: requests of 50, 50 and 10. The relay lets the first
+    # through and holds the second, never forwarded: Ctrl-C comes while it is
+    # on its way. The KeyboardInterrupt carries the names, as an incomplete
+    # change's error does.
+    run = nonce()
+    names = [f"userjs-int-{run}-{i}" for i in range(110)]
+
+    def second(method: str, form: dict) -> bool:
+        return form.get("action") == ["options"] and any(
+            f"{names[50]}=" in v for v in form.get("change", []))
+
+    server = relay([Rule(second, hang=True)])
+    _, _, notes, _, err = interrupt(
+        config(wiki, server.url, "set_options", changes={n: "v" for n in names}))
+    line = next(l for l in err.splitlines() if l.startswith("names "))
+    got = json.loads(line[len("names "):])
+    assert got["applied"] == names[:50]
+    assert got["unknown"] == names[50:100]
+    assert got["not_applied"] == names[100:]
+    assert got["rejected"] == {} and got["rejected_unnamed"] == []
+    assert any("outcome is unknown" in n for n in notes) or sys.version_info < (3, 11)
+    # Where it lands: the first 50 are set, none of the others.
+    s, _ = wiki.logged_in("sender")
+    options = s.get_options()
+    assert [n for n in names if options.get(n) == "v"] == names[:50]
+    s.set_options({n: None for n in names[:50]})

@@ -186,8 +186,8 @@ pub use oauth::{
     token_endpoint,
 };
 pub use options::{
-    MAX_NAME_BYTES, MAX_VALUE_BYTES, OptionsBatch, OptionsChange, OptionsChanged, RejectedOption,
-    ResetScope, UserOptions, parse_options, parse_read_options,
+    MAX_NAME_BYTES, MAX_VALUE_BYTES, OptionsBatch, OptionsChange, OptionsChanged, OptionsProgress,
+    RejectedOption, ResetScope, UserOptions, parse_options, parse_read_options,
 };
 pub use raw::{RawReply, parse_raw};
 pub use secret::{Password, Token};

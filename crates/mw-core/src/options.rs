@@ -364,6 +364,24 @@ pub struct RejectedOption {
     pub message: Message,
 }
 
+/// Where a change of options stands when its caller gives it up before it
+/// finished (an interrupt): see [`Call::options_progress`](crate::Call::options_progress).
+/// The same names as an [`Incomplete`](crate::Incomplete) error's.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct OptionsProgress {
+    /// Names whose request the wiki answered with success (those it
+    /// dropped are in `rejected` too).
+    pub applied: Vec<String>,
+    /// Options the wiki answered success for but dropped.
+    pub rejected: Vec<RejectedOption>,
+    /// Names whose request was on its way: the wiki may or may not carry
+    /// it out.
+    pub unknown: Vec<String>,
+    /// Names whose request was never sent.
+    pub not_applied: Vec<String>,
+}
+
 /// What an `action=options` request did.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OptionsChanged {

@@ -15,7 +15,8 @@ use crate::http::{Method, Request, Response};
 use crate::login::{BotLogin, ClientLogin, Flow, LoggedIn, SecondFactor, TokenLogin, parse_logout};
 use crate::oauth::{AccessToken, OAuth1Keys, oauth1_authorization};
 use crate::options::{
-    OptionsBatch, OptionsChange, OptionsChanged, UserOptions, parse_options, parse_read_options,
+    OptionsBatch, OptionsChange, OptionsChanged, OptionsProgress, UserOptions, parse_options,
+    parse_read_options,
 };
 use crate::raw::{RawReply, parse_raw};
 use crate::secret::{Password, Token};
@@ -266,6 +267,43 @@ impl<T> Call<T> {
     /// leaves its outcome unknown.
     pub fn in_flight_is_write(&self) -> bool {
         self.inner.in_flight.as_ref().is_some_and(|f| f.is_write)
+    }
+
+    /// For a change of options ([`Session::change_options`]) that has not
+    /// finished: the names the wiki applied so far, those of the request
+    /// out now (its outcome unknown if the caller gives the call up), and
+    /// those not sent yet. For a caller about to [`Session::abandon`] the
+    /// call (an interrupt), to say what was done. None for other calls.
+    pub fn options_progress(&self) -> Option<OptionsProgress> {
+        let Op::ChangeOptions {
+            batches,
+            next,
+            done,
+            applied,
+        } = &self.inner.op
+        else {
+            return None;
+        };
+        // Only the options request itself: a token fetch or a relogin on
+        // its behalf changes nothing.
+        let sending = self
+            .inner
+            .in_flight
+            .as_ref()
+            .is_some_and(|f| f.purpose == Purpose::Action);
+        let names = |b: &OptionsBatch| b.names().map(str::to_owned).collect::<Vec<_>>();
+        let mut left = batches.iter().skip(*next);
+        let unknown = if sending {
+            left.next().map(names).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        Some(OptionsProgress {
+            applied: applied.clone(),
+            rejected: done.rejected.clone(),
+            unknown,
+            not_applied: left.flat_map(names).collect(),
+        })
     }
 }
 

@@ -1194,3 +1194,56 @@ fn an_answer_of_the_ended_session_after_a_relogin_leaves_the_new_cookies_alone()
         };
     }
 }
+
+#[test]
+fn an_options_change_given_up_midway_names_what_was_applied_in_doubt_and_never_sent() {
+    // 110 options: three requests of 50, 50 and 10.
+    let mut session = fresh_session();
+    let now = SystemTime::UNIX_EPOCH;
+    let name = |i: usize| format!("userjs-o{i}");
+    let change = (0..110).fold(OptionsChange::new(), |c, i| c.set(name(i), "v"));
+    let mut call = session.change_options(&change).unwrap();
+    let names = |r: std::ops::Range<usize>| r.map(name).collect::<Vec<_>>();
+    let progress = |call: &Call<OptionsChanged>| call.options_progress().unwrap();
+
+    // The token fetch out: nothing is in doubt yet.
+    let Step::Send(token) = session.poll(&mut call, now) else {
+        panic!()
+    };
+    assert!(text(&token).contains("type=csrf"));
+    assert_eq!(progress(&call).unknown, Vec::<String>::new());
+    assert_eq!(progress(&call).not_applied, names(0..110));
+    session.handle(
+        &mut call,
+        Answer::Response(Response::json(
+            r#"{"query":{"tokens":{"csrftoken":"+\\"}}}"#,
+        )),
+        now,
+    );
+    let Step::Send(first) = session.poll(&mut call, now) else {
+        panic!()
+    };
+    assert!(text(&first).contains("action=options"));
+    assert_eq!(progress(&call).unknown, names(0..50));
+    session.handle(
+        &mut call,
+        Answer::Response(Response::json(r#"{"options":"success"}"#)),
+        now,
+    );
+    // The second request out, when the caller gives the call up.
+    let Step::Send(_) = session.poll(&mut call, now) else {
+        panic!()
+    };
+    let p = progress(&call);
+    assert_eq!(p.applied, names(0..50));
+    assert_eq!(p.unknown, names(50..100));
+    assert_eq!(p.not_applied, names(100..110));
+    assert!(p.rejected.is_empty());
+    session.abandon(&mut call);
+
+    // Any other call has none.
+    let other = session
+        .email_user(&EmailUser::new("Bob", "s", "t"))
+        .unwrap();
+    assert!(other.options_progress().is_none());
+}

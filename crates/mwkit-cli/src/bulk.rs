@@ -8,7 +8,9 @@
 //! request, the outcome synced. The run stops at the first outcome unknown
 //! (the wiki or what is in front of it is failing: better not to add more
 //! doubt) and at any refusal that is not about one recipient (`ratelimited`,
-//! a block, a lost login), saying how many were sent.
+//! a block, a lost login), saying how many were sent. SIGINT or SIGTERM
+//! stops it cleanly before the next recipient (stop.rs): the mail in flight
+//! is answered and journaled, and the exit is 130 or 143.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -186,6 +188,18 @@ fn nothing_was_sent(e: &Error) -> bool {
     }
 }
 
+/// The stop a signal asked for (SIGINT, SIGTERM), checked before anything
+/// new starts: the request in flight was answered and its outcome journaled.
+fn interrupted() -> Option<Failure> {
+    crate::stop::received().map(|sig| {
+        Failure::interrupted(
+            sig,
+            "the next mail (the one in flight, if any, was answered and its outcome journaled)",
+            "the journal holds every outcome",
+        )
+    })
+}
+
 /// Runs the mailing; returns the exit status.
 pub(crate) fn run(target: &Target, m: &Mailing<'_>, out: &Out) -> Result<u8, Failure> {
     let names = read_list(m.list)?;
@@ -221,8 +235,12 @@ pub(crate) fn run(target: &Target, m: &Mailing<'_>, out: &Out) -> Result<u8, Fai
         }
     }
 
+    // A signal during the login: nothing new starts, not even the pre-check.
+    let mut stop: Option<Failure> = interrupted();
     let mut sendable = Vec::new();
-    if !todo.is_empty() {
+    if stop.is_some() {
+        sendable = todo;
+    } else if !todo.is_empty() {
         let checked = client
             .emailable(&todo)
             .map_err(|e| Failure::from_error(&e))?;
@@ -246,8 +264,10 @@ pub(crate) fn run(target: &Target, m: &Mailing<'_>, out: &Out) -> Result<u8, Fai
     }
 
     report.to_send = sendable.len();
-    let mut stop: Option<Failure> = None;
     for name in &sendable {
+        if stop.is_none() {
+            stop = interrupted();
+        }
         if stop.is_some() {
             report.recipient(name, "not_sent", json!({"detail": "the run stopped first"}));
             continue;
@@ -319,7 +339,15 @@ pub(crate) fn run(target: &Target, m: &Mailing<'_>, out: &Out) -> Result<u8, Fai
     drop(journal);
 
     let unknown = report.count("unknown") + report.count("skipped_unknown");
-    let exit = if unknown > 0 {
+    let signal_exit = stop
+        .as_ref()
+        .filter(|f| f.stage == "interrupted")
+        .map(|f| f.exit);
+    let exit = if let Some(code) = signal_exit {
+        // The run did not finish: 130 or 143 say so, whatever else it met
+        // (the summary and the journal tell the rest; a rerun resumes).
+        code
+    } else if unknown > 0 {
         3
     } else if stop.is_some() || report.count("failed") > 0 {
         1

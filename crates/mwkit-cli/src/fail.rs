@@ -5,10 +5,13 @@ use mw_ureq::mw_core::TlsFailure;
 use mw_ureq::{Error, ErrorKind, LoginFailure};
 use serde_json::{Value, json};
 
+use crate::stop::Signal;
+
 /// Why a command stopped.
 #[derive(Debug, Clone)]
 pub(crate) struct Failure {
-    /// 1 failed, 2 usage, 3 a write's outcome is unknown.
+    /// 1 failed, 2 usage, 3 a write's outcome is unknown, 130 or 143
+    /// stopped by SIGINT or SIGTERM.
     pub(crate) exit: u8,
     /// Where it failed: `usage`, `input`, `api`, `login`, `connect`,
     /// `session`, ...
@@ -17,7 +20,7 @@ pub(crate) struct Failure {
     /// mw-core's one table (`err.code().name`, the Python binding's
     /// `e.kind`: `no_email`, `blocked`, ...), the same on every MediaWiki
     /// version; else the command line's own (`usage`, `journal`,
-    /// `options_rejected`).
+    /// `options_rejected`, `interrupted`).
     pub(crate) kind: &'static str,
     /// MediaWiki's code, when it gave one.
     pub(crate) code: Option<String>,
@@ -67,6 +70,19 @@ impl Failure {
         let mut f = Failure::new(1, "api", "options_rejected", text, hint);
         f.code = Some(code.to_owned());
         f
+    }
+
+    /// A signal (SIGINT, SIGTERM) stopped the command before it started
+    /// what `what_not` names: exit 130 or 143, as a shell reports a process
+    /// the signal killed. The command line's own kind, `interrupted`.
+    pub(crate) fn interrupted(sig: Signal, what_not: &str, hint: &str) -> Failure {
+        Failure::new(
+            sig.exit,
+            "interrupted",
+            "interrupted",
+            format!("stopped by {} before {what_not}", sig.name),
+            hint,
+        )
     }
 
     /// Whether the wiki may have acted.

@@ -14,6 +14,7 @@ mod bulk;
 mod fail;
 mod journal;
 mod out;
+mod stop;
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
@@ -84,15 +85,22 @@ EXIT STATUS:
      kind second_factor_required; the wiki asked and nothing more was sent)
   3  some write's outcome is unknown: it may have been carried out; check
      before repeating it (a bulk run never repeats it without --resend-unknown)
+  130, 143
+     email stopped by SIGINT (Ctrl-C) or SIGTERM: nothing new was started, the
+     request in flight was answered and its outcome recorded (the journal); a
+     rerun with the same journal resumes. A second signal, or one at a
+     password or code prompt, stops at once (killed by it). email --to whose
+     mail was in flight when the signal came exits as its outcome says
 
 JSON (--json): one document per command on stdout, one line each; a bulk
 email writes one line per recipient, then one summary line. Field names are
 stable; new fields may be added.
-  every document      command, ok (bool); when ok is false also exit (1, 2 or 3)
-                      and error: {stage, kind, code, text, hint, outcome_unknown}
-                      (stage: input, api, login, connect, http, decode, timeout,
-                      transport, session, outcome_unknown, incomplete, journal,
-                      usage; incomplete adds applied, unknown, not_applied)
+  every document      command, ok (bool); when ok is false also exit (1, 2, 3,
+                      130 or 143) and error: {stage, kind, code, text, hint,
+                      outcome_unknown} (stage: input, api, login, connect, http,
+                      decode, timeout, transport, session, outcome_unknown,
+                      incomplete, journal, usage, interrupted; incomplete adds
+                      applied, unknown, not_applied)
                       kind: what failed, by a name that is the same on every
                       MediaWiki version and the same as the Python binding's
                       e.kind (mw-core's one error table): e.g. no_target,
@@ -109,7 +117,8 @@ stable; new fields may be added.
                       command line's own: usage (exit 2: arguments, settings,
                       a journal of another mailing), journal (the journal
                       could not be used), options_rejected (options set: the
-                      wiki dropped some options).
+                      wiki dropped some options), interrupted (exit 130 or
+                      143: stopped by SIGINT or SIGTERM).
                       code: the wiki's own error code (null when it gave
                       none); it may differ between MediaWiki versions
                       (noemail on 1.39, noemailtext on 1.43), kind does not
@@ -504,10 +513,16 @@ impl Otp {
         let why = if !std::io::stdin().is_terminal() {
             "MWKIT_OTP is not set and there is no terminal to ask on".to_owned()
         } else {
-            match rpassword::prompt_password(format!("Two-factor code for {}: ", self.user)) {
-                Ok(code) if !code.trim().is_empty() => return Some(Password::new(code.trim())),
-                Ok(_) => "no code was typed".to_owned(),
-                Err(e) => format!("could not ask for it: {e}"),
+            let asked = stop::prompting(|| {
+                rpassword::prompt_password(format!("Two-factor code for {}: ", self.user))
+            });
+            match asked {
+                Ok(Ok(code)) if !code.trim().is_empty() => {
+                    return Some(Password::new(code.trim()));
+                }
+                Ok(Ok(_)) => "no code was typed".to_owned(),
+                Ok(Err(e)) => format!("could not ask for it: {e}"),
+                Err(sig) => format!("stopped by {}", sig.name),
             }
         };
         if let Ok(mut no_code) = self.no_code.lock() {
@@ -525,6 +540,13 @@ impl Otp {
         let Error::Login(login) = e else { return f };
         match login.kind {
             LoginFailure::SecondFactorRequired => {
+                if let Some(sig) = stop::received() {
+                    return Failure::interrupted(
+                        sig,
+                        "the two-factor code was asked for",
+                        "nothing more was sent; run the same command again",
+                    );
+                }
                 let why = self.no_code.lock().ok().and_then(|w| w.clone());
                 f.exit = 2;
                 f.text = format!(
@@ -577,7 +599,12 @@ fn password(user: &str, api: &str) -> Result<Password, Failure> {
             "set MWKIT_PASSWORD in the environment, or run mwkit on a terminal",
         ));
     }
-    match rpassword::prompt_password(format!("password for {user} at {api}: ")) {
+    let asked =
+        stop::prompting(|| rpassword::prompt_password(format!("password for {user} at {api}: ")))
+            .map_err(|sig| {
+            Failure::interrupted(sig, "the password was asked for", "nothing was sent")
+        })?;
+    match asked {
         Ok(p) if !p.is_empty() => Ok(Password::new(p)),
         Ok(_) => Err(Failure::usage(
             "no password given",
@@ -591,6 +618,11 @@ fn password(user: &str, api: &str) -> Result<Password, Failure> {
 }
 
 fn run(cli: &Cli, out: &Out) -> Result<u8, Failure> {
+    if matches!(cli.command, Command::Email(_)) {
+        // A mail in flight is waited for on SIGINT or SIGTERM, and
+        // journaled (stop.rs); the other commands stop at once, as before.
+        stop::install();
+    }
     let target = Target::from(cli)?;
     match &cli.command {
         Command::Emailable { names } => emailable(&target, names, out),
@@ -711,6 +743,13 @@ fn email_one(target: &Target, args: &EmailArgs, to: &str, out: &Out) -> Result<u
     let text = message_text(args)?;
     let email = EmailUser::new(to, &args.subject, text).cc_me(args.cc_me);
     let client = target.logged_in()?;
+    if let Some(sig) = stop::received() {
+        return Err(Failure::interrupted(
+            sig,
+            "the mail was sent",
+            "nothing was sent to the recipient; run the same command again to send it",
+        ));
+    }
     let sent = client
         .email_user(&email)
         .map_err(|e| Failure::from_error(&e))?;

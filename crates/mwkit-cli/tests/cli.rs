@@ -1,7 +1,7 @@
 //! The `mwkit` binary against the real test wiki: each command's effect
 //! checked where it lands (the mail sink, the options read back), the exit
-//! statuses, the JSON documents, and a bulk mail killed with SIGKILL and
-//! resumed.
+//! statuses, the JSON documents, a bulk mail killed with SIGKILL and
+//! resumed, and one stopped cleanly by SIGTERM or SIGINT.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod support;
@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use mw_ureq::Client;
 use serde_json::Value;
 use support::{
-    GATEWAY_503, GATEWAY_504, Rule, StandIn, Wiki, bulk_statuses, docs, mwkit, mwkit_bin, nonce,
-    run, temp_dir, without_settings, write,
+    GATEWAY_503, GATEWAY_504, Rule, StandIn, Watched, Wiki, bulk_statuses, docs,
+    journal_last_events, mwkit, mwkit_bin, nonce, run, temp_dir, without_settings, write,
 };
 
 #[test]
@@ -703,6 +703,201 @@ fn a_send_in_flight_at_a_kill_is_reported_unknown_and_resent_only_when_asked() {
     assert!(
         statuses.values().all(|s| s == "already_sent"),
         "{statuses:?}"
+    );
+}
+
+/// `mwkit --json email --to-list` as the sender, through the stand-in.
+fn bulk_through(
+    wiki: &Wiki,
+    standin: &StandIn,
+    list: &std::path::Path,
+    journal: &std::path::Path,
+    subject: &str,
+) -> std::process::Command {
+    let mut c = wiki.mwkit("sender");
+    c.env("MWKIT_API", &standin.url)
+        .args(["--json", "email", "--to-list"]);
+    c.arg(list).arg("--journal").arg(journal);
+    c.args(["--subject", subject, "--text", "Stopped cleanly."]);
+    c
+}
+
+/// A bulk mail to the 30 bulk recipients (and one not emailable), through a
+/// stand-in that holds the wiki's answer to the 10th email: `signal` comes
+/// while it is in flight (acknowledged on stderr), then the answer. The mail
+/// in flight is journaled sent, nothing more is sent, the exit is `code`;
+/// the rerun sends the other 20, and everyone gets exactly one mail.
+fn a_bulk_run_stopped_by(signal: &str, code: i32) {
+    let wiki = Wiki::get();
+    let bulk = wiki.bulk();
+    assert_eq!(bulk.len(), 30);
+    let dir = temp_dir(&format!("sig{signal}"));
+    let list = bulk_list(&wiki, &dir);
+    let journal = dir.join("journal");
+    let subject = format!("mwkit cli {signal} {}", nonce());
+    let standin = StandIn::start(wiki.api_url(), Rule::Hold(10));
+    let cmd = || bulk_through(&wiki, &standin, &list, &journal, &subject);
+    let mut running = Watched::spawn(&mut cmd());
+    standin.wait_hanging();
+    // The wiki has sent the 10th mail; the client waits for the answer.
+    assert_eq!(wiki.wait_for_mails(&subject, 10).len(), 10);
+    running.signal(signal);
+    running.wait_stderr(&format!("mwkit: SIG{signal}: stopping"));
+    standin.release();
+    let (status, stdout, stderr) = running.finish();
+    assert_eq!(status.code(), Some(code), "{status:?} {stderr}");
+
+    let (statuses, summary) = bulk_statuses(&stdout);
+    let count = |s: &str| statuses.values().filter(|v| *v == s).count();
+    assert_eq!(statuses.len(), 31, "{stdout}");
+    assert_eq!(count("sent"), 10, "{stdout}");
+    assert_eq!(count("not_sent"), 20, "{stdout}");
+    assert_eq!(statuses[&bulk[9].0], "sent", "the mail in flight");
+    assert_eq!(summary["exit"], code);
+    assert_eq!(summary["error"]["kind"], "interrupted", "{summary}");
+    assert!(
+        stderr.contains("with the same journal, to go on"),
+        "no line saying a rerun resumes: {stderr}"
+    );
+    assert_eq!(
+        standin.emails_seen(),
+        10,
+        "an email started after the signal"
+    );
+    // The journal holds every outcome: nobody is left `sending`.
+    let last = journal_last_events(&journal);
+    assert!(last.values().all(|e| e != "sending"), "{last:?}");
+    assert_eq!(last.values().filter(|e| *e == "sent").count(), 10);
+
+    // The rerun (the stand-in forwarding all) sends the other 20.
+    standin.set(Rule::Forward);
+    let (rerun, stdout, stderr) = run(&mut cmd());
+    assert_eq!(rerun, 0, "{stderr}");
+    let (statuses, _) = bulk_statuses(&stdout);
+    let count = |s: &str| statuses.values().filter(|v| *v == s).count();
+    assert_eq!((count("already_sent"), count("sent")), (10, 20), "{stdout}");
+    let per = wiki.mails_per_address(&subject, 30);
+    for (name, address) in &bulk {
+        assert_eq!(per.get(address), Some(&1), "{name}: {per:?}");
+    }
+    assert_eq!(per.values().sum::<usize>(), 30);
+}
+
+#[test]
+fn sigterm_mid_bulk_finishes_the_mail_in_flight_exits_143_and_the_rerun_sends_the_rest() {
+    a_bulk_run_stopped_by("TERM", 143);
+}
+
+#[test]
+fn sigint_mid_bulk_finishes_the_mail_in_flight_exits_130_and_the_rerun_sends_the_rest() {
+    a_bulk_run_stopped_by("INT", 130);
+}
+
+#[test]
+fn a_second_signal_stops_a_bulk_run_at_once() {
+    use std::os::unix::process::ExitStatusExt;
+    let wiki = Wiki::get();
+    let bulk: Vec<(String, String)> = wiki.bulk().into_iter().take(3).collect();
+    let dir = temp_dir("sig2");
+    let list = dir.join("list");
+    let names: Vec<&str> = bulk.iter().map(|(n, _)| n.as_str()).collect();
+    write(&list, &names.join("\n"));
+    let journal = dir.join("journal");
+    let subject = format!("mwkit cli second signal {}", nonce());
+    let standin = StandIn::start(wiki.api_url(), Rule::Hold(2));
+    let mut running = Watched::spawn(&mut bulk_through(
+        &wiki, &standin, &list, &journal, &subject,
+    ));
+    standin.wait_hanging();
+    running.signal("TERM");
+    running.wait_stderr("mwkit: SIGTERM: stopping");
+    // The answer is still held: only the second signal can end the run.
+    running.signal("INT");
+    let (status, _, stderr) = running.finish();
+    standin.release();
+    assert_eq!(status.signal(), Some(2), "{status:?} {stderr}");
+    // As a kill: the mail in flight stays `sending` (a rerun calls it unknown).
+    let last = journal_last_events(&journal);
+    assert_eq!(last[&bulk[0].0], "sent");
+    assert_eq!(last[&bulk[1].0], "sending", "{last:?}");
+    assert!(!last.contains_key(&bulk[2].0), "{last:?}");
+}
+
+#[test]
+fn a_single_email_under_sigterm_waits_for_its_answer_and_says_it_was_sent() {
+    let wiki = Wiki::get();
+    let subject = format!("mwkit cli single sigterm {}", nonce());
+    let standin = StandIn::start(wiki.api_url(), Rule::Hold(1));
+    let mut cmd = wiki.mwkit("sender");
+    cmd.env("MWKIT_API", &standin.url).args([
+        "--json",
+        "email",
+        "--to",
+        wiki.name("recipient"),
+        "--subject",
+        &subject,
+        "--text",
+        "One, under SIGTERM.",
+    ]);
+    let mut running = Watched::spawn(&mut cmd);
+    standin.wait_hanging();
+    running.signal("TERM");
+    running.wait_stderr("mwkit: SIGTERM: stopping");
+    standin.release();
+    let (status, stdout, stderr) = running.finish();
+    // Nothing was left undone: the exit says what happened to the mail.
+    assert_eq!(status.code(), Some(0), "{status:?} {stderr}");
+    let doc = &docs(&stdout)[0];
+    assert_eq!(doc["ok"], true, "{doc}");
+    assert_eq!(doc["result"], "Success", "{doc}");
+    assert_eq!(wiki.wait_for_mails(&subject, 1).len(), 1);
+}
+
+#[test]
+fn ctrl_c_at_the_password_prompt_of_an_email_stops_it_at_once() {
+    // Nothing is in flight while a person types: the first Ctrl-C (^C on
+    // the terminal, SIGINT) ends mwkit by the signal, as before signals were
+    // caught, instead of being held until an answer that never comes.
+    const DRIVER: &str = r#"
+import os, pty, select, sys, termios, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out, deadline = b"", time.time() + 60
+while time.time() < deadline and b"password for " not in out:
+    if select.select([fd], [], [], 0.2)[0]:
+        out += os.read(fd, 4096)
+while termios.tcgetattr(fd)[3] & termios.ECHO and time.time() < deadline:
+    time.sleep(0.01)
+os.write(fd, b"\x03")
+while time.time() < deadline:
+    if select.select([fd], [], [], 0.2)[0]:
+        try:
+            if not os.read(fd, 4096):
+                break
+        except OSError:
+            break
+if time.time() >= deadline:
+    os.kill(pid, 9)
+print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"#;
+    let wiki = Wiki::get();
+    let mut python = std::process::Command::new("python3");
+    without_settings(&mut python);
+    python
+        .args(["-c", DRIVER])
+        .arg(mwkit_bin())
+        .args(["email", "--to"])
+        .args([wiki.name("recipient"), "--subject", "never", "--text", "x"])
+        .env("MWKIT_API", wiki.api_url())
+        .env("MWKIT_USER", wiki.name("sender"))
+        .stdin(Stdio::null());
+    let (code, stdout, stderr) = run(&mut python);
+    assert_eq!(code, 0, "the pty driver failed: {stderr}");
+    assert_eq!(
+        stdout.trim(),
+        "-2",
+        "not ended by SIGINT (-9: held past 60 s)"
     );
 }
 

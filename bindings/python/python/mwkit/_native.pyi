@@ -68,7 +68,10 @@ class Session:
     Ctrl-C interrupts any call within a fraction of a second: the call is
     abandoned and the session stays usable; a write already on its way is
     never sent again, and a WARNING on the "mwkit" logger says its outcome
-    is unknown. In a forked child it works on connections of its own,
+    is unknown. An interrupted set_options or reset_options sets attributes
+    on the KeyboardInterrupt itself, named and shaped as an incomplete
+    change's error: applied, unknown (the request on its way), not_applied
+    (never sent), rejected and rejected_unnamed. In a forked child it works on connections of its own,
     unless a call of it was in progress at the fork (RuntimeError then).
     Records on the "mwkit" logger: DEBUG per request, INFO relogins and
     waits, WARNING writes whose outcome is unknown; never a secret.

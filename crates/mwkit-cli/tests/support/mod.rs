@@ -385,6 +385,9 @@ pub enum Rule {
     Refuse503,
     /// Forward the `n`-th email (1-based), then never answer it.
     HangOn(usize),
+    /// Forward the `n`-th email (1-based), then hold the wiki's answer
+    /// until [`StandIn::release`].
+    Hold(usize),
     /// Forward every email; the one to `target` (its user name as sent)
     /// gets, instead of the wiki's answer, a gateway's own JSON error:
     /// `status` with `body` as `application/json`, and no
@@ -412,6 +415,7 @@ pub struct StandIn {
     rule: Arc<Mutex<Rule>>,
     emails: Arc<AtomicUsize>,
     hanging: Arc<AtomicBool>,
+    released: Arc<AtomicBool>,
     targets: Arc<Mutex<Vec<String>>>,
     requests: Arc<Mutex<Vec<String>>>,
 }
@@ -428,12 +432,14 @@ impl StandIn {
             rule: Arc::new(Mutex::new(rule)),
             emails: Arc::new(AtomicUsize::new(0)),
             hanging: Arc::new(AtomicBool::new(false)),
+            released: Arc::new(AtomicBool::new(false)),
             targets: Arc::new(Mutex::new(Vec::new())),
             requests: Arc::new(Mutex::new(Vec::new())),
         };
         let seen = Seen {
             emails: Arc::clone(&standin.emails),
             hanging: Arc::clone(&standin.hanging),
+            released: Arc::clone(&standin.released),
             targets: Arc::clone(&standin.targets),
             requests: Arc::clone(&standin.requests),
             tag: standin.tag.clone(),
@@ -463,6 +469,23 @@ impl StandIn {
         self.hanging.load(Ordering::SeqCst)
     }
 
+    /// Waits (30 s at most) until an email is forwarded and held.
+    pub fn wait_hanging(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.hanging() {
+            assert!(
+                Instant::now() < deadline,
+                "no email reached the stand-in to be held"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Lets the email held by [`Rule::Hold`] have the wiki's answer.
+    pub fn release(&self) {
+        self.released.store(true, Ordering::SeqCst);
+    }
+
     /// Every request that reached the stand-in: its request line, then its
     /// body (the access log shows no POST body), in order.
     pub fn requests(&self) -> Vec<String> {
@@ -481,6 +504,7 @@ impl StandIn {
 struct Seen {
     emails: Arc<AtomicUsize>,
     hanging: Arc<AtomicBool>,
+    released: Arc<AtomicBool>,
     /// The `target` of every email, in order.
     targets: Arc<Mutex<Vec<String>>>,
     /// Every request: its line and body.
@@ -553,6 +577,15 @@ fn serve(client: TcpStream, upstream: &str, rule: &Mutex<Rule>, seen: &Seen) {
                     return;
                 }
                 Rule::HangOn(_) => forward(upstream, &line, &headers, &body),
+                Rule::Hold(k) if k == n => {
+                    let answer = forward(upstream, &line, &headers, &body);
+                    seen.hanging.store(true, Ordering::SeqCst);
+                    while !seen.released.load(Ordering::SeqCst) {
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                    answer
+                }
+                Rule::Hold(_) => forward(upstream, &line, &headers, &body),
                 Rule::GatewayErrorAfterSend {
                     target: chosen,
                     status,
@@ -652,4 +685,97 @@ fn forward(
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
         .collect();
     (status, raw[split + 4..].to_vec(), pass_on)
+}
+
+/// A running `mwkit` whose output is read as it comes, to be sent signals.
+pub struct Watched {
+    child: std::process::Child,
+    stdout: Option<std::thread::JoinHandle<String>>,
+    stderr: Arc<Mutex<String>>,
+    stderr_done: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watched {
+    /// Starts `cmd` with its stdout and stderr read by threads.
+    pub fn spawn(cmd: &mut Command) -> Watched {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = child.stdout.take().unwrap();
+        let stdout = std::thread::spawn(move || {
+            let mut text = String::new();
+            out.read_to_string(&mut text).unwrap();
+            text
+        });
+        let err = child.stderr.take().unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let shared = Arc::clone(&stderr);
+        let stderr_done = std::thread::spawn(move || {
+            for line in BufReader::new(err).lines() {
+                let mut text = shared.lock().unwrap();
+                text.push_str(&line.unwrap());
+                text.push('\n');
+            }
+        });
+        Watched {
+            child,
+            stdout: Some(stdout),
+            stderr,
+            stderr_done: Some(stderr_done),
+        }
+    }
+
+    /// Sends the signal `name` (TERM, INT) with kill(1).
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args(["-s", name, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -s {name} failed");
+    }
+
+    /// Waits (30 s at most) until stderr holds `needle`; fails at once
+    /// when mwkit ends first.
+    pub fn wait_stderr(&mut self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.stderr.lock().unwrap().contains(needle) {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!(
+                    "mwkit ended ({status}) before saying {needle:?} on stderr: {}",
+                    self.stderr.lock().unwrap()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {needle:?} on stderr: {}",
+                self.stderr.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits for the end: the exit status, stdout and stderr.
+    pub fn finish(mut self) -> (std::process::ExitStatus, String, String) {
+        let status = self.child.wait().unwrap();
+        let stdout = self.stdout.take().unwrap().join().unwrap();
+        self.stderr_done.take().unwrap().join().unwrap();
+        let stderr = self.stderr.lock().unwrap().clone();
+        (status, stdout, stderr)
+    }
+}
+
+/// The last event the journal at `path` holds for each user.
+pub fn journal_last_events(path: &Path) -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut last = BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let record: Value = serde_json::from_str(line).unwrap();
+        last.insert(
+            record["user"].as_str().unwrap().to_owned(),
+            record["event"].as_str().unwrap().to_owned(),
+        );
+    }
+    last
 }
