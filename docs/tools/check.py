@@ -186,8 +186,9 @@ def sample_command(sample: Path, work: str) -> Tuple[List[str], Optional[str]]:
         return [sys.executable, str(sample)], None
     if sample.suffix == ".sh":
         return ["bash", "-eu", str(sample)], None
-    if sample.suffix == ".c":  # built as a user would, against the C library scripts/dist installed
-        prefix = ROOT / "target" / "dist" / "c"
+    if sample.suffix == ".c":  # built as a user would, against an installed libmw: scripts/dist's, or tests/c's
+        prefix = next((p for p in (ROOT / "target" / "dist" / "c", ROOT / "target" / "c")
+                       if (p / "lib" / "pkgconfig" / "mw.pc").exists()), ROOT / "target" / "dist" / "c")
         pc = dict(os.environ, PKG_CONFIG_PATH=str(prefix / "lib" / "pkgconfig"))
         flags = subprocess.run(["pkg-config", "--cflags", "--libs", "mw"], env=pc, capture_output=True, text=True)
         if flags.returncode != 0:

@@ -16,4 +16,4 @@ logging.getLogger("mwkit").setLevel(logging.DEBUG)
 with mwkit.Session(os.environ["MWKIT_API_URL"], user_agent="MyTool/1.0 (me@example.org)") as s:
     s.login(os.environ["MWKIT_BOT_NAME"], os.environ["MWKIT_BOT_PASSWORD"])
     s.emailable([os.environ["MWKIT_TARGET"]])
-# DEBUG:mwkit:Session.emailable: POST action=query -> HTTP 200 in 0.012 s
+# DEBUG:mwkit:Session.emailable: POST action=query list=users -> HTTP 200 in 0.023 s
