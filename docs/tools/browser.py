@@ -30,7 +30,7 @@ import websockets
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--window-size=1280,900", "--remote-debugging-port=0", "--remote-allow-origins=*",
+    "--window-size=1440,1000", "--remote-debugging-port=0", "--remote-allow-origins=*",
 ]
 PAGES = [
     ("home", "index.html", "mwkit"),
@@ -135,7 +135,7 @@ async def drive(base: str, shots: Path, check: Callable[[str, Optional[str]], No
             elif title not in (seen["title"] or ""):
                 problem = f"title {seen['title']!r}, expected {title!r}"
             check(f"Chromium renders {path} with its navigation, no console error "
-                  f"({seen and seen['side']} navigation links; target/docs-screenshots/{name}.png)", problem)
+                  f"({seen and seen['side']} navigation links; {shown(shots / (name + '.png'))})", problem)
         await tab.goto(f"{base}/search.html?q=outcome+unknown")
         found: List[str] = []
         deadline = time.monotonic() + PATIENCE
@@ -150,8 +150,16 @@ async def drive(base: str, shots: Path, check: Callable[[str, Optional[str]], No
         errors = tab.errors()
         guide = any("When a write is sent again" in f for f in found)
         check(f"the site's search finds \"outcome unknown\" ({len(found)} pages, the resend guide among them; "
-              "target/docs-screenshots/search.png)",
+              f"{shown(shots / 'search.png')})",
               "; ".join(errors) if errors else (None if guide else f"results: {found[:5]}"))
+
+
+def shown(path: Path) -> str:
+    """A path as the report shows it: from the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def run(site: Path, shots: Path, check: Callable[[str, Optional[str]], None]) -> None:

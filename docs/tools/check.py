@@ -29,6 +29,8 @@ CLI_DIR = ROOT / "target" / "debug"
 
 
 def check(name: str, problem: Optional[str]) -> None:
+    if problem is not None:  # one line: no output quoted in it may pass for another step's count
+        problem = " | ".join(line for line in problem.splitlines() if line.strip())
     results.append((name, problem))
     print(f"ok {name}" if problem is None else f"FAILED {name}: {problem}", flush=True)
 
