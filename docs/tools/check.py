@@ -212,7 +212,7 @@ def output_differs(expected: str, got: str) -> bool:
 
 
 # Samples kept outside docs/samples because they must live in a crate.
-RUST_SAMPLES = ["examples/rust/src/bin/quickstart.rs"]
+RUST_SAMPLES = ["examples/rust/src/bin/quickstart.rs", "examples/rust/src/bin/https_ca_file.rs"]
 
 
 def samples() -> None:
