@@ -6,8 +6,8 @@
 //! `rcpt` and a decomposed `Rcpt` are one person, mailed once, and the
 //! journal knows them by that name); skip whom the journal says were sent
 //! (and, unless `--resend-unknown`, those whose outcome is unknown); report
-//! and skip who cannot be emailed; then for each recipient: `sending` synced to the journal, the
-//! request, the outcome synced. The run stops at the first outcome unknown
+//! and skip who cannot be emailed; then for each recipient: `sending`
+//! synced to the journal, the request, the outcome synced. The run stops at the first outcome unknown
 //! (the wiki or what is in front of it is failing: better not to add more
 //! doubt) and at any refusal that is not about one recipient (`ratelimited`,
 //! a block, a lost login), saying how many were sent.
@@ -94,18 +94,22 @@ struct Recipient {
 /// each spelling and keys the answer by it).
 fn recipients(lines: &[String], checked: Vec<mw_ureq::EmailableEntry>) -> Vec<Recipient> {
     let mut people: Vec<Recipient> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
     for (line, entry) in lines.iter().zip(checked) {
         let user = match (&entry.name, entry.status) {
             (Some(name), status) if status != Emailability::Invalid => name.clone(),
             _ => line.clone(),
         };
-        match people.iter_mut().find(|p| p.user == user) {
-            Some(p) => p.lines.push(line.clone()),
-            None => people.push(Recipient {
-                user,
-                status: entry.status,
-                lines: vec![line.clone()],
-            }),
+        match at.get(&user) {
+            Some(&i) => people[i].lines.push(line.clone()),
+            None => {
+                at.insert(user.clone(), people.len());
+                people.push(Recipient {
+                    user,
+                    status: entry.status,
+                    lines: vec![line.clone()],
+                });
+            }
         }
     }
     people
