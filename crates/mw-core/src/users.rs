@@ -216,6 +216,13 @@ pub fn parse_emailable(resp: &Response, batch: &UsersBatch) -> Result<EmailableR
 /// when the entries run out, a spelling takes the answer of the user it
 /// folds to. A spelling the wiki did not answer at all is `Missing`.
 ///
+/// Why both the wiki and a mirror: only the wiki knows all that makes a name
+/// invalid (interwiki prefixes, IP addresses, lengths, its configuration),
+/// so it folds and validates every spelling itself, at no extra request;
+/// but its answer names users, not spellings, so the mirror ties each
+/// answer to its spelling without trusting the order alone, and the order
+/// covers what the mirror cannot know (a wiki's own first-letter overrides).
+///
 /// # Errors
 /// As [`parse_emailable`].
 pub fn parse_emailable_with(
