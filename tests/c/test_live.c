@@ -373,6 +373,20 @@ static void test_emailable_reset_and_request(void) {
   CHECK("mw_client_emailable answers every name",
         mw_client_emailable(client, names, 3, answers) == MW_OK && answers[0] == MW_EMAILABLE &&
             answers[1] == MW_NOT_EMAILABLE && answers[2] == MW_MISSING);
+  {
+    /* Names as people write them: a prefix, a direction mark (U+200E), the
+       decomposed (NFD) spelling of the test wiki's "Ärger Ünïcode", and
+       another namespace's prefix (invalid). */
+    char prefixed[256], marked[256], talk[256];
+    snprintf(prefixed, sizeof prefixed, "user : %s", env("MWKIT_TARGET"));
+    snprintf(marked, sizeof marked, "\xE2\x80\x8E%s", env("MWKIT_TARGET"));
+    snprintf(talk, sizeof talk, "Talk:%s", env("MWKIT_TARGET"));
+    const char *spellings[] = {prefixed, marked, "A\xCC\x88" "rger U\xCC\x88" "ni\xCC\x88" "code", talk};
+    mw_emailability states[4] = {99, 99, 99, 99};
+    CHECK("mw_client_emailable answers each spelling as the wiki does",
+          mw_client_emailable(client, spellings, 4, states) == MW_OK && states[0] == MW_EMAILABLE &&
+              states[1] == MW_EMAILABLE && states[2] == MW_EMAILABLE && states[3] == MW_INVALID);
+  }
   snprintf(needle, sizeof needle, "\"%s\"", env("MWKIT_RESET_EMAIL"));
   before = count_mails(needle, 0);
   CHECK("a logged-out password reset succeeds", mw_client_reset_password(client, env("MWKIT_RESET_USER"), NULL) == MW_OK);

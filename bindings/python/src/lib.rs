@@ -829,7 +829,9 @@ macro_rules! session_methods {
             }
 
             /// Which users can be emailed: a dict from each name given to a bool
-            /// (missing and invalid names map to False).
+            /// (missing and invalid names map to False). Each name gets the
+            /// wiki's answer for it as written (``User:Alice``, a decomposed or
+            /// direction-marked spelling), keyed by the name as given.
             fn emailable(
                 &self,
                 py: Python<'_>,

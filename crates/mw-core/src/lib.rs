@@ -157,6 +157,7 @@ mod email;
 mod error;
 mod http;
 mod login;
+mod names;
 mod oauth;
 mod options;
 mod raw;
@@ -181,6 +182,7 @@ pub use error::{
 };
 pub use http::{Method, Request, RequestSummary, Response};
 pub use login::{BotLogin, ClientLogin, Flow, LoggedIn, SecondFactor, parse_logout};
+pub use names::UserNames;
 pub use oauth::{
     AccessToken, OAuth1Keys, client_credentials_request, oauth1_authorization, parse_access_token,
     token_endpoint,
@@ -200,7 +202,8 @@ pub use session::{
 pub use settings::ClientSettings;
 pub use tokens::{TokenType, Tokens, parse_tokens};
 pub use users::{
-    Emailability, EmailableEntry, EmailableReport, UsersBatch, normalize_user_name, parse_emailable,
+    Emailability, EmailableEntry, EmailableReport, UsersBatch, normalize_user_name,
+    parse_emailable, parse_emailable_with,
 };
 
 /// The version of this crate, as a string (`CARGO_PKG_VERSION`).

@@ -13,6 +13,7 @@ use crate::email::{
 use crate::error::{ApiError, Error, ErrorKind, Incomplete, LoginError, Message, RetryAdvice};
 use crate::http::{Method, Request, Response};
 use crate::login::{BotLogin, ClientLogin, Flow, LoggedIn, SecondFactor, TokenLogin, parse_logout};
+use crate::names::UserNames;
 use crate::oauth::{AccessToken, OAuth1Keys, oauth1_authorization};
 use crate::options::{
     OptionsBatch, OptionsChange, OptionsChanged, OptionsProgress, UserOptions, parse_options,
@@ -21,7 +22,7 @@ use crate::options::{
 use crate::raw::{RawReply, parse_raw};
 use crate::secret::{Password, Token};
 use crate::tokens::{TokenType, parse_tokens};
-use crate::users::{EmailableReport, UsersBatch, normalize_user_name, parse_emailable};
+use crate::users::{EmailableReport, UsersBatch, normalize_user_name, parse_emailable_with};
 
 /// How many relogins one call may make.
 pub const MAX_RELOGINS_PER_CALL: u32 = 1;
@@ -215,6 +216,9 @@ pub struct Session {
     /// OAuth 1.0a nonces: a seed the transport gives, and a counter.
     nonce_seed: u64,
     nonces: u64,
+    /// How the wiki folds user names, read from its siteinfo by the first
+    /// `emailable` call and kept for the session's life.
+    user_names: Option<UserNames>,
 }
 
 impl fmt::Debug for Session {
@@ -393,6 +397,9 @@ enum Op {
         batches: Vec<UsersBatch>,
         next: usize,
         report: EmailableReport,
+        /// The session's folding rules; `None` until read (the request
+        /// out, if any, is then the siteinfo read).
+        names: Option<UserNames>,
     },
     ReadOptions,
     ChangeOptions {
@@ -545,6 +552,7 @@ impl Session {
             oauth_access: None,
             nonce_seed: 0,
             nonces: 0,
+            user_names: None,
         }
     }
 
@@ -765,7 +773,11 @@ impl Session {
         self.call(Op::Reset(reset.clone()))
     }
 
-    /// Which of `names` can be emailed, one request per batch.
+    /// Which of `names` can be emailed, one request per batch, and before
+    /// the first batch of the session one siteinfo read: how the wiki folds
+    /// user names ([`UserNames`]), kept for the session's life. Each name
+    /// gets the wiki's answer for its spelling (see
+    /// [`crate::parse_emailable_with`]).
     ///
     /// # Errors
     /// As [`Api::emailable_batches`].
@@ -778,6 +790,7 @@ impl Session {
             batches,
             next: 0,
             report: EmailableReport::default(),
+            names: None,
         }))
     }
 
@@ -1249,6 +1262,14 @@ impl Session {
                 }
             },
         };
+        if let Op::Emailable {
+            names: names @ None,
+            ..
+        } = &mut state.op
+        {
+            // Read by another call of this session meanwhile: no need to ask.
+            names.clone_from(&self.user_names);
+        }
         let built = self.build_action(&state.op, token.as_ref());
         match built {
             Ok(req) => {
@@ -1270,6 +1291,7 @@ impl Session {
             } => Ok(self.api.block_info_request()),
             Op::Email { email, .. } => self.api.email_user_request(email, need_token()?),
             Op::Reset(reset) => Ok(self.api.reset_password_request(reset, need_token()?)),
+            Op::Emailable { names: None, .. } => Ok(self.api.user_names_request()),
             Op::Emailable { batches, next, .. } => batches
                 .get(*next)
                 .map(|b| self.api.emailable_request(b))
@@ -1486,10 +1508,26 @@ impl Session {
             Op::ReadOptions => parse_read_options(resp).map(|v| Some(Output::Options(v))),
             Op::Raw { .. } => parse_raw(resp).map(|v| Some(Output::Raw(v))),
             Op::Emailable {
+                names: names @ None,
+                ..
+            } => match UserNames::from_siteinfo(resp) {
+                Ok((read, warnings)) => {
+                    state.warnings.extend(warnings);
+                    self.user_names = Some(read.clone());
+                    *names = Some(read);
+                    Ok(None)
+                }
+                Err(e) => Err(e),
+            },
+            Op::Emailable {
                 batches,
                 next,
                 report,
-            } => match batches.get(*next).map(|b| parse_emailable(resp, b)) {
+                names: Some(names),
+            } => match batches
+                .get(*next)
+                .map(|b| parse_emailable_with(resp, b, names))
+            {
                 Some(Ok(part)) => {
                     report.merge(part);
                     *next += 1;

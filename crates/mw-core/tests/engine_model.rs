@@ -42,6 +42,8 @@ enum Kind {
     Options,
     ReadOptions,
     Emailable,
+    /// The siteinfo read before a session's first `emailable` batch.
+    Siteinfo,
     RawWrite,
     Reset,
 }
@@ -70,6 +72,8 @@ fn kind(req: &Request) -> Kind {
         Kind::ReadOptions
     } else if t.contains("list=users") {
         Kind::Emailable
+    } else if t.contains("meta=siteinfo") {
+        Kind::Siteinfo
     } else if t.contains("action=purge") {
         Kind::RawWrite
     } else if t.contains("action=resetpassword") {
@@ -203,6 +207,8 @@ impl Wiki {
                     .collect();
                 format!(r#"{{"query":{{"users":[{}]}}}}"#, users.join(","))
             }
+            Kind::Siteinfo => r#"{"query":{"general":{"generator":"MediaWiki 1.43.0","lang":"en"}}}"#
+                .to_owned(),
             Kind::RawWrite => r#"{"purge":[]}"#.to_owned(),
             Kind::Reset => r#"{"resetpassword":{"status":"success"}}"#.to_owned(),
         };

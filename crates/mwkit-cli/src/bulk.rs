@@ -1,22 +1,23 @@
 //! `email --to-list`: one mail per recipient, resumable through the journal.
 //!
 //! Order of a run: read the list; open and lock the journal (refused when it
-//! is of another mailing); log in; skip whom the journal says were sent (and,
-//! unless `--resend-unknown`, those whose outcome is unknown); one
-//! `emailable` pre-check for the rest, reporting and skipping who cannot be
-//! emailed; then for each recipient: `sending` synced to the journal, the
-//! request, the outcome synced. The run stops at the first outcome unknown
+//! is of another mailing); log in; one `emailable` pre-check of every line,
+//! which names the user each line means as the wiki folds it (`User:Rcpt`,
+//! `rcpt` and a decomposed `Rcpt` are one person, mailed once, and the
+//! journal knows them by that name); skip whom the journal says were sent
+//! (and, unless `--resend-unknown`, those whose outcome is unknown); report
+//! and skip who cannot be emailed; then for each recipient: `sending`
+//! synced to the journal, the request, the outcome synced. The run stops at the first outcome unknown
 //! (the wiki or what is in front of it is failing: better not to add more
 //! doubt) and at any refusal that is not about one recipient (`ratelimited`,
 //! a block, a lost login), saying how many were sent. SIGINT or SIGTERM
 //! stops it cleanly before the next recipient (stop.rs): the mail in flight
 //! is answered and journaled, and the exit is 130 or 143.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
-use mw_ureq::mw_core::normalize_user_name;
 use mw_ureq::mw_core::{Api, Token};
 use mw_ureq::{EmailUser, Emailability, Error, ErrorKind};
 use serde_json::{Value, json};
@@ -55,8 +56,9 @@ pub(crate) fn status_words(s: Emailability) -> &'static str {
     }
 }
 
-/// Reads the list: one name a line, blank lines and `#` comments ignored,
-/// duplicates (as MediaWiki normalises names) once, in order.
+/// Reads the list: one name a line as written, blank lines and `#` comments
+/// ignored, in order. Which lines name the same person is the wiki's to say
+/// (see [`recipients`]).
 fn read_list(path: &Path) -> Result<Vec<String>, Failure> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         Failure::usage(
@@ -64,13 +66,11 @@ fn read_list(path: &Path) -> Result<Vec<String>, Failure> {
             "give --to-list a UTF-8 file of user names, one a line",
         )
     })?;
-    let mut seen = HashSet::new();
     let names: Vec<String> = text
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(normalize_user_name)
-        .filter(|n| seen.insert(n.clone()))
+        .map(str::to_owned)
         .collect();
     if names.is_empty() {
         return Err(Failure::usage(
@@ -79,6 +79,42 @@ fn read_list(path: &Path) -> Result<Vec<String>, Failure> {
         ));
     }
     Ok(names)
+}
+
+/// One person of the list: the user the wiki says its lines name.
+struct Recipient {
+    /// The user's name as the wiki folds it: whom the mail goes to, and the
+    /// journal's key. For a line the wiki calls invalid, the line itself.
+    user: String,
+    status: Emailability,
+    /// The list's lines that name this user, as written.
+    lines: Vec<String>,
+}
+
+/// The people `lines` name, each once, in the order first named: each line
+/// is the user the wiki's `emailable` answer names for it (mw-core sends
+/// each spelling and keys the answer by it).
+fn recipients(lines: &[String], checked: Vec<mw_ureq::EmailableEntry>) -> Vec<Recipient> {
+    let mut people: Vec<Recipient> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    for (line, entry) in lines.iter().zip(checked) {
+        let user = match (&entry.name, entry.status) {
+            (Some(name), status) if status != Emailability::Invalid => name.clone(),
+            _ => line.clone(),
+        };
+        match at.get(&user) {
+            Some(&i) => people[i].lines.push(line.clone()),
+            None => {
+                at.insert(user.clone(), people.len());
+                people.push(Recipient {
+                    user,
+                    status: entry.status,
+                    lines: vec![line.clone()],
+                });
+            }
+        }
+    }
+    people
 }
 
 /// The per-recipient statuses, in the order of the summary's counts.
@@ -96,6 +132,9 @@ const STATUSES: [&str; 7] = [
 struct Report<'a> {
     out: &'a Out,
     counts: HashMap<&'static str, usize>,
+    /// For each recipient, the list's lines that named them when one is
+    /// written otherwise (`User:Rcpt` for `Rcpt`): reported with them.
+    listed_as: HashMap<String, Vec<String>>,
     /// Recipients to send to this run, and how many are done (the bar).
     to_send: usize,
     done: usize,
@@ -106,9 +145,13 @@ impl Report<'_> {
     fn recipient(&mut self, user: &str, status: &'static str, extra: Value) {
         *self.counts.entry(status).or_default() += 1;
         self.clear_bar();
+        let listed_as = self.listed_as.get(user);
         if self.out.json {
             let mut doc =
                 json!({ "type": "recipient", "command": "email", "user": user, "status": status });
+            if let (Some(lines), Some(map)) = (listed_as, doc.as_object_mut()) {
+                map.insert("listed_as".into(), json!(lines));
+            }
             if let (Some(map), Value::Object(more)) = (doc.as_object_mut(), extra) {
                 // `detail` is the words for people; the JSON has the fields.
                 map.extend(more.into_iter().filter(|(k, _)| k != "detail"));
@@ -125,7 +168,15 @@ impl Report<'_> {
                 "failed" => ("failed", Paint::Bad),
                 _ => ("not sent", Paint::Dim),
             };
-            let detail = extra["detail"].as_str().unwrap_or_default();
+            let mut detail = extra["detail"].as_str().unwrap_or_default().to_owned();
+            if let Some(lines) = listed_as {
+                let listed = format!("listed as {}", lines.join(", "));
+                detail = if detail.is_empty() {
+                    listed
+                } else {
+                    format!("{detail}; {listed}")
+                };
+            }
             let cell = format!("{word:<13}");
             let line = format!("{} {user}", self.out.paint(&cell, paint));
             if detail.is_empty() {
@@ -215,15 +266,41 @@ pub(crate) fn run(target: &Target, m: &Mailing<'_>, out: &Out) -> Result<u8, Fai
     let mut journal = Journal::open(m.journal, &target.api, m.subject, m.text)?;
     let client = target.logged_in()?;
 
+    // A signal during the login: nothing new starts, not even the pre-check;
+    // each line is then its own recipient, reported not sent (its status
+    // unused: with `stop` set nothing is checked or sent).
+    let mut stop: Option<Failure> = interrupted();
+    let people = if stop.is_some() {
+        names
+            .iter()
+            .map(|line| Recipient {
+                user: line.clone(),
+                status: Emailability::Missing,
+                lines: vec![line.clone()],
+            })
+            .collect()
+    } else {
+        let checked = client
+            .emailable(&names)
+            .map_err(|e| Failure::from_error(&e))?;
+        out.warnings(&checked.warnings);
+        recipients(&names, checked.entries)
+    };
     let mut report = Report {
         out,
         counts: HashMap::new(),
+        listed_as: people
+            .iter()
+            .filter(|p| p.lines.iter().any(|l| *l != p.user))
+            .map(|p| (p.user.clone(), p.lines.clone()))
+            .collect(),
         to_send: 0,
         done: 0,
         bar_shown: false,
     };
     let mut todo = Vec::new();
-    for name in &names {
+    for person in &people {
+        let name = &person.user;
         match journal.past(name) {
             Some(Past::Sent) => report.recipient(name, "already_sent", json!({})),
             Some(Past::Unknown) if !m.resend_unknown => report.recipient(
@@ -231,35 +308,25 @@ pub(crate) fn run(target: &Target, m: &Mailing<'_>, out: &Out) -> Result<u8, Fai
                 "skipped_unknown",
                 json!({"detail": "an earlier run's outcome is unknown; --resend-unknown sends again"}),
             ),
-            _ => todo.push(name.clone()),
+            _ => todo.push(person),
         }
     }
 
-    // A signal during the login: nothing new starts, not even the pre-check.
-    let mut stop: Option<Failure> = interrupted();
     let mut sendable = Vec::new();
-    if stop.is_some() {
-        sendable = todo;
-    } else if !todo.is_empty() {
-        let checked = client
-            .emailable(&todo)
-            .map_err(|e| Failure::from_error(&e))?;
-        out.warnings(&checked.warnings);
-        for entry in checked.entries {
-            if entry.status.is_emailable() {
-                sendable.push(entry.requested);
-            } else {
-                journal.record(
-                    &entry.requested,
-                    "not_emailable",
-                    json!({"reason": status_name(entry.status)}),
-                )?;
-                report.recipient(
-                    &entry.requested,
-                    "not_emailable",
-                    json!({"reason": status_name(entry.status), "detail": status_words(entry.status)}),
-                );
-            }
+    for person in todo {
+        if stop.is_some() || person.status.is_emailable() {
+            sendable.push(person.user.clone());
+        } else {
+            journal.record(
+                &person.user,
+                "not_emailable",
+                json!({"reason": status_name(person.status)}),
+            )?;
+            report.recipient(
+                &person.user,
+                "not_emailable",
+                json!({"reason": status_name(person.status), "detail": status_words(person.status)}),
+            );
         }
     }
 
@@ -369,13 +436,13 @@ pub(crate) fn run(target: &Target, m: &Mailing<'_>, out: &Out) -> Result<u8, Fai
         );
         f
     });
-    summarize(&report, &names, m.journal, exit, stop.as_ref());
+    summarize(&report, &people, m.journal, exit, stop.as_ref());
     Ok(exit)
 }
 
 fn summarize(
     report: &Report<'_>,
-    names: &[String],
+    people: &[Recipient],
     journal: &Path,
     exit: u8,
     stop: Option<&Failure>,
@@ -392,7 +459,7 @@ fn summarize(
             "ok": exit == 0,
             "exit": exit,
             "journal": journal.display().to_string(),
-            "recipients": names.len(),
+            "recipients": people.len(),
             "counts": counts,
         });
         if let (Some(f), Some(map)) = (stop, doc.as_object_mut()) {
@@ -409,7 +476,7 @@ fn summarize(
             ("failed", "failed"),
             ("not_sent", "not sent yet"),
         ];
-        let mut rows = vec![("recipients".to_owned(), names.len().to_string())];
+        let mut rows = vec![("recipients".to_owned(), people.len().to_string())];
         rows.extend(
             words
                 .iter()

@@ -205,7 +205,7 @@ impl Journal {
         Ok(())
     }
 
-    /// What earlier runs did for `user` (a normalised name).
+    /// What earlier runs did for `user` (the name as the wiki folds it).
     pub(crate) fn past(&self, user: &str) -> Option<Past> {
         self.past.get(user).copied()
     }

@@ -16,6 +16,7 @@ mod faults;
 mod https;
 mod live;
 mod logs;
+mod names;
 mod oauth;
 mod proxy;
 mod sessions;
@@ -74,6 +75,9 @@ scenarios! {
         one_client_shared_by_eight_threads_sends_eighty_mails_without_duplicates,
         logout_ends_the_session_on_the_server,
         raw_requests_reach_any_action,
+    ],
+    names: [
+        every_spelling_gets_the_answer_the_wiki_gives_it_alone,
     ],
     faults: [
         a_refused_connection_sends_nothing_and_the_callers_retry_sends_one_mail,
