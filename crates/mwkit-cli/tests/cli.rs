@@ -79,6 +79,7 @@ fn help_documents_the_json_fields_and_exit_statuses() {
         "Two-factor code for NAME: ",
         "second_factor_required",
         "second_factor_failed",
+        "login_session_lost",
         // The error's stable kind, and the command line's own kinds.
         "kind",
         "no_wiki_email",
