@@ -512,7 +512,8 @@ impl ErrorKind {
 pub struct LoginError {
     /// The server's result or status: `Failed`, `Aborted`, `WrongToken`,
     /// `NeedToken`, `Throttled` for `action=login`; `FAIL`, `UI`, `REDIRECT`,
-    /// `RESTART` for `action=clientlogin`.
+    /// `RESTART` for `action=clientlogin`; or mwkit's own: `OtherUser`,
+    /// `PasswordChanged`, `NoSession`, `SessionLost`.
     pub result: String,
     /// The reason's message code, when the server gave one
     /// (`wrongpassword`, `resetpass-temp-emailed`, ...).

@@ -545,7 +545,6 @@ impl Otp {
                     .to_owned();
             }
             LoginFailure::SessionLost => {
-                f.exit = 2;
                 f.text = format!(
                     "the wiki lost the login session of {} before it checked the two-factor \
                      code (it expired, or its cookie did not come back): nothing was changed",
