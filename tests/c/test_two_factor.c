@@ -9,6 +9,10 @@
  *  - a wrong code: MW_ERR_SECOND_FACTOR_FAILED, not logged in, and then the
  *    right code on the same client logs in;
  *  - the code is in no last-call detail;
+ *  - the session deleted on the server before the code is checked
+ *    (`testwiki lose-session`): MW_ERR_LOGIN_FAILED with the kind
+ *    login_session_lost (mw_last_error_kind), nothing more sent; then a new
+ *    code logs in;
  *  - the account's bot password logs in without a code, and a main account
  *    without two-factor logs in with an otp given (never sent).
  * Codes come from `testwiki totp two_factor_c` (each 30-second window is
@@ -301,6 +305,53 @@ static void test_wrong_code_then_right_code(void) {
   mw_client_free(client);
 }
 
+/* The next clientlogin continuation from `ua` finds its session deleted on
+ * the server (`testwiki lose-session`). */
+static void lose_session(const char *ua) {
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd, "'%s' lose-session '%s' 1", env("MWKIT_TESTWIKI"), ua);
+  if (system(cmd) != 0) {
+    fprintf(stderr, "test_two_factor: `testwiki lose-session` failed\n");
+    exit(2);
+  }
+}
+
+static void test_session_lost_before_the_code_is_checked(void) {
+  char ua[256];
+  char code[7];
+  char kind[64];
+  char name[128] = "x";
+  size_t n = 0;
+  mw_client *client;
+  mw_result r;
+  const char *hook = getenv("MWKIT_LOSE_SESSION");
+
+  if (hook == NULL || strcmp(hook, "1") != 0) {
+    printf("SKIP test_session_lost_before_the_code_is_checked: the wiki was made without the lose-session hook\n");
+    return;
+  }
+  client = new_client("lost", ua, sizeof ua);
+  lose_session(ua);
+  totp("", code);
+  r = mw_client_clientlogin_otp(client, env("MWKIT_2FA_NAME"), env("MWKIT_2FA_PASSWORD"), NULL, code);
+  CHECK("a session lost before the code is checked gives MW_ERR_LOGIN_FAILED", r == MW_ERR_LOGIN_FAILED);
+  CHECK("its kind is login_session_lost",
+        mw_last_error_kind(kind, sizeof kind, &n) == MW_OK && strcmp(kind, "login_session_lost") == 0 &&
+            n == strlen("login_session_lost"));
+  CHECK("the last error code is the wiki's (badtoken), the text holds neither code nor password",
+        last_is_wikis("badtoken", code) && last_is_wikis("badtoken", env("MWKIT_2FA_PASSWORD")));
+  CHECK("nothing after the lost continuation: two POSTs", access_count(ua, "\"POST ") == 2);
+  CHECK("the client is not logged in", whoami(client, name, sizeof name) && name[0] == '\0');
+  CHECK("after a success the kind is empty",
+        mw_last_error_kind(kind, sizeof kind, &n) == MW_OK && n == 0 && kind[0] == '\0');
+
+  totp("", code);
+  CHECK("then a new code on the same client logs in",
+        mw_client_clientlogin_otp(client, env("MWKIT_2FA_NAME"), env("MWKIT_2FA_PASSWORD"), NULL, code) == MW_OK);
+  CHECK("as that user", whoami(client, name, sizeof name) && strcmp(name, env("MWKIT_2FA_NAME")) == 0);
+  mw_client_free(client);
+}
+
 static void test_never_asked(void) {
   char ua[256];
   char name[128];
@@ -330,6 +381,7 @@ int main(void) {
   printf("libmw %s\n", mw_version());
   test_no_code_is_required();
   test_wrong_code_then_right_code();
+  test_session_lost_before_the_code_is_checked();
   test_right_code_then_email_and_options();
   test_never_asked();
   return summary();

@@ -127,7 +127,12 @@ enum mw_result
   // (`Failed`, `Throttled`, `FAIL`, ...) or the library's: `OtherUser` (a
   // relogin gave another user's session; nothing was sent),
   // `PasswordChanged` (the new password was set, but the session could
-  // not be confirmed: log in with the new password).
+  // not be confirmed: log in with the new password). `mw_last_error_kind`
+  // is `"login_failed"`, or `"login_session_lost"` when the wiki lost the
+  // login's session before it checked the two-factor code or set the new
+  // password (last error code `badtoken` or
+  // `authmanager-authn-not-in-progress`): nothing was changed; log in
+  // again, with a new code.
   MW_ERR_LOGIN_FAILED = 14,
   // No such item (an option name not found, an index out of range).
   MW_ERR_NOT_FOUND = 15,
@@ -452,6 +457,10 @@ mw_result mw_client_clientlogin(const struct mw_client *client,
 // For both, the last error code and text are the wiki's own
 // (`oathauth-auth-ui`, `oathauth-login-failed` with OATHAuth). A bot
 // password (`mw_client_login`) is never asked for a code.
+// - `MW_ERR_LOGIN_FAILED` with `mw_last_error_kind` `"login_session_lost"`:
+//   the wiki lost the login's session before it checked the code (it
+//   expired, or its cookie did not come back); the code was not used, and
+//   nothing more was sent. Log in again with a new code.
 //
 // # Safety
 // `client` is NULL or a live handle; the strings are NULL or
@@ -620,6 +629,19 @@ void mw_string_free(char *s);
 // `buf` is NULL or writable for `len` bytes; `out_n` is NULL or writable
 // (as for every `mw_last_*` that fills a buffer).
 mw_result mw_last_error_code(char *buf, size_t len, size_t *out_n);
+
+// The kind of this thread's last failure: its name in the one error table
+// (`"no_email"`, `"login_failed"`, `"login_session_lost"`, ...), the
+// `kind` of Python's exceptions and of the command line's JSON; empty after
+// a success. It tells apart the kinds that share a result:
+// `MW_ERR_LOGIN_FAILED` is `"login_failed"`, or `"login_session_lost"`
+// when the wiki lost the login's session before it checked the two-factor
+// code or set the new password (nothing was changed; log in again with a
+// new code).
+//
+// # Safety
+// As `mw_last_error_code`.
+mw_result mw_last_error_kind(char *buf, size_t len, size_t *out_n);
 
 // The text of this thread's last call: MediaWiki's own text for an API
 // error (also one that left the outcome unknown) or a refused login, else

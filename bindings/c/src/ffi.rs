@@ -43,7 +43,7 @@ impl Fail {
 
     pub(crate) fn into_last(self) -> LastCall {
         match self {
-            Fail::Refused(_, text) => LastCall::text(text),
+            Fail::Refused(code, text) => LastCall::text(code, text),
             Fail::Failed(e) => last_of_error(&e),
         }
     }
@@ -70,7 +70,10 @@ pub(crate) fn call(body: impl FnOnce() -> Result<Warnings, Fail>) -> mw_result {
             Ok(Err(fail)) => (fail.code(), fail.into_last()),
             Err(_) => (
                 mw_result::MW_ERR_PANIC,
-                LastCall::text("the library panicked (a bug)".into()),
+                LastCall::text(
+                    mw_result::MW_ERR_PANIC,
+                    "the library panicked (a bug)".into(),
+                ),
             ),
         };
         // The record it replaces is dropped outside the borrow. (At the

@@ -16,6 +16,9 @@ pub(crate) type Warnings = Vec<(Message, Option<String>)>;
 /// What a thread's last call left: its error, warnings, the server's
 /// `Retry-After` and, for an options change that failed partway, its names.
 pub(crate) struct LastCall {
+    /// The failure's row name in mw-core's table (`login_session_lost`),
+    /// empty after a success.
+    pub(crate) kind: &'static str,
     pub(crate) code: String,
     pub(crate) text: String,
     pub(crate) warnings: Warnings,
@@ -28,6 +31,7 @@ pub(crate) struct LastCall {
 
 impl LastCall {
     pub(crate) const EMPTY: LastCall = LastCall {
+        kind: "",
         code: String::new(),
         text: String::new(),
         warnings: Vec::new(),
@@ -37,8 +41,10 @@ impl LastCall {
         unknown: Vec::new(),
     };
 
-    pub(crate) fn text(text: String) -> LastCall {
+    /// A refusal of this layer (or a panic): its row's name and `text`.
+    pub(crate) fn text(result: mw_result, text: String) -> LastCall {
         LastCall {
+            kind: ErrorCode::by_c_value(result as u32).map_or("", |row| row.name),
             text,
             ..LastCall::EMPTY
         }
@@ -108,7 +114,10 @@ pub(crate) fn with_rejected(warnings: &[Message], rejected: &[RejectedOption]) -
 /// message), its warnings, its `Retry-After`, and the names of a partial
 /// options change.
 pub(crate) fn last_of_error(e: &Error) -> LastCall {
-    let mut last = LastCall::EMPTY;
+    let mut last = LastCall {
+        kind: e.code().name,
+        ..LastCall::EMPTY
+    };
     match innermost(e) {
         Error::Api(api) => {
             last.code = api.code.clone();
@@ -167,6 +176,21 @@ mod tests {
             warnings: Vec::new(),
             error,
         }))
+    }
+
+    #[test]
+    fn a_lost_login_session_is_login_failed_with_its_own_kind() {
+        let row = ErrorCode::by_name("login_session_lost").expect("a row");
+        let e = row.example().expect("an example");
+        assert_eq!(mw_result::of(&e), mw_result::MW_ERR_LOGIN_FAILED);
+        assert_eq!(last_of_error(&e).kind, "login_session_lost");
+        let refused = ErrorCode::by_name("login_failed").and_then(ErrorCode::example);
+        assert_eq!(
+            last_of_error(&refused.expect("an example")).kind,
+            "login_failed"
+        );
+        let null = LastCall::text(mw_result::MW_ERR_NULL_PARAMETER, "x is NULL".into());
+        assert_eq!(null.kind, "null_parameter");
     }
 
     #[test]

@@ -696,6 +696,11 @@ macro_rules! session_methods {
             /// :class:`LoginError` of kind ``"second_factor_required"``,
             /// nothing sent after the question; a code the wiki refuses:
             /// ``"second_factor_failed"``, and the session may log in again.
+            /// When the wiki loses the login's session before it checks the
+            /// code or sets the new password (it expired, or its cookie did
+            /// not come back), the login starts over once and a callable is
+            /// asked again; with a str, or lost again, :class:`LoginError` of
+            /// kind ``"login_session_lost"``: nothing was checked or changed.
             /// Neither the code nor the password is ever logged or shown.
             #[pyo3(signature = (username, password, *, new_password = None, otp = None))]
             fn client_login(

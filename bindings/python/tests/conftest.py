@@ -125,6 +125,18 @@ class Wiki:
         assert len(code) == 6 and code.isdigit(), out
         return code
 
+    def lose_login_sessions(self, ua: str, count: int = 1) -> None:
+        """The next ``count`` clientlogin continuations sent with the
+        User-Agent ``ua`` find their session deleted on the server when they
+        arrive (``testwiki lose-session``: a login session that expired while
+        its user looked for the code). Skips on a wiki made without the hook."""
+        if not self.state.get("lose_session"):
+            pytest.skip("this wiki was made without the lose-session hook: "
+                        "tests/wiki/testwiki down, then up")
+        env = dict(os.environ, MWKIT_WIKI_DIR=self.state["wiki_dir"])
+        subprocess.run([str(ROOT / "tests/wiki/testwiki"), "lose-session", ua, str(count)],
+                       env=env, check=True)
+
     def maint(self, *args: str) -> str:
         env = dict(os.environ, MWKIT_WIKI_DIR=self.state["wiki_dir"])
         out = subprocess.run([str(ROOT / "tests/wiki/testwiki"), "maint", *args], env=env,

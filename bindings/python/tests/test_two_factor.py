@@ -99,6 +99,56 @@ def test_the_right_code_logs_in_then_one_mail_and_the_users_own_options(wiki, fa
 
 
 @pytest.mark.parametrize("face", FACES)
+def test_a_session_lost_before_the_code_is_checked_asks_the_callable_again_and_logs_in_once(
+        wiki, face):
+    role = ROLES[face]
+    u = wiki.two_factor(role)
+    s, ua = new_session(wiki, face, "lost-once")
+    wiki.lose_login_sessions(ua)
+    asked = Asked(lambda: wiki.totp(role))
+    assert done(s.client_login(u["name"], u["password"], otp=asked)) == u["name"]
+    assert asked.calls == 2, "asked again after the wiki lost the session"
+    assert s.user == u["name"]
+    # Twice clientlogin and its continuation, the first one's session
+    # deleted on the server; one confirming read: one login.
+    lines = wiki.requests(ua)
+    assert len(posts(lines)) == 4, lines
+    assert len([line for line in lines if "uiprop=rights" in line]) == 1, lines
+    me = done(s.request({"action": "query", "meta": "userinfo"}))["query"]["userinfo"]
+    assert me["name"] == u["name"]
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_a_session_lost_with_a_str_code_or_twice_is_login_session_lost(wiki, face):
+    role = ROLES[face]
+    u = wiki.two_factor(role)
+    s, ua = new_session(wiki, face, "lost-str")
+    wiki.lose_login_sessions(ua)
+    code = wiki.totp(role)
+    with pytest.raises(mwkit.LoginError) as caught:
+        done(s.client_login(u["name"], u["password"], otp=code))
+    err = caught.value
+    assert err.kind == "login_session_lost"
+    assert err.result == "SessionLost" and err.code == "badtoken"
+    assert err.outcome_unknown is False and err.needs_new_password is False
+    assert "lost the login session" in str(err)
+    assert code not in repr(vars(err)) and u["password"] not in repr(vars(err))
+    assert s.user is None
+    assert len(posts(wiki.requests(ua))) == 2, "nothing after the lost continuation"
+
+    # A callable, and the session lost at both continuations.
+    s, ua = new_session(wiki, face, "lost-twice")
+    wiki.lose_login_sessions(ua, 2)
+    asked = Asked(lambda: wiki.totp(role))
+    with pytest.raises(mwkit.LoginError) as caught:
+        done(s.client_login(u["name"], u["password"], otp=asked))
+    assert caught.value.kind == "login_session_lost"
+    assert asked.calls == 2
+    assert len(posts(wiki.requests(ua))) == 4
+    assert s.user is None
+
+
+@pytest.mark.parametrize("face", FACES)
 def test_no_code_is_second_factor_required_and_nothing_follows_the_question(wiki, relay, face):
     u = wiki.two_factor(ROLES[face])
     server = relay([])

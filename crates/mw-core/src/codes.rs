@@ -11,7 +11,11 @@ pub struct ErrorCode {
     /// The stable name, in snake case. For API errors it is the kind's
     /// name ([`ErrorKind::name`]): `"bad_token"`, `"no_email"`, ...
     pub name: &'static str,
-    /// The C `mw_result` value: never renumbered, new ones appended.
+    /// The C `mw_result` value: never renumbered, new ones appended. A
+    /// kind of refused login may share `MW_ERR_LOGIN_FAILED` (14) with
+    /// `login_failed`, so that C callers that handle a refused login handle
+    /// it too (`login_session_lost`; C reads the kind with
+    /// `mw_last_error_kind`); [`ErrorCode::by_c_value`] gives `login_failed`.
     pub c_value: u32,
     /// The C enumerator, `MW_ERR_...`.
     pub c_name: &'static str,
@@ -62,6 +66,7 @@ pub const ERROR_CODES: &[ErrorCode] = rows![
     ("http_status", 12, "MW_ERR_HTTP_STATUS", TRANSPORT, "http", false),
     ("decode", 13, "MW_ERR_DECODE", Some("DecodeError"), "decode", false),
     ("login_failed", 14, "MW_ERR_LOGIN_FAILED", Some("LoginError"), "login", false),
+    ("login_session_lost", 14, "MW_ERR_LOGIN_FAILED", Some("LoginError"), "login", false),
     ("not_found", 15, "MW_ERR_NOT_FOUND", None, "binding", false),
     ("unclassified", 16, "MW_ERR_OTHER", Some("MwError"), "binding", false),
     ("session_changed", 17, "MW_ERR_SESSION_CHANGED", Some("SessionChangedError"), "session", false),
@@ -150,11 +155,15 @@ impl ErrorCode {
                 snippet: String::new(),
             },
             "login_failed" => LoginError::new("Failed", None, detail()).into(),
-            "second_factor_required" | "second_factor_failed" | "oauth_invalid" => {
+            "second_factor_required"
+            | "second_factor_failed"
+            | "oauth_invalid"
+            | "login_session_lost" => {
                 let mut e = LoginError::new("UI", None, detail());
                 e.kind = match self.name {
                     "second_factor_required" => crate::error::LoginFailure::SecondFactorRequired,
                     "second_factor_failed" => crate::error::LoginFailure::SecondFactorFailed,
+                    "login_session_lost" => crate::error::LoginFailure::SessionLost,
                     _ => crate::error::LoginFailure::OAuthInvalid,
                 };
                 e.into()
@@ -172,8 +181,8 @@ impl ErrorCode {
 }
 
 /// Where the fallback rows stand in [`ERROR_CODES`] (checked by a test).
-const UNCLASSIFIED: usize = 15;
-const API_OTHER: usize = 21;
+const UNCLASSIFIED: usize = 16;
+const API_OTHER: usize = 22;
 
 /// A MediaWiki code for each API row, for [`ErrorCode::example`].
 const API_EXAMPLE_CODES: &[(&str, &str)] = &[
@@ -251,8 +260,15 @@ mod tests {
         let mut enumerators = HashSet::new();
         for row in ERROR_CODES {
             assert!(names.insert(row.name), "{row:?}");
-            assert!(values.insert(row.c_value), "{row:?}");
-            assert!(enumerators.insert(row.c_name), "{row:?}");
+            if values.insert(row.c_value) {
+                assert!(enumerators.insert(row.c_name), "{row:?}");
+            } else {
+                // Only a kind of refused login shares a value: login_failed's.
+                let first = ErrorCode::by_c_value(row.c_value).expect("a first row");
+                assert_eq!(first.name, "login_failed", "{row:?}");
+                assert_eq!((row.c_name, row.stage), (first.c_name, "login"), "{row:?}");
+                assert_eq!(row.python_class, first.python_class, "{row:?}");
+            }
             assert!(row.c_name.starts_with("MW_ERR_"), "{row:?}");
             if let Some(example) = row.example() {
                 assert_eq!(example.code(), row, "{example:?}");

@@ -512,7 +512,8 @@ impl ErrorKind {
 pub struct LoginError {
     /// The server's result or status: `Failed`, `Aborted`, `WrongToken`,
     /// `NeedToken`, `Throttled` for `action=login`; `FAIL`, `UI`, `REDIRECT`,
-    /// `RESTART` for `action=clientlogin`.
+    /// `RESTART` for `action=clientlogin`; or mwkit's own: `OtherUser`,
+    /// `PasswordChanged`, `NoSession`, `SessionLost`.
     pub result: String,
     /// The reason's message code, when the server gave one
     /// (`wrongpassword`, `resetpass-temp-emailed`, ...).
@@ -547,6 +548,18 @@ pub enum LoginFailure {
     /// disabled consumer, a wrong secret): `mwoauth-invalid-authorization*`,
     /// or the token endpoint's refusal. Nothing acted (`oauth_invalid`).
     OAuthInvalid,
+    /// The wiki lost the login's session between its steps, before the
+    /// two-factor code or the new password was checked: the session expired
+    /// while its user looked for the code, or its cookie did not come back
+    /// (a proxy, a load balancer). MediaWiki answers the continuation with
+    /// `badtoken`, or `FAIL` / `authmanager-authn-not-in-progress`; the
+    /// error's `code` is the wiki's. Nothing was checked or changed: the
+    /// password is the old one, and the code was not used. A login whose
+    /// code comes from a function ([`crate::SecondFactor::ask`]) is started
+    /// again once from its first step, asking again; this is the error
+    /// with a fixed code, or when the session is lost again
+    /// (`login_session_lost`; C `MW_ERR_LOGIN_FAILED`).
+    SessionLost,
 }
 
 impl LoginFailure {
@@ -557,6 +570,7 @@ impl LoginFailure {
             LoginFailure::SecondFactorRequired => "second_factor_required",
             LoginFailure::SecondFactorFailed => "second_factor_failed",
             LoginFailure::OAuthInvalid => "oauth_invalid",
+            LoginFailure::SessionLost => "login_session_lost",
         }
     }
 }

@@ -30,7 +30,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::api::{Account, Api, Kind};
-use crate::error::{Error, LoginError, LoginFailure, Message};
+use crate::error::{Error, ErrorKind, LoginError, LoginFailure, Message};
 use crate::http::{Method, Request, Response};
 use crate::response::{Decoded, decode, decode_error};
 use crate::secret::{Password, Token};
@@ -238,7 +238,11 @@ impl BotLogin {
 /// `UI` asking for a new password continues with the one given, or fails
 /// with [`LoginError::needs_new_password`] when none was; other `UI`
 /// requests, `REDIRECT` and `RESTART` fail with the server's message, since
-/// they need a person or a browser.
+/// they need a person or a browser. A continuation whose session the wiki
+/// lost (`badtoken`, or `authmanager-authn-not-in-progress`) fails as
+/// [`LoginFailure::SessionLost`]; [`ClientLogin::can_start_again`] says
+/// whether a new flow may go where this one went (a [`crate::Session`]
+/// starts one, once).
 #[derive(Debug)]
 pub struct ClientLogin {
     username: String,
@@ -311,6 +315,16 @@ impl ClientLogin {
     /// account's, whatever happens to the rest of the flow.
     pub fn password_changed(&self) -> bool {
         self.password_changed
+    }
+
+    /// Whether, after the wiki lost the login's session
+    /// ([`LoginFailure::SessionLost`]: nothing was checked or changed), a
+    /// new flow with the same input can go where this one went: everything
+    /// it sent can be had again, a password and a new password as given, a
+    /// two-factor code by asking its function again. A fixed code cannot:
+    /// by then it may be stale, and only its person can give another.
+    pub fn can_start_again(&self) -> bool {
+        !self.factor_sent || matches!(self.second_factor, Some(SecondFactor(FactorSource::Ask(_))))
     }
 }
 
@@ -387,6 +401,12 @@ impl Flow for ClientLogin {
 impl ClientLogin {
     fn step(&mut self, resp: &Response) -> Result<Option<LoggedIn>, Error> {
         let state = std::mem::replace(&mut self.state, LoginState::Finished);
+        // A continuation: the wiki keeps the login's state in its session.
+        let step = match &state {
+            LoginState::Continue(_) => Some(LostStep::NewPassword),
+            LoginState::Factor(..) => Some(LostStep::SecondFactor),
+            _ => None,
+        };
         match state {
             LoginState::FetchToken => {
                 let (token, warnings) = required_token(resp, TokenType::Login)?;
@@ -397,13 +417,28 @@ impl ClientLogin {
             LoginState::Login(token)
             | LoginState::Continue(token)
             | LoginState::Factor(token, _) => {
-                let decoded: Decoded<ClientLoginAnswer> = decode(resp)?;
+                let decoded: Decoded<ClientLoginAnswer> = match (decode(resp), step) {
+                    // The session is gone, and its login token with it.
+                    (Err(Error::Api(api)), Some(step))
+                        if api.kind() == ErrorKind::BadToken && api.http_status == 200 =>
+                    {
+                        return Err(session_lost(step, &api.code, &api.text, api.warnings).into());
+                    }
+                    (decoded, _) => decoded?,
+                };
                 let continuing = self.continued;
                 self.warnings.extend(decoded.warnings);
                 let body = decoded
                     .body
                     .clientlogin
                     .ok_or_else(|| decode_error(resp, "the answer holds no clientlogin"))?;
+                if let (Some(step), "FAIL", Some(code @ NOT_IN_PROGRESS)) =
+                    (step, body.status.as_str(), body.messagecode.as_deref())
+                {
+                    let text = body.message.as_deref().unwrap_or_default();
+                    let warnings = std::mem::take(&mut self.warnings);
+                    return Err(session_lost(step, code, text, warnings).into());
+                }
                 let warnings = std::mem::take(&mut self.warnings);
                 let failure = |result: &str, fallback: &str| LoginError {
                     result: result.to_owned(),
@@ -484,6 +519,43 @@ impl ClientLogin {
             LoginState::Verify => verify(resp, &mut self.warnings).map(Some),
             LoginState::Finished => Err(decode_error(resp, "the login flow has already finished")),
         }
+    }
+}
+
+/// `authmanager-authn-not-in-progress`: MediaWiki's answer to a login
+/// continuation in a session that holds no login (its data was lost).
+const NOT_IN_PROGRESS: &str = "authmanager-authn-not-in-progress";
+
+/// Which continuation found the login's session gone.
+#[derive(Debug, Clone, Copy)]
+enum LostStep {
+    SecondFactor,
+    NewPassword,
+}
+
+/// The wiki lost the login's session before it checked the continuation's
+/// answer: [`LoginFailure::SessionLost`], with the wiki's code and text.
+fn session_lost(step: LostStep, code: &str, text: &str, warnings: Vec<Message>) -> LoginError {
+    let (what, then) = match step {
+        LostStep::SecondFactor => (
+            "the two-factor code was checked",
+            "log in again with a new code",
+        ),
+        LostStep::NewPassword => (
+            "the new password was set",
+            "the password is unchanged; log in again",
+        ),
+    };
+    LoginError {
+        result: "SessionLost".to_owned(),
+        code: Some(code.to_owned()),
+        reason: format!(
+            "the wiki lost the login session before {what} (it expired, or its cookie did not \
+             come back); {then} (the wiki said: {})",
+            text.trim()
+        ),
+        warnings,
+        kind: LoginFailure::SessionLost,
     }
 }
 

@@ -10,7 +10,9 @@ use crate::cookies::CookieJar;
 use crate::email::{
     EmailSent, EmailUser, ResetPassword, add_block_info, parse_email_user, parse_reset_password,
 };
-use crate::error::{ApiError, Error, ErrorKind, Incomplete, LoginError, Message, RetryAdvice};
+use crate::error::{
+    ApiError, Error, ErrorKind, Incomplete, LoginError, LoginFailure, Message, RetryAdvice,
+};
 use crate::http::{Method, Request, Response};
 use crate::login::{BotLogin, ClientLogin, Flow, LoggedIn, SecondFactor, TokenLogin, parse_logout};
 use crate::names::UserNames;
@@ -506,6 +508,9 @@ struct CallState {
     waits: u32,
     refreshed: bool,
     relogins: u32,
+    /// Whether a login of this call was started again after the wiki lost
+    /// its session between its steps (once per call).
+    restarted_lost_login: bool,
     sends: u32,
     last_error: Option<Error>,
     /// Warnings of the requests the call made on its way that are not in
@@ -608,6 +613,7 @@ impl Session {
                 waits: 0,
                 refreshed: false,
                 relogins: 0,
+                restarted_lost_login: false,
                 sends: 0,
                 last_error: None,
                 warnings: Vec::new(),
@@ -665,6 +671,15 @@ impl Session {
     /// answer the same question twice. A relogin (after the session ended on
     /// the server) asks `second_factor` again: give
     /// [`SecondFactor::ask`] when that may happen.
+    ///
+    /// When the wiki loses the login's session between its steps (it
+    /// expired while the code was looked for, or its cookie did not come
+    /// back), it has checked and changed nothing: the login starts over
+    /// from its first step in a new session, once per call, asking
+    /// [`SecondFactor::ask`] again; with a fixed code (which only its person
+    /// can renew), or lost again, it fails as
+    /// [`crate::LoginFailure::SessionLost`]. The same holds for a session
+    /// lost before the new password was set.
     ///
     /// # Errors
     /// As [`Session::login`].
@@ -1673,6 +1688,27 @@ impl Session {
                     LoginFlow::Bot(_) | LoginFlow::Token(_) => true,
                     LoginFlow::Client(f) => !f.password_change_sent(),
                 };
+                if let Error::Login(lost) = &mut err {
+                    if lost.kind == LoginFailure::SessionLost {
+                        // The wiki checked and changed nothing: when all the
+                        // login sent can be had again (a code by asking
+                        // again), it starts over once, from a new session.
+                        let again = match &run.flow {
+                            LoginFlow::Client(f) => f.can_start_again(),
+                            LoginFlow::Bot(_) | LoginFlow::Token(_) => false,
+                        };
+                        if again && !state.restarted_lost_login {
+                            state.restarted_lost_login = true;
+                            state.warnings.extend(std::mem::take(&mut lost.warnings));
+                            self.restart_login(state);
+                            return;
+                        }
+                        if state.restarted_lost_login {
+                            lost.reason
+                                .push_str("; it was lost again after the login started over once");
+                        }
+                    }
+                }
                 if let RetryAdvice::RetryAfter(after) = err.retry_advice(flight.is_write) {
                     let delay = after.delay_from(now);
                     if restartable
@@ -1681,19 +1717,9 @@ impl Session {
                     {
                         state.waits += 1;
                         state.wait = Some(delay);
-                        // The login starts over; what the wiki said so far
-                        // stays with the call.
                         let taken = err.take_warnings();
                         state.warnings.extend(taken);
-                        state.warnings.extend(run.flow.take_warnings());
-                        let (credentials, new_password) =
-                            (run.credentials.clone(), run.new_password.clone());
-                        let relogin = run.relogin;
-                        state.login = None;
-                        if let Err(e) = self.start_login(state, credentials, new_password, relogin)
-                        {
-                            self.login_failed(state, e);
-                        }
+                        self.restart_login(state);
                         return;
                     }
                 }
@@ -1704,6 +1730,19 @@ impl Session {
                 };
                 self.login_failed(state, err);
             }
+        }
+    }
+
+    /// Starts the call's login over from its first step, with the same
+    /// input and none of its cookies; what the wiki said so far stays with
+    /// the call.
+    fn restart_login(&mut self, state: &mut CallState) {
+        let Some(mut run) = state.login.take() else {
+            return;
+        };
+        state.warnings.extend(run.flow.take_warnings());
+        if let Err(e) = self.start_login(state, run.credentials, run.new_password, run.relogin) {
+            self.login_failed(state, e);
         }
     }
 

@@ -2,14 +2,17 @@
 //! sleeps. Proptest drives random sequences of calls (several at once,
 //! interleaved), every answer kind, transport failures before and after
 //! sending, sessions killed on the server, a revoked password (failed
-//! relogins) and passing time, and checks the engine's promises:
+//! relogins), two-factor client logins whose session the wiki loses
+//! between the steps, and passing time, and checks the engine's promises:
 //!
 //! - a write is sent again only after MediaWiki's own proof that it did
 //!   not act (badtoken, assertuserfailed, maxlag, readonly); after any other
 //!   failure of a sent write, the call ends with an outcome-unknown error;
 //! - after a login, nothing goes out unasserted until logout (the login's
 //!   own steps and the logout aside);
-//! - waits stay within the budget; relogins are bounded per call;
+//! - waits stay within the budget; relogins are bounded per call, and a
+//!   login lost between its steps starts over at most once per call, never
+//!   ending as a `badtoken` API error;
 //! - every call ends, and never with a deadlock.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -35,6 +38,10 @@ impl Tape<'_> {
 enum Kind {
     LoginToken,
     Login,
+    /// `action=clientlogin`, the password step.
+    ClientLogin,
+    /// A clientlogin continuation with the two-factor code.
+    ClientContinue,
     Verify,
     CsrfToken,
     Logout,
@@ -56,6 +63,10 @@ fn kind(req: &Request) -> Kind {
     let t = text(req);
     if t.contains("type=login") {
         Kind::LoginToken
+    } else if t.contains("logincontinue=1") {
+        Kind::ClientContinue
+    } else if t.contains("action=clientlogin") {
+        Kind::ClientLogin
     } else if t.contains("action=login") {
         Kind::Login
     } else if t.contains("uiprop=rights") {
@@ -170,6 +181,26 @@ impl Wiki {
                 r#"{"login":{"result":"Failed","reason":{"code":"sessionlost","text":"lost"}}}"#
                     .to_owned()
             }
+            // A clientlogin whose session is not the one its token came
+            // from: the token went with the session.
+            Kind::ClientLogin | Kind::ClientContinue if cookie(req, "s") != Some(self.pending) => {
+                return mediawiki_error("badtoken", Vec::new());
+            }
+            Kind::ClientLogin if self.revoked => {
+                r#"{"clientlogin":{"status":"FAIL","message":"no","messagecode":"wrongpassword"}}"#
+                    .to_owned()
+            }
+            Kind::ClientLogin => {
+                r#"{"clientlogin":{"status":"UI","messagecode":"oathauth-auth-ui","requests":[{"fields":{"OATHToken":{"type":"string"}}}]}}"#
+                    .to_owned()
+            }
+            Kind::ClientContinue => {
+                self.sessions.push(id);
+                self.live = id;
+                let mut r = Response::json(r#"{"clientlogin":{"status":"PASS","username":"Alice"}}"#);
+                set_cookie(&mut r, "botsession", id);
+                return r;
+            }
             Kind::Login if self.revoked => {
                 r#"{"login":{"result":"Failed","reason":{"code":"wrongpassword","text":"no"}}}"#
                     .to_owned()
@@ -237,6 +268,12 @@ impl Wiki {
         }
         let retry_after = |secs: u8| vec![("Retry-After".to_owned(), secs.to_string())];
         let resp = |status, headers, body: &str| Response::new(status, headers, body.to_owned());
+        // The wiki loses a third of the two-factor logins' sessions between
+        // the steps (deleted from its store): the continuation's login
+        // token went with it.
+        if k == Kind::ClientContinue && tape.next(3) == 0 {
+            self.pending = 0;
+        }
         let (answer, evidence) = match tape.next(24) {
             0 => (
                 Answer::Response(mediawiki_error("maxlag", retry_after(tape.next(40)))),
@@ -384,6 +421,10 @@ struct Running {
     logouts_acted_at_send: u32,
     waits: u32,
     logins_started: u32,
+    /// Two-factor continuations answered `badtoken`: their session lost.
+    lost: u32,
+    /// The kind of the call's last request.
+    last_sent: Option<Kind>,
     last_write: Option<(String, Evidence)>,
     out: Option<Request>,
     parked: bool,
@@ -512,9 +553,24 @@ fn start(session: &mut Session, op: u8) -> (Box<dyn Driven>, bool, bool) {
             false,
             false,
         ),
-        _ => (
+        7 => (
             typed(session.reset_password(&ResetPassword::new(Some("Bob"), None).unwrap())),
             false,
+            false,
+        ),
+        // A main account with two-factor, its code asked for each time.
+        _ => (
+            typed(
+                session
+                    .client_login(
+                        "Alice",
+                        Password::new("pw"),
+                        None,
+                        Some(SecondFactor::ask(|| Some("123456".into()))),
+                    )
+                    .unwrap(),
+            ),
+            true,
             false,
         ),
     }
@@ -528,7 +584,10 @@ fn is_write(k: Kind) -> bool {
 }
 
 fn is_login_step(k: Kind) -> bool {
-    matches!(k, Kind::LoginToken | Kind::Login | Kind::Verify)
+    matches!(
+        k,
+        Kind::LoginToken | Kind::Login | Kind::ClientLogin | Kind::ClientContinue | Kind::Verify
+    )
 }
 
 fn run(ops: &[u8], tape: &[u8]) {
@@ -570,7 +629,7 @@ fn run(ops: &[u8], tape: &[u8]) {
         // Up to three calls at once.
         while running.len() < 3 {
             let Some(op) = pending.next() else { break };
-            let (call, is_login, is_logout) = start(&mut session, op % 8);
+            let (call, is_login, is_logout) = start(&mut session, op % 9);
             if is_logout {
                 asserted = None;
                 logouts += 1;
@@ -584,6 +643,8 @@ fn run(ops: &[u8], tape: &[u8]) {
                 logouts_at_start: logouts,
                 logouts_acted_at_send: 0,
                 logins_started: 0,
+                lost: 0,
+                last_sent: None,
                 last_write: None,
                 out: None,
                 parked: false,
@@ -626,6 +687,11 @@ fn run(ops: &[u8], tape: &[u8]) {
             if is_write(k) {
                 r.last_write = Some((identity(&req), evidence));
             }
+            if k == Kind::ClientContinue
+                && matches!(&answer, Answer::Response(resp) if resp.header("MediaWiki-API-Error") == Some("badtoken"))
+            {
+                r.lost += 1;
+            }
             r.call.handle(&mut session, answer, now);
             for other in running.iter_mut() {
                 other.parked = false;
@@ -659,7 +725,10 @@ fn run(ops: &[u8], tape: &[u8]) {
                 }
                 // A login starts from none of an older session's cookies;
                 // its confirming read carries the session it made.
-                if matches!(k, Kind::LoginToken | Kind::Login) {
+                if matches!(
+                    k,
+                    Kind::LoginToken | Kind::Login | Kind::ClientLogin | Kind::ClientContinue
+                ) {
                     assert_eq!(
                         cookie(&req, "botsession"),
                         None,
@@ -673,7 +742,10 @@ fn run(ops: &[u8], tape: &[u8]) {
                     r.logins_started += 1;
                     // A login started again after a wait (maxlag, 503, ...)
                     // spends the wait budget; anything more is a relogin.
-                    let allowed = u32::from(r.is_login) + MAX_RELOGINS_PER_CALL + r.waits;
+                    // A login lost between its steps starts over once. (A
+                    // login call is the login: it makes no relogin.)
+                    let first = if r.is_login { 1 } else { MAX_RELOGINS_PER_CALL };
+                    let allowed = first + r.waits + r.lost.min(1);
                     assert!(
                         r.logins_started <= allowed,
                         "more relogins than allowed in one call"
@@ -690,6 +762,7 @@ fn run(ops: &[u8], tape: &[u8]) {
                         }
                     }
                 }
+                r.last_sent = Some(k);
                 r.out = Some(req);
             }
             Step::Wait(d) => {
@@ -701,6 +774,18 @@ fn run(ops: &[u8], tape: &[u8]) {
             Step::Park => r.parked = true,
             Step::Done(_) => {
                 let r = running.swap_remove(i);
+                // A login's session lost between its steps is a login
+                // error, never the wiki's badtoken.
+                if let (Some(Kind::ClientContinue), Some(Error::Api(api))) =
+                    (r.last_sent, r.call.error())
+                {
+                    assert_ne!(api.code, "badtoken", "a lost login session as an API error");
+                }
+                if let Some(Error::Login(login)) = r.call.error() {
+                    if login.kind == LoginFailure::SessionLost {
+                        assert_eq!(r.last_sent, Some(Kind::ClientContinue));
+                    }
+                }
                 // A warning the wiki gave is never lost: it is on the call's
                 // result, or on its error when that has a place for it.
                 let placed = match r.call.error() {

@@ -265,3 +265,231 @@ fn the_code_never_shows_in_debug_output_or_errors() {
         assert!(!text.contains("987654"), "{text}");
     }
 }
+
+// ---- a session the wiki lost between the steps -------------------------------
+//
+// Recorded on 1.43 (`record lost-session`): the session deleted from the
+// wiki's store after its question, the continuation is answered `badtoken`
+// (its login token went with the session); a live session that holds no
+// login answers `FAIL` / `authmanager-authn-not-in-progress`.
+
+/// The token answer, setting the session cookie `wiki_session=NAME`.
+fn token_in_session(name: &str) -> Response {
+    let mut r = live("tokens_csrf_and_login_logged_out");
+    r.headers
+        .push(("set-cookie".into(), format!("wiki_session={name}; path=/")));
+    r
+}
+
+fn session_lost() -> Response {
+    live("clientlogin_2fa_continue_session_lost")
+}
+
+/// A login whose code comes from a function that counts its calls.
+fn asking_login() -> (Session, Call<LoginInfo>, Arc<AtomicU32>) {
+    let mut s = session();
+    let (factor, asked) = counting("123456");
+    let call = s
+        .client_login("Twofa", Password::new("pw"), None, Some(factor))
+        .unwrap();
+    (s, call, asked)
+}
+
+#[test]
+fn a_lost_session_at_the_code_starts_the_login_over_once_asking_again() {
+    let (mut s, mut call, asked) = asking_login();
+    let mut answers = vec![
+        token_in_session("first"),
+        oath("clientlogin_2fa_ui"),
+        session_lost(),
+        token_in_session("second"),
+        oath("clientlogin_2fa_ui"),
+        oath("clientlogin_2fa_continue_right_code"),
+        live("login_verify_userinfo_and_csrf"),
+    ];
+    let (sent, result) = drive(&mut s, &mut call, &mut answers);
+    result.unwrap();
+    assert_eq!(
+        asked.load(Ordering::SeqCst),
+        2,
+        "asked again after the loss"
+    );
+    assert_eq!(sent.len(), 7, "{sent:#?}");
+    assert!(s.account().is_some());
+    // From its first step, in a new session: none of the lost one's cookies.
+    assert!(sent[2].contains("logincontinue=1"), "{sent:#?}");
+    assert!(sent[3].contains("type=login"), "{sent:#?}");
+    assert!(sent[3].cookie.is_none(), "{:?}", sent[3].cookie);
+    assert!(
+        sent[4].contains("password=pw") && !sent[4].contains("logincontinue"),
+        "{sent:#?}"
+    );
+    assert_eq!(sent[5].cookie.as_deref(), Some("wiki_session=second"));
+}
+
+#[test]
+fn a_session_lost_twice_is_login_session_lost_after_two_questions() {
+    let (mut s, mut call, asked) = asking_login();
+    let mut answers = vec![
+        live("tokens_csrf_and_login_logged_out"),
+        oath("clientlogin_2fa_ui"),
+        session_lost(),
+        live("tokens_csrf_and_login_logged_out"),
+        oath("clientlogin_2fa_ui"),
+        session_lost(),
+    ];
+    let (sent, result) = drive(&mut s, &mut call, &mut answers);
+    assert_eq!(sent.len(), 6, "started over once, not twice: {sent:#?}");
+    assert_eq!(asked.load(Ordering::SeqCst), 2);
+    let err = result.unwrap_err();
+    assert_eq!(err.code().name, "login_session_lost");
+    let e = login_error(err);
+    assert_eq!(e.kind, LoginFailure::SessionLost);
+    assert_eq!(e.code.as_deref(), Some("badtoken"));
+    assert!(e.reason.contains("lost again"), "{e}");
+    assert!(s.account().is_none());
+}
+
+#[test]
+fn a_lost_session_with_a_fixed_code_is_login_session_lost_and_nothing_more_is_sent() {
+    for (lost, code) in [
+        (session_lost(), "badtoken"),
+        (
+            live("clientlogin_continue_not_in_progress"),
+            "authmanager-authn-not-in-progress",
+        ),
+    ] {
+        let mut s = session();
+        let mut call = s
+            .client_login(
+                "Twofa",
+                Password::new("pw"),
+                None,
+                Some(SecondFactor::code("123456")),
+            )
+            .unwrap();
+        let mut answers = vec![
+            live("tokens_csrf_and_login_logged_out"),
+            oath("clientlogin_2fa_ui"),
+            lost,
+        ];
+        let (sent, result) = drive(&mut s, &mut call, &mut answers);
+        assert_eq!(sent.len(), 3, "{sent:#?}");
+        let err = result.unwrap_err();
+        // A refused login to every binding: C's MW_ERR_LOGIN_FAILED.
+        let row = err.code();
+        assert_eq!((row.name, row.c_value), ("login_session_lost", 14));
+        assert!(!err.outcome_unknown());
+        let shown = format!("{err:?} {err}");
+        let e = login_error(err);
+        assert_eq!(e.kind, LoginFailure::SessionLost);
+        assert_eq!(e.code.as_deref(), Some(code));
+        assert!(e.reason.contains("new code"), "{e}");
+        assert!(!e.reason.contains("lost again"), "{e}");
+        assert!(!shown.contains("123456"), "{shown}");
+        assert!(s.account().is_none());
+    }
+}
+
+/// A login with a temporary password, and the new password to set.
+fn temporary_password_login() -> (Session, Call<LoginInfo>) {
+    let mut s = session();
+    let call = s
+        .client_login(
+            "Reset3",
+            Password::new("temporary"),
+            Some(Password::new("New-pass-12345")),
+            None,
+        )
+        .unwrap();
+    (s, call)
+}
+
+#[test]
+fn a_lost_session_at_the_password_change_starts_over_once_and_sets_it() {
+    let (mut s, mut call) = temporary_password_login();
+    let mut answers = vec![
+        token_in_session("first"),
+        live("clientlogin_ui_new_password_after_temporary"),
+        live("clientlogin_continue_new_password_session_lost"),
+        token_in_session("second"),
+        live("clientlogin_ui_new_password_after_temporary"),
+        live("clientlogin_continue_pass"),
+        live("login_verify_userinfo_and_csrf"),
+    ];
+    let (sent, result) = drive(&mut s, &mut call, &mut answers);
+    result.unwrap();
+    assert_eq!(sent.len(), 7, "{sent:#?}");
+    assert!(sent[3].contains("type=login") && sent[3].cookie.is_none());
+    assert!(sent[4].contains("password=temporary"), "{sent:#?}");
+    assert!(sent[5].contains("retype=New-pass-12345"), "{sent:#?}");
+    assert!(s.account().is_some());
+}
+
+#[test]
+fn a_session_lost_twice_at_the_password_change_leaves_the_password_unchanged() {
+    let (mut s, mut call) = temporary_password_login();
+    let mut answers = vec![
+        live("tokens_csrf_and_login_logged_out"),
+        live("clientlogin_ui_new_password_after_temporary"),
+        live("clientlogin_continue_new_password_session_lost"),
+        live("tokens_csrf_and_login_logged_out"),
+        live("clientlogin_ui_new_password_after_temporary"),
+        live("clientlogin_continue_not_in_progress"),
+    ];
+    let (sent, result) = drive(&mut s, &mut call, &mut answers);
+    assert_eq!(sent.len(), 6, "{sent:#?}");
+    let e = login_error(result.unwrap_err());
+    assert_eq!(e.kind, LoginFailure::SessionLost);
+    assert_eq!(e.code.as_deref(), Some("authmanager-authn-not-in-progress"));
+    assert!(e.reason.contains("password is unchanged"), "{e}");
+    assert!(!e.needs_new_password());
+    // Never set: the session keeps no new password to log in with.
+    assert!(s.account().is_none());
+}
+
+#[test]
+fn a_fixed_code_that_was_accepted_ends_a_login_lost_at_the_password_change() {
+    // The wiki took the code, then asked for a new password, then lost the
+    // session: starting over would need the code again.
+    let ui_new_password = live("clientlogin_ui_new_password_after_temporary");
+    let mut s = session();
+    let mut call = s
+        .client_login(
+            "Twofa",
+            Password::new("temporary"),
+            Some(Password::new("New-pass-12345")),
+            Some(SecondFactor::code("123456")),
+        )
+        .unwrap();
+    let mut answers = vec![
+        live("tokens_csrf_and_login_logged_out"),
+        oath("clientlogin_2fa_ui"),
+        ui_new_password,
+        session_lost(),
+    ];
+    let (sent, result) = drive(&mut s, &mut call, &mut answers);
+    assert_eq!(sent.len(), 4, "{sent:#?}");
+    let e = login_error(result.unwrap_err());
+    assert_eq!(e.kind, LoginFailure::SessionLost);
+    assert!(e.reason.contains("password is unchanged"), "{e}");
+}
+
+#[test]
+fn a_badtoken_to_the_password_step_stays_an_api_error() {
+    // Not a continuation: the login token of a session just made (a jar
+    // that keeps no cookies). Unchanged by the lost-session rule.
+    let mut s = session();
+    let mut call = s
+        .client_login(
+            "Twofa",
+            Password::new("pw"),
+            None,
+            Some(SecondFactor::ask(|| Some("123456".into()))),
+        )
+        .unwrap();
+    let mut answers = vec![live("tokens_csrf_and_login_logged_out"), session_lost()];
+    let (sent, result) = drive(&mut s, &mut call, &mut answers);
+    assert_eq!(sent.len(), 2);
+    assert_eq!(result.unwrap_err().code().name, "bad_token");
+}

@@ -196,8 +196,10 @@ impl Client {
     ///
     /// # Errors
     /// As [`Client::client_login`]; a [`mw_core::LoginError`] of kind
-    /// `SecondFactorFailed` when the wiki refused the code, or
-    /// `SecondFactorRequired` when no code came.
+    /// `SecondFactorFailed` when the wiki refused the code,
+    /// `SecondFactorRequired` when no code came, or `SessionLost` when the
+    /// wiki lost the login's session before it checked a fixed code (an
+    /// `ask` function is asked again once instead).
     pub async fn client_login_with_second_factor(
         &self,
         name: &str,

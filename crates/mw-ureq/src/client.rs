@@ -323,7 +323,10 @@ impl Client {
     /// As [`Client::client_login`]; a [`mw_core::LoginError`] whose `kind`
     /// is [`LoginFailure::SecondFactorFailed`](mw_core::LoginFailure) when
     /// the wiki refused the code (the client is not logged in; try again
-    /// with another code), or `SecondFactorRequired` when no code came.
+    /// with another code), `SecondFactorRequired` when no code came, or
+    /// `SessionLost` when the wiki lost the login's session before it
+    /// checked a fixed code (an `ask` function is asked again once
+    /// instead: the login starts over).
     pub fn client_login_with_second_factor(
         &self,
         name: &str,

@@ -174,6 +174,20 @@ impl Failure {
                 f.code = Some(login.code.clone().unwrap_or_else(|| login.result.clone()));
                 f
             }
+            // Also a relogin's, in the middle of a long run: exit 2, as a
+            // setting (MWKIT_OTP) that cannot be used again.
+            Error::Login(login) if login.kind == LoginFailure::SessionLost => {
+                let mut f = Failure::new(
+                    2,
+                    "login",
+                    kind,
+                    format!("login refused: {}", login.reason.trim()),
+                    "run again with a new two-factor code; if it keeps happening, check that \
+                     cookies reach the wiki (a proxy or load balancer)",
+                );
+                f.code = login.code.clone();
+                f
+            }
             Error::Login(login) => {
                 let hint = if login.needs_new_password() {
                     "the account has a temporary password: log in on the wiki once to set a new one"
@@ -358,6 +372,24 @@ fn api_hint(kind: &ErrorKind) -> &'static str {
 mod tests {
     use super::*;
     use mw_ureq::mw_core::ERROR_CODES;
+
+    #[test]
+    fn a_lost_login_session_is_exit_2_with_its_kind_and_the_wikis_code() {
+        let row = ERROR_CODES
+            .iter()
+            .find(|c| c.name == "login_session_lost")
+            .expect("a row");
+        let Some(Error::Login(mut login)) = row.example() else {
+            panic!("a login error")
+        };
+        login.code = Some("badtoken".into());
+        let f = Failure::from_error(&Error::Login(login));
+        assert_eq!(
+            (f.exit, f.stage, f.kind),
+            (2, "login", "login_session_lost")
+        );
+        assert_eq!(f.code.as_deref(), Some("badtoken"));
+    }
 
     #[test]
     fn a_session_change_is_stage_session_as_in_the_table() {

@@ -108,7 +108,10 @@ stable; new fields may be added.
                       cant_send, rate_limited, bad_token, permission_denied,
                       login_failed, second_factor_required (exit 2: no code
                       given), second_factor_failed (exit 1: the wiki refused
-                      the code), oauth_invalid (exit 1: the wiki refused the
+                      the code), login_session_lost (exit 2: the wiki lost
+                      the login's session before it checked the code, which
+                      MWKIT_OTP cannot renew; at the prompt the code is asked
+                      again once), oauth_invalid (exit 1: the wiki refused the
                       OAuth token or client: garbage, expired, revoked, or its
                       consumer disabled; nothing acted), invalid_input
                       (refused before sending),
@@ -475,9 +478,14 @@ impl Target {
             return Ok(client);
         }
         let otp = Otp::new(user);
-        let factor = {
-            let otp = otp.clone();
-            SecondFactor::ask(move || otp.code())
+        // MWKIT_OTP is one code: a login the wiki lost between its steps
+        // cannot start over with it. The prompt can ask again.
+        let factor = match env_nonempty("MWKIT_OTP") {
+            Some(code) => SecondFactor::code(Password::new(code.trim())),
+            None => {
+                let otp = otp.clone();
+                SecondFactor::ask(move || otp.code())
+            }
         };
         client
             .client_login_with_second_factor(user, password, None, factor)
@@ -486,9 +494,11 @@ impl Target {
     }
 }
 
-/// The two-factor code of a main account, asked for only when the wiki asks
-/// (a relogin in a long bulk run asks again): MWKIT_OTP, else a prompt
-/// without echo on the terminal. Remembers why none came, for the message.
+/// The two-factor code of a main account, asked for only when the wiki asks:
+/// MWKIT_OTP (one code), else a prompt without echo on the terminal (asked
+/// again by a relogin in a long bulk run, and once more when the wiki lost
+/// the login's session between its steps). Remembers why none came, for the
+/// message.
 /// The code itself is never kept, shown or logged.
 #[derive(Clone)]
 struct Otp {
@@ -504,12 +514,9 @@ impl Otp {
         }
     }
 
-    /// The code, or None (the login then fails as second_factor_required,
-    /// and nothing more is sent).
+    /// The code typed at the prompt, or None (the login then fails as
+    /// second_factor_required, and nothing more is sent).
     fn code(&self) -> Option<Password> {
-        if let Some(code) = env_nonempty("MWKIT_OTP") {
-            return Some(Password::new(code.trim()));
-        }
         let why = if !std::io::stdin().is_terminal() {
             "MWKIT_OTP is not set and there is no terminal to ask on".to_owned()
         } else {
@@ -557,6 +564,17 @@ impl Otp {
                 );
                 f.hint = "set MWKIT_OTP to the current code of the account's authenticator app, \
                           or run mwkit on a terminal to be asked for it"
+                    .to_owned();
+            }
+            LoginFailure::SessionLost => {
+                f.text = format!(
+                    "the wiki lost the login session of {} before it checked the two-factor \
+                     code (it expired, or its cookie did not come back): nothing was changed",
+                    self.user
+                );
+                f.hint = "run again with a new code (MWKIT_OTP is one code: a terminal prompt \
+                          asks again once when this happens); if it keeps happening, check \
+                          that cookies reach the wiki (a proxy or load balancer)"
                     .to_owned();
             }
             LoginFailure::SecondFactorFailed => {
@@ -968,5 +986,11 @@ mod tests {
         );
         let f = otp.failure(&example("login_failed"));
         assert_eq!((f.exit, f.kind), (1, "login_failed"));
+        let f = otp.failure(&example("login_session_lost"));
+        assert_eq!(
+            (f.exit, f.stage, f.kind),
+            (2, "login", "login_session_lost")
+        );
+        assert!(f.text.contains("lost the login session"), "{}", f.text);
     }
 }

@@ -86,6 +86,7 @@ fn help_documents_the_json_fields_and_exit_statuses() {
         "Two-factor code for NAME: ",
         "second_factor_required",
         "second_factor_failed",
+        "login_session_lost",
         // The error's stable kind, and the command line's own kinds.
         "kind",
         "no_wiki_email",
@@ -1261,27 +1262,28 @@ fn a_bot_password_and_an_account_without_two_factor_are_never_asked_for_a_code()
 
 /// Runs `mwkit` (with `env`) on a new pseudo-terminal through python3's pty
 /// module, typing `answer` and a newline at the two-factor prompt once the
-/// terminal's echo is off. Returns the exit status, everything written to
+/// terminal's echo is off (several answers, comma-separated: one at each
+/// prompt, in turn). Returns the exit status, everything written to
 /// the terminal, and whether echo was off when the prompt was answered.
 fn on_a_terminal(env: &[(&str, &str)], args: &[&str], answer: &str) -> (i32, String, bool) {
     const DRIVER: &str = r#"
 import json, os, pty, select, sys, termios, time
-answer = os.environ.pop("MWKIT_TEST_ANSWER")
+answers = os.environ.pop("MWKIT_TEST_ANSWER").split(",")
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(sys.argv[1], sys.argv[1:])
-out, typed, echo_off = b"", False, None
+out, typed, echo_off = b"", 0, None
 deadline = time.time() + 120
 while time.time() < deadline:
-    if not typed and b"Two-factor code for " in out:
+    if typed < len(answers) and out.count(b"Two-factor code for ") > typed:
         # Answer once the prompt has turned echo off (2 s at most).
         for _ in range(200):
             echo_off = not termios.tcgetattr(fd)[3] & termios.ECHO
             if echo_off:
                 break
             time.sleep(0.01)
-        os.write(fd, answer.encode() + b"\n")
-        typed = True
+        os.write(fd, answers[typed].encode() + b"\n")
+        typed += 1
     ready, _, _ = select.select([fd], [], [], 0.2)
     if ready:
         try:
@@ -1353,6 +1355,79 @@ fn on_a_terminal_the_two_factor_code_is_asked_for_without_echo_and_never_shown()
     let doc: Value = serde_json::from_str(line.trim()).unwrap();
     assert_eq!(doc["ok"], true, "{doc}");
     assert_eq!(doc["user"], name, "{doc}");
+}
+
+#[test]
+fn a_session_lost_before_the_code_is_checked_asks_again_at_the_prompt_and_logs_in_once() {
+    let wiki = Wiki::get();
+    let test =
+        "a_session_lost_before_the_code_is_checked_asks_again_at_the_prompt_and_logs_in_once";
+    let Some(account) = wiki.two_factor(TWO_FACTOR, test) else {
+        return;
+    };
+    let standin = StandIn::start(wiki.api_url(), Rule::Forward);
+    if !wiki.lose_login_sessions(&standin.tag, 1, test) {
+        return;
+    }
+    let name = account["name"].as_str().unwrap();
+    let env = [
+        ("MWKIT_API", standin.url.as_str()),
+        ("MWKIT_USER", name),
+        ("MWKIT_PASSWORD", account["password"].as_str().unwrap()),
+    ];
+    // Two codes of later windows: the first is never checked (the wiki
+    // lost the session first), the second logs in.
+    let codes = [wiki.totp(TWO_FACTOR, false), wiki.totp(TWO_FACTOR, false)];
+    let (code, out, echo_off) = on_a_terminal(
+        &env,
+        &["--json", "options", "get", "language"],
+        &codes.join(","),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(echo_off, "{out}");
+    let prompt = format!("Two-factor code for {name}: ");
+    assert_eq!(out.matches(&prompt).count(), 2, "asked twice: {out}");
+    assert!(codes.iter().all(|c| !out.contains(c.as_str())), "{out}");
+    let line = out.lines().find(|l| l.starts_with('{')).unwrap();
+    let doc: Value = serde_json::from_str(line.trim()).unwrap();
+    assert_eq!(doc["ok"], true, "{doc}");
+    assert_eq!(doc["user"], name, "{doc}");
+    // Twice clientlogin and its continuation, one confirming read: one login.
+    let lines = wiki.requests_tagged(&standin.tag);
+    let posts = lines.iter().filter(|l| l.contains("\"POST ")).count();
+    assert_eq!(posts, 4, "{lines:#?}");
+    let confirms = lines.iter().filter(|l| l.contains("uiprop=rights")).count();
+    assert_eq!(confirms, 1, "{lines:#?}");
+}
+
+#[test]
+fn a_session_lost_with_mwkit_otp_exits_2_login_session_lost_and_sends_nothing_more() {
+    let wiki = Wiki::get();
+    let test = "a_session_lost_with_mwkit_otp_exits_2_login_session_lost_and_sends_nothing_more";
+    if wiki.two_factor(TWO_FACTOR, test).is_none() {
+        return;
+    }
+    let standin = StandIn::start(wiki.api_url(), Rule::Forward);
+    if !wiki.lose_login_sessions(&standin.tag, 1, test) {
+        return;
+    }
+    let otp = wiki.totp(TWO_FACTOR, false);
+    let mut cmd = wiki.mwkit_main(TWO_FACTOR);
+    cmd.env("MWKIT_API", &standin.url).env("MWKIT_OTP", &otp);
+    let (code, stdout, stderr, subject) = email_with(&wiki, &mut cmd);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    let doc = &docs(&stdout)[0];
+    assert_eq!(doc["ok"], false, "{doc}");
+    assert_eq!(doc["exit"], 2, "{doc}");
+    assert_eq!(doc["error"]["kind"], "login_session_lost", "{doc}");
+    assert_eq!(doc["error"]["stage"], "login", "{doc}");
+    assert_eq!(doc["error"]["code"], "badtoken", "{doc}");
+    assert!(stderr.contains("lost the login session"), "{stderr}");
+    assert!(!stdout.contains(&otp) && !stderr.contains(&otp));
+    // The login token, clientlogin, the lost continuation: nothing more.
+    let lines = wiki.requests_tagged(&standin.tag);
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    assert!(wiki.wait_for_mails(&subject, 0).is_empty());
 }
 
 // ---- HTTPS (wiki.json's tls: apache2's mod_ssl, a throwaway CA) -----------------

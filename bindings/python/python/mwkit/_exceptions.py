@@ -106,7 +106,14 @@ class LoginError(MwError):
     failed: the new password is in force), ``reason`` (the server's text),
     ``code`` (the reason's message code, or ``None``) and
     ``needs_new_password`` (a temporary password was used: give
-    ``new_password``).
+    ``new_password``). ``kind`` says which refusal: ``"login_failed"``,
+    ``"second_factor_required"`` (the wiki asked for a two-factor code and
+    none came), ``"second_factor_failed"`` (it refused the code),
+    ``"login_session_lost"`` (the wiki lost the login's session before it
+    checked the code or set the new password: nothing was changed; an
+    ``otp`` callable was asked again once before this; ``result`` is
+    ``"SessionLost"`` and ``code`` the wiki's, ``"badtoken"`` or
+    ``"authmanager-authn-not-in-progress"``), ``"oauth_invalid"``.
     """
 
     result: str

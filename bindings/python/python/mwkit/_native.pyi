@@ -24,7 +24,9 @@ ERROR_CODES: Tuple[Tuple[str, int, str, Optional[str], str, bool], ...]
 
 # client_login's answer to the wiki's question for a second factor: a
 # two-factor code, or a callable asked for one only when the wiki asks
-# (returning None or "" gives none: "second_factor_required").
+# (returning None or "" gives none: "second_factor_required"). A login
+# whose session the wiki lost between the steps starts over once, asking a
+# callable again; with a str it is LoginError "login_session_lost".
 _Otp = Union[str, Callable[[], Optional[str]]]
 
 def _example_error(name: str) -> Optional[BaseException]: ...

@@ -127,6 +127,28 @@ impl Wiki {
         None
     }
 
+    /// The next `count` clientlogin continuations whose User-Agent holds
+    /// `tag` find their session deleted on the server when they arrive
+    /// (`testwiki lose-session`). False after a SKIP line on a wiki made
+    /// without the hook.
+    pub fn lose_login_sessions(&self, tag: &str, count: u32, test: &str) -> bool {
+        if self.state["lose_session"] != Value::Bool(true) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIP {test}: this wiki was made without the lose-session hook (testwiki up again)"
+            );
+            return false;
+        }
+        let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/wiki/testwiki");
+        let status = Command::new(tool)
+            .env("MWKIT_WIKI_DIR", self.state["wiki_dir"].as_str().unwrap())
+            .args(["lose-session", tag, &count.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "testwiki lose-session failed");
+        true
+    }
+
     /// A two-factor code of `role` from `testwiki totp` (the next window the
     /// wiki has not seen, waiting when it must); `wrong`: one not valid now.
     pub fn totp(&self, role: &str, wrong: bool) -> String {
@@ -646,7 +668,8 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, Vec<String
 
 /// Sends the request to the wiki as HTTP/1.0 (an answer framed by the
 /// connection's end) and returns its status, body, and the headers passed on
-/// (`Content-Type`, `Set-Cookie`: the session lives in the cookies).
+/// (`Content-Type`, `Set-Cookie`: the session lives in the cookies;
+/// `MediaWiki-API-Error`, which makes an error answer the wiki's own).
 fn forward(
     upstream: &str,
     line: &str,
@@ -680,7 +703,9 @@ fn forward(
         .skip(1)
         .filter_map(|l| l.split_once(':'))
         .filter(|(k, _)| {
-            k.eq_ignore_ascii_case("content-type") || k.eq_ignore_ascii_case("set-cookie")
+            ["content-type", "set-cookie", "mediawiki-api-error"]
+                .iter()
+                .any(|name| k.eq_ignore_ascii_case(name))
         })
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
         .collect();

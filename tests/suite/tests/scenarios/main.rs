@@ -123,6 +123,8 @@ scenarios! {
         no_code_is_second_factor_required_after_one_clientlogin_post_and_no_continuation,
         a_wrong_code_is_second_factor_failed_then_the_right_one_on_the_same_client_logs_in,
         the_second_factor_is_never_asked_for_an_account_without_it_nor_a_bot_password,
+        a_session_lost_before_the_code_is_checked_asks_again_once_and_logs_in_once,
+        a_session_lost_with_a_fixed_code_or_twice_is_login_session_lost,
     ],
     https: [
         with_the_ca_file_a_login_an_email_and_an_options_round_trip_go_over_https,

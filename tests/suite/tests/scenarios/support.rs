@@ -179,6 +179,23 @@ impl Wiki {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// The next `count` clientlogin continuations sent with the User-Agent
+    /// `ua` find their session deleted on the server when they arrive
+    /// (`testwiki lose-session`: a login session that expired while its
+    /// user looked for the code). False after a SKIP line on a wiki made
+    /// without the hook.
+    pub fn lose_login_sessions(&self, ua: &str, count: u32, test: &str) -> bool {
+        if self.state["lose_session"] != Value::Bool(true) {
+            skip(
+                test,
+                "this wiki was made without the lose-session hook (testwiki up again)",
+            );
+            return false;
+        }
+        self.testwiki(&["lose-session", ua, &count.to_string()]);
+        true
+    }
+
     /// A two-factor code of `role` from `testwiki totp`: the next 30-second
     /// window the wiki has not seen (it waits when it must), or with
     /// `wrong` one valid in no window near now. OATHAuth accepts a window

@@ -274,3 +274,105 @@ pub fn the_second_factor_is_never_asked_for_an_account_without_it_nor_a_bot_pass
     );
     assert_eq!(asked.load(Ordering::SeqCst), 0);
 }
+
+/// Posts and continuations of `ua`'s login in the access log.
+fn login_posts(wiki: &Wiki, ua: &str) -> usize {
+    let lines = wiki.requests(ua);
+    lines.iter().filter(|l| l.contains("\"POST ")).count()
+}
+
+pub fn a_session_lost_before_the_code_is_checked_asks_again_once_and_logs_in_once<D: Driver>() {
+    let test = &D::test_name(
+        "two_factor",
+        "a_session_lost_before_the_code_is_checked_asks_again_once_and_logs_in_once",
+    );
+    let wiki = Wiki::get();
+    let Some((role, name, password)) = account::<D>(&wiki, test) else {
+        return;
+    };
+    let (client, ua) = wiki.client::<D>("two-factor-lost-once");
+    if !wiki.lose_login_sessions(&ua, 1, test) {
+        return;
+    }
+    let (factor, asked) = asking_totp(&wiki, &role);
+    let info = {
+        let _turn = two_factor_turn(&role);
+        client
+            .client_login_with_second_factor(&name, &password, None, factor)
+            .unwrap_or_else(|e| panic!("{e:?}"))
+    };
+    assert_eq!(info.account.name, name);
+    assert_eq!(
+        asked.load(Ordering::SeqCst),
+        2,
+        "asked again after the loss"
+    );
+    // Twice clientlogin and its continuation (the first one's session
+    // deleted on the server): one login, confirmed once.
+    assert_eq!(login_posts(&wiki, &ua), 4);
+    let confirms = wiki.requests(&ua);
+    let confirms = confirms.iter().filter(|l| l.contains("uiprop=rights"));
+    assert_eq!(confirms.count(), 1, "one login results");
+    let read = client.options().unwrap();
+    assert!(!read.anonymous);
+    assert_eq!(read.user, name);
+}
+
+pub fn a_session_lost_with_a_fixed_code_or_twice_is_login_session_lost<D: Driver>() {
+    let test = &D::test_name(
+        "two_factor",
+        "a_session_lost_with_a_fixed_code_or_twice_is_login_session_lost",
+    );
+    let wiki = Wiki::get();
+    let Some((role, name, password)) = account::<D>(&wiki, test) else {
+        return;
+    };
+    // A fixed code: the wiki loses the session once, and that is the end.
+    let (client, ua) = wiki.client::<D>("two-factor-lost-fixed");
+    if !wiki.lose_login_sessions(&ua, 1, test) {
+        return;
+    }
+    let code = wiki.totp(&role, false);
+    let err = client
+        .client_login_with_second_factor(&name, &password, None, SecondFactor::code(code.as_str()))
+        .unwrap_err();
+    assert_eq!(
+        login_failure(&err, "login_session_lost"),
+        LoginFailure::SessionLost
+    );
+    let Error::Login(login) = &err else {
+        unreachable!()
+    };
+    assert_eq!(login.code.as_deref(), Some("badtoken"), "{err:?}");
+    let shown = format!("{err:?} {err}");
+    assert!(
+        !shown.contains(&code) && !shown.contains(&password),
+        "{shown}"
+    );
+    assert_eq!(
+        login_posts(&wiki, &ua),
+        2,
+        "nothing after the lost continuation"
+    );
+    assert!(client.account().is_none());
+    assert!(client.options().unwrap().anonymous, "not logged in");
+
+    // A function, and the session lost at both continuations: asked twice,
+    // started over once, then the same error.
+    let (client, ua) = wiki.client::<D>("two-factor-lost-twice");
+    wiki.lose_login_sessions(&ua, 2, test);
+    let (factor, asked) = asking_totp(&wiki, &role);
+    let err = {
+        let _turn = two_factor_turn(&role);
+        client
+            .client_login_with_second_factor(&name, &password, None, factor)
+            .unwrap_err()
+    };
+    assert_eq!(
+        login_failure(&err, "login_session_lost"),
+        LoginFailure::SessionLost
+    );
+    assert_eq!(asked.load(Ordering::SeqCst), 2);
+    assert_eq!(login_posts(&wiki, &ua), 4);
+    assert!(client.account().is_none());
+}
