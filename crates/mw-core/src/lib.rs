@@ -161,6 +161,7 @@ mod oauth;
 mod options;
 mod raw;
 mod response;
+mod scrub;
 mod secret;
 mod session;
 mod settings;
@@ -190,6 +191,7 @@ pub use options::{
     ResetScope, UserOptions, parse_options, parse_read_options,
 };
 pub use raw::{RawReply, parse_raw};
+pub use scrub::Secrets;
 pub use secret::{Password, Token};
 pub use session::{
     Answer, Call, CallOutput, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
