@@ -396,11 +396,13 @@ impl Client {
             action,
             login_step,
         } = req.summary();
+        let secrets = mw_core::Secrets::of_request(&req);
         let answer = self.send_inner(req).await;
         let (status, error_code) = match &answer {
             Answer::Response(r) => (
                 Some(r.status),
-                r.header("mediawiki-api-error").map(str::to_owned),
+                // A header a hostile server may fill with an echo.
+                r.header("mediawiki-api-error").map(|c| secrets.scrub(c)),
             ),
             Answer::Failed(_) => (None, None),
         };

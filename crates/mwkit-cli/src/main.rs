@@ -336,6 +336,9 @@ impl Acting {
         let token = env_nonempty("MWKIT_OAUTH2_TOKEN");
         let id = env_nonempty("MWKIT_OAUTH2_CLIENT_ID");
         let secret = env_nonempty("MWKIT_OAUTH2_CLIENT_SECRET");
+        for s in token.iter().chain(secret.iter()) {
+            out::keep_secret(s);
+        }
         let password = env_nonempty("MWKIT_PASSWORD").is_some();
         let client = match (id, secret) {
             (Some(id), Some(secret)) => Some((id, secret)),
@@ -499,13 +502,17 @@ impl Otp {
     /// and nothing more is sent).
     fn code(&self) -> Option<Password> {
         if let Some(code) = env_nonempty("MWKIT_OTP") {
+            out::keep_secret(code.trim());
             return Some(Password::new(code.trim()));
         }
         let why = if !std::io::stdin().is_terminal() {
             "MWKIT_OTP is not set and there is no terminal to ask on".to_owned()
         } else {
             match rpassword::prompt_password(format!("Two-factor code for {}: ", self.user)) {
-                Ok(code) if !code.trim().is_empty() => return Some(Password::new(code.trim())),
+                Ok(code) if !code.trim().is_empty() => {
+                    out::keep_secret(code.trim());
+                    return Some(Password::new(code.trim()));
+                }
                 Ok(_) => "no code was typed".to_owned(),
                 Err(e) => format!("could not ask for it: {e}"),
             }
@@ -569,6 +576,7 @@ fn env_nonempty(name: &str) -> Option<String> {
 /// MWKIT_PASSWORD, else asked for on the terminal without echo.
 fn password(user: &str, api: &str) -> Result<Password, Failure> {
     if let Some(p) = env_nonempty("MWKIT_PASSWORD") {
+        out::keep_secret(&p);
         return Ok(Password::new(p));
     }
     if !std::io::stdin().is_terminal() {
@@ -578,7 +586,10 @@ fn password(user: &str, api: &str) -> Result<Password, Failure> {
         ));
     }
     match rpassword::prompt_password(format!("password for {user} at {api}: ")) {
-        Ok(p) if !p.is_empty() => Ok(Password::new(p)),
+        Ok(p) if !p.is_empty() => {
+            out::keep_secret(&p);
+            Ok(Password::new(p))
+        }
         Ok(_) => Err(Failure::usage(
             "no password given",
             "type the password when asked, or set MWKIT_PASSWORD",

@@ -21,6 +21,38 @@ pub const CSRF_TOKEN: &str = "CSRFTOKEN-S3CRET+\\";
 pub const SESSION_COOKIE: &str = "COOKIE-S3CRET-SESSION";
 pub const ACCESS_TOKEN: &str = "ACCESS-S3CRET-TOKEN";
 
+/// The caller's secrets, for tests through the stand-in: each but the code
+/// holds the marker, and characters that every encoding changes (a space,
+/// a quote, `&`, `<`, `%`, `+`, `/`, `\`, non-ASCII).
+pub const BOT_PASSWORD: &str = "bot S3CRET \"pw\" &<ä>%+/\\ 0rd!";
+pub const MAIN_PASSWORD: &str = "Main S3CRET Passw0rd! ÄÖ€ &amp; %21";
+pub const CODE: &str = "676055";
+pub const OAUTH2_TOKEN: &str = "OAUTH2-S3CRET-TOKEN/+=";
+pub const CLIENT_SECRET: &str = "CLIENT S3CRET+secret/=";
+pub const CONSUMER_SECRET: &str = "CONSUMER-S3CRET";
+pub const ACCESS_KEY: &str = "ACCESSKEY-S3CRET";
+pub const ACCESS_SECRET: &str = "ACCESS-SECRET-S3CRET";
+
+/// The secret `text` shows, if any: the marker, the code, or one of the
+/// caller's secrets whole.
+pub fn leak(text: &str) -> Option<&'static str> {
+    if text.contains(MARK) {
+        return Some(MARK);
+    }
+    [
+        CODE,
+        BOT_PASSWORD,
+        MAIN_PASSWORD,
+        OAUTH2_TOKEN,
+        CLIENT_SECRET,
+        CONSUMER_SECRET,
+        ACCESS_KEY,
+        ACCESS_SECRET,
+    ]
+    .into_iter()
+    .find(|s| text.contains(s))
+}
+
 /// How the request is repeated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Form {
@@ -161,6 +193,14 @@ fn wiki(target: &str, params: &[(String, String)]) -> Reply {
                 JSON,
                 json(serde_json::json!({"query": {"tokens": {"logintoken": LOGIN_TOKEN}}})),
             );
+        }
+        "query" if get("list") == "users" => {
+            let users: Vec<serde_json::Value> = get("ususers")
+                .split('|')
+                .enumerate()
+                .map(|(i, n)| serde_json::json!({"userid": i + 10, "name": n, "emailable": true}))
+                .collect();
+            serde_json::json!({"query": {"users": users}})
         }
         "query" if meta.contains("userinfo") => serde_json::json!({"query": {
             "userinfo": {"id": 3, "name": "Sender", "rights": ["read", "sendemail", "editmyoptions"]},

@@ -8,21 +8,12 @@
 use std::sync::atomic::Ordering;
 
 use crate::driver::Driver;
-use crate::echo_server::{FORMS, Form, MARK, echo_wiki};
+use crate::echo_server::{
+    ACCESS_KEY, ACCESS_SECRET, BOT_PASSWORD, CLIENT_SECRET, CODE, CONSUMER_SECRET, FORMS, Form,
+    MAIN_PASSWORD, MARK, OAUTH2_TOKEN, echo_wiki, leak,
+};
 use crate::logs;
 use mw_core::{ClientSettings, EmailUser, Error, OAuth1Keys, SecondFactor};
-
-/// The caller's secrets: each holds the marker, and characters that every
-/// encoding changes (a space, a quote, `&`, `<`, `%`, `+`, `/`, `\`,
-/// non-ASCII).
-const BOT_PASSWORD: &str = "bot S3CRET \"pw\" &<ä>%+/\\ 0rd!";
-const MAIN_PASSWORD: &str = "Main S3CRET Passw0rd! ÄÖ€ &amp; %21";
-const CODE: &str = "676055";
-const OAUTH2_TOKEN: &str = "OAUTH2-S3CRET-TOKEN/+=";
-const CLIENT_SECRET: &str = "CLIENT S3CRET+secret/=";
-const CONSUMER_SECRET: &str = "CONSUMER-S3CRET";
-const ACCESS_KEY: &str = "ACCESSKEY-S3CRET";
-const ACCESS_SECRET: &str = "ACCESS-SECRET-S3CRET";
 
 type Flow<D> = fn(&D) -> Result<(), Error>;
 
@@ -71,26 +62,6 @@ fn shown_error(err: &Error) -> Vec<String> {
         source = s.source();
     }
     shown
-}
-
-/// Where a secret shows: the marker, the code, or the text of any of the
-/// caller's secrets.
-fn leak(text: &str) -> Option<&'static str> {
-    if text.contains(MARK) {
-        return Some(MARK);
-    }
-    [
-        CODE,
-        BOT_PASSWORD,
-        MAIN_PASSWORD,
-        OAUTH2_TOKEN,
-        CLIENT_SECRET,
-        CONSUMER_SECRET,
-        ACCESS_KEY,
-        ACCESS_SECRET,
-    ]
-    .into_iter()
-    .find(|s| text.contains(s))
 }
 
 pub fn no_secret_an_echoing_server_repeats_shows_in_errors_debug_or_logs<D: Driver>() {
