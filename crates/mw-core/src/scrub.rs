@@ -39,11 +39,13 @@ const SEEN_MAX: usize = 128;
 /// cut short at the end of the text, or around a part already cut.
 const VISIBLE_MIN: usize = 3;
 
-/// Cookies that hold no secret: the user's name and number, and
-/// MediaWiki's data-centre and replication pins.
-const PLAIN_COOKIES: [&str; 7] = [
+/// Cookies that hold no secret: the user's name and number (CentralAuth's
+/// `centralauth_User` too), and MediaWiki's data-centre and replication
+/// pins.
+const PLAIN_COOKIES: [&str; 8] = [
     "UserName",
     "UserID",
+    "_User",
     "forceHTTPS",
     "UseDC",
     "UseCDNCache",
@@ -636,7 +638,9 @@ mod tests {
             headers: vec![
                 (
                     "Cookie".to_owned(),
-                    "wikiUserName=Admin; wiki_session=abcd1234session; UseDC=master".to_owned(),
+                    "wikiUserName=Admin; centralauth_User=Admin; wiki_session=abcd1234session; \
+                     UseDC=master"
+                        .to_owned(),
                 ),
                 ("Authorization".to_owned(), "Bearer bear3rtoken".to_owned()),
             ],
