@@ -131,6 +131,10 @@
 //! - **Bounded.** Per call: at most `retries` waits, none longer than
 //!   `max_wait`; one token refresh; one relogin; a fixed number of sends
 //!   without progress.
+//! - **No secret echoed.** The session keeps every secret it holds or
+//!   sends ([`Secrets`]: credentials, codes, tokens, cookie values) and
+//!   cuts them out of every error and warning before a call ends, in every
+//!   form a server that repeats the request may write them.
 //!
 //! ```
 //! use std::time::SystemTime;
