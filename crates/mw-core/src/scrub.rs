@@ -519,11 +519,15 @@ fn match_at(s: &[u8], t: &[u8], start: usize) -> Option<usize> {
     if c != first && !matches!(c, b'+' | b'%' | b'\\' | b'&' | b'<') {
         return None;
     }
+    let mut next = Vec::new();
+    units(s, 0, t, start, &mut next);
+    if next.is_empty() {
+        return None;
+    }
     let need = VISIBLE_MIN.min(s.len());
     let mut best = None;
     let mut stack = vec![(0usize, start, 0usize)];
     let mut visited = HashSet::new();
-    let mut next = Vec::new();
     while let Some((k, p, visible)) = stack.pop() {
         if !visited.insert((k, p, visible)) {
             continue;
@@ -692,6 +696,17 @@ mod tests {
         s.scrub_error(&mut err);
         let shown = format!("{err} {err:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
+    }
+
+    #[test]
+    fn a_long_encoded_text_with_many_secrets_is_scrubbed() {
+        let mut s = Secrets::new();
+        for i in 0..SEEN_MAX + 8 {
+            s.saw(&format!("secret-{i:04}-%&<\\"));
+        }
+        let text = "%41%42&amp;\\u0041<b>".repeat(2_000) + "secret-0100-%25%26%3C%5C";
+        let shown = s.scrub(&text);
+        assert!(shown.ends_with(REDACTED), "{}", &shown[shown.len() - 60..]);
     }
 
     #[test]
