@@ -10,6 +10,9 @@ listens. The first path segment of a request names a scenario and a run:
 /email-RUN/api.php or /options-RUN/api.php. Each distinct path gets its own
 copy of the scenario's canned answers, served in order, one per request, so
 every run of a test program (plain, then under the sanitizers) starts fresh.
+/echo-FORM-N-RUN/... is tests/echo_wiki.py's echoing wiki: it answers as
+MediaWiki would until the path's N-th request, then repeats each request in
+FORM (html, json, api_error).
 
 Each request is logged to LOG_FILE as one line, written before it is
 answered:  PATH METHOD ACTION N  where N is how many values the `change`
@@ -24,7 +27,11 @@ import sys
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import TextIO
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import echo_wiki  # noqa: E402
 
 # status, extra headers, body
 Answer = tuple[int, list[tuple[str, str]], str]
@@ -55,6 +62,7 @@ class StandIn(ThreadingHTTPServer):
         self.log = log
         self.lock = threading.Lock()
         self.queues: dict[str, list[Answer]] = {}
+        self.echo_counts: dict[str, int] = {}
 
 
 def change_count(value: str) -> int:
@@ -84,15 +92,25 @@ class Handler(BaseHTTPRequestHandler):
         scenario = url.path.strip("/").split("/")[0].split("-")[0]
         server = self.server
         assert isinstance(server, StandIn)
+        ctype = ""
         with server.lock:
-            queue = server.queues.setdefault(url.path, list(SCENARIOS.get(scenario, [])))
-            status, headers, text = queue.pop(0) if queue else EXHAUSTED
+            if scenario == "echo":
+                run = url.path.strip("/").split("/")[0]
+                _, form, echo_at = run.split("-")[:3]
+                n = server.echo_counts[run] = server.echo_counts.get(run, 0) + 1
+                request = [f"{k}: {v}" for k, v in self.headers.items()]
+                status, headers, ctype, text = echo_wiki.reply(
+                    int(echo_at), form, n, self.requestline, self.path, request,
+                    body.decode("utf-8", "replace"))
+            else:
+                queue = server.queues.setdefault(url.path, list(SCENARIOS.get(scenario, [])))
+                status, headers, text = queue.pop(0) if queue else EXHAUSTED
             server.log.write(f"{url.path} {method} {action} {changes}\n")
             server.log.flush()
         data = text.encode()
         self.send_response(status)
-        ctype = "application/json" if text.startswith("{") else "text/html"
-        self.send_header("Content-Type", f"{ctype}; charset=utf-8")
+        ctype = ctype or ("application/json" if text.startswith("{") else "text/html")
+        self.send_header("Content-Type", ctype if "charset" in ctype else f"{ctype}; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         for name, value in headers:
             self.send_header(name, value)

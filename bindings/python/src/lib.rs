@@ -21,7 +21,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use mw_ureq::mw_core::{
     self, Answer, Call as EngineCall, CallOutput, ClientSettings, FailureKind, Message, Request,
-    Step, TransportFailure,
+    Secrets, Step, TransportFailure,
 };
 use mw_ureq::{
     EmailResult as RustEmailResult, EmailSent, EmailUser, Emailability, EmailableReport, Error,
@@ -1187,6 +1187,10 @@ impl Session {
                             (watch.name, account.unwrap_or_default()),
                         );
                     }
+                    // What the log shows of the answer is scrubbed of the
+                    // request's secrets (a hostile server may echo them in
+                    // a header or a failure).
+                    let secrets = Secrets::of_request(&req);
                     let started = Instant::now();
                     let answer = send(transport, req, watch);
                     let took = started.elapsed().as_secs_f64();
@@ -1206,7 +1210,7 @@ impl Session {
                             // MediaWiki's error code, from its header.
                             let error = resp
                                 .header("mediawiki-api-error")
-                                .map(|code| format!(" ({code})"))
+                                .map(|code| format!(" ({})", secrets.scrub(code)))
                                 .unwrap_or_default();
                             watch.log(
                                 LEVEL_DEBUG,
@@ -1220,13 +1224,19 @@ impl Session {
                                     took,
                                 ),
                             );
-                            last_answer = wait_reason(resp);
+                            last_answer = secrets.scrub(&wait_reason(resp));
                         }
                         Answer::Failed(failure) => {
                             watch.log(
                                 LEVEL_DEBUG,
                                 "%s: %s %s -> no answer after %.3f s (%s)",
-                                (watch.name, what.method, &what.action, took, &failure.detail),
+                                (
+                                    watch.name,
+                                    what.method,
+                                    &what.action,
+                                    took,
+                                    secrets.scrub(&failure.detail),
+                                ),
                             );
                             last_answer.clear();
                         }

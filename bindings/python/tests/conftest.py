@@ -413,3 +413,60 @@ def relay(wiki) -> Iterator[Callable[[List[Rule]], Relay]]:
     yield start
     for r in relays:
         r.close()
+
+
+# ---- the canary ---------------------------------------------------------------------
+# Every password and bot password of the test wiki's accounts holds wiki.json's
+# "canary" (tests/wiki/testwiki). Every record of the `mwkit` logger is
+# captured at DEBUG, and each test's captured output (stdout, stderr, log
+# records) and failure report is searched for it; the run fails at its end
+# if any showed it, printing how many texts were checked and how many showed
+# it.
+
+
+def _canary() -> "str | None":
+    path = os.environ.get("MWKIT_WIKI_JSON")
+    if not path:
+        return None
+    try:
+        return json.loads(Path(path).read_text()).get("canary")
+    except (OSError, ValueError):
+        return None
+
+
+_CANARY = _canary()
+_canary_checked = 0
+_canary_shown: List[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _CANARY:
+        import logging
+
+        logging.getLogger("mwkit").setLevel(logging.DEBUG)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    global _canary_checked
+    if not _CANARY:
+        return
+    texts = [content for _, content in report.sections]
+    if report.failed:
+        texts.append(report.longreprtext)
+    for text in texts:
+        _canary_checked += 1
+        if _CANARY.lower() in text.lower():
+            _canary_shown.append(f"{report.nodeid} ({report.when})")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    if not _CANARY:
+        return
+    terminalreporter.write_line(
+        f"canary: {_canary_checked} captured texts checked, {len(_canary_shown)} showed it"
+        + "".join(f"\n  {where}" for where in _canary_shown))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _canary_shown:
+        session.exitstatus = 1

@@ -131,6 +131,10 @@
 //! - **Bounded.** Per call: at most `retries` waits, none longer than
 //!   `max_wait`; one token refresh; one relogin; a fixed number of sends
 //!   without progress.
+//! - **No secret echoed.** The session keeps every secret it holds or
+//!   sends ([`Secrets`]: credentials, codes, tokens, cookie values) and
+//!   cuts them out of every error and warning before a call ends, in every
+//!   form a server that repeats the request may write them.
 //!
 //! ```
 //! use std::time::SystemTime;
@@ -162,6 +166,7 @@ mod oauth;
 mod options;
 mod raw;
 mod response;
+mod scrub;
 mod secret;
 mod session;
 mod settings;
@@ -192,6 +197,7 @@ pub use options::{
     RejectedOption, ResetScope, UserOptions, parse_options, parse_read_options,
 };
 pub use raw::{RawReply, parse_raw};
+pub use scrub::Secrets;
 pub use secret::{Password, Token};
 pub use session::{
     Answer, Call, CallOutput, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,

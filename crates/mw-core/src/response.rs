@@ -16,10 +16,20 @@ pub(crate) const SNIPPET_CHARS: usize = 200;
 /// removed ([`scrub_tokens`]), at most [`SNIPPET_CHARS`] characters, control
 /// characters other than newline and tab shown as `\u{..}`.
 pub(crate) fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(SNIPPET_CHARS * 4)]);
+    let window = body.len().min(SNIPPET_CHARS * 4);
+    let text = String::from_utf8_lossy(&body[..window]);
     let text = scrub_tokens(&text);
     let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
+    let mut chars = text.chars().enumerate();
+    loop {
+        let Some((i, c)) = chars.next() else {
+            // Cut short by the window: say so, as for too many characters
+            // (a secret cut short is recognised by what follows it).
+            if window < body.len() {
+                out.push('…');
+            }
+            break;
+        };
         if i == SNIPPET_CHARS {
             out.push('…');
             break;
@@ -33,8 +43,8 @@ pub(crate) fn snippet(body: &[u8]) -> String {
     out
 }
 
-/// Shown instead of a token's value.
-const REDACTED: &str = "<redacted>";
+/// Shown instead of a token's value, or of any secret.
+pub(crate) const REDACTED: &str = "<redacted>";
 
 /// `text` with every token value replaced by `<redacted>`, so that an
 /// excerpt of an answer can go into an error: the string value of any JSON

@@ -22,6 +22,7 @@ use crate::options::{
     parse_read_options,
 };
 use crate::raw::{RawReply, parse_raw};
+use crate::scrub::Secrets;
 use crate::secret::{Password, Token};
 use crate::tokens::{TokenType, parse_tokens};
 use crate::users::{EmailableReport, UsersBatch, normalize_user_name, parse_emailable_with};
@@ -221,6 +222,9 @@ pub struct Session {
     /// How the wiki folds user names, read from its siteinfo by the first
     /// `emailable` call and kept for the session's life.
     user_names: Option<UserNames>,
+    /// Every secret the session held or sent, cut out of every error and
+    /// warning before it leaves the engine.
+    secrets: Secrets,
 }
 
 impl fmt::Debug for Session {
@@ -340,7 +344,14 @@ impl Output {
         if earlier.is_empty() {
             return;
         }
-        let list = match self {
+        let list = self.warnings_mut();
+        let mut all = earlier;
+        all.append(list);
+        *list = all;
+    }
+
+    fn warnings_mut(&mut self) -> &mut Vec<Message> {
+        match self {
             Output::Login(v) => &mut v.warnings,
             Output::Warnings(v) => v,
             Output::Email(v) => &mut v.warnings,
@@ -348,10 +359,7 @@ impl Output {
             Output::Options(v) => &mut v.warnings,
             Output::Changed(v) => &mut v.warnings,
             Output::Raw(v) => &mut v.warnings,
-        };
-        let mut all = earlier;
-        all.append(list);
-        *list = all;
+        }
     }
 }
 
@@ -558,7 +566,22 @@ impl Session {
             nonce_seed: 0,
             nonces: 0,
             user_names: None,
+            secrets: Secrets::new(),
         }
+    }
+
+    /// The secrets the session knows (its credentials, and every token,
+    /// code and cookie it sent or was given): see [`Secrets`].
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+
+    /// `text` with every secret the session knows cut out, in any form a
+    /// server echoes it, and token values cut out by shape: for text a
+    /// transport or binding adds of its own (a log record, an error
+    /// message). Errors and warnings from the engine are scrubbed already.
+    pub fn scrub(&self, text: &str) -> String {
+        self.secrets.scrub(text)
     }
 
     /// Seeds OAuth 1.0a's nonces: each signed request's nonce is this seed
@@ -912,6 +935,13 @@ impl Session {
                     }
                     _ => None,
                 };
+                for (_, v) in resp
+                    .headers
+                    .iter()
+                    .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+                {
+                    self.secrets.learn_set_cookie(v);
+                }
                 if let Some(jar) = jar {
                     for (_, v) in resp
                         .headers
@@ -1029,7 +1059,28 @@ impl Session {
                 Err(err)
             }
         };
-        state.result = Some(result);
+        state.result = Some(self.scrubbed(result));
+    }
+
+    /// `result` with the session's secrets cut out of its error, or of its
+    /// warnings: nothing a server echoed leaves the engine.
+    fn scrubbed(&self, result: Result<Output, Error>) -> Result<Output, Error> {
+        match result {
+            Ok(mut output) => {
+                self.secrets.scrub_messages(output.warnings_mut());
+                if let Output::Changed(changed) = &mut output {
+                    for rejected in &mut changed.rejected {
+                        self.secrets
+                            .scrub_messages(std::slice::from_mut(&mut rejected.message));
+                    }
+                }
+                Ok(output)
+            }
+            Err(mut err) => {
+                self.secrets.scrub_error(&mut err);
+                Err(err)
+            }
+        }
     }
 
     fn forget(&mut self) {
@@ -1100,6 +1151,8 @@ impl Session {
                 req.headers.push(("Authorization".to_owned(), value));
             }
         }
+        // Whatever the request carries may come back in an echo.
+        self.secrets.learn_request(&req);
         state.sends += 1;
         state.in_flight = Some(InFlight {
             purpose,
@@ -1334,6 +1387,7 @@ impl Session {
         new_password: Option<Password>,
         relogin: bool,
     ) -> Result<(), Error> {
+        self.hold(&credentials, new_password.as_ref());
         let flow = match &credentials {
             Credentials::Bot { name, password } => {
                 LoginFlow::Bot(BotLogin::new(name, password.clone())?)
@@ -1372,6 +1426,25 @@ impl Session {
             attempt: self.login_attempts,
         });
         Ok(())
+    }
+
+    /// Keeps a login's secrets, to cut them out of what comes back.
+    fn hold(&mut self, credentials: &Credentials, new_password: Option<&Password>) {
+        match credentials {
+            Credentials::Bot { password, .. } | Credentials::Main { password, .. } => {
+                self.secrets.hold(password.expose());
+            }
+            Credentials::OAuth2 { token } => self.secrets.hold(token.expose()),
+            Credentials::OAuth1 { keys } => {
+                self.secrets.hold(keys.consumer_secret.expose());
+                self.secrets.hold(keys.access_secret.expose());
+                self.secrets.hold(&keys.access_token);
+            }
+            Credentials::OAuth2Client { secret, .. } => self.secrets.hold(secret.expose()),
+        }
+        if let Some(new) = new_password {
+            self.secrets.hold(new.expose());
+        }
     }
 
     fn poll_login(&mut self, state: &mut CallState, now: SystemTime) -> Step<Output> {
@@ -1456,6 +1529,7 @@ impl Session {
                         }
                     }
                     Some(token) => {
+                        self.secrets.saw(token.expose());
                         if flight.generation == self.generation && flight.epoch == self.epoch {
                             self.csrf = Some((self.generation, token));
                         }

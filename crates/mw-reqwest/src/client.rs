@@ -151,6 +151,14 @@ impl Client {
         self.lock().account().cloned()
     }
 
+    /// `text` with every secret this client's session knows cut out (its
+    /// credentials, and each token, code and cookie it sent or was given),
+    /// in any form a server may echo them: for text of your own that may
+    /// quote an answer. Errors and warnings come scrubbed already.
+    pub fn scrub(&self, text: &str) -> String {
+        self.lock().scrub(text)
+    }
+
     /// The API URL.
     pub fn api_url(&self) -> String {
         self.lock().api().url().to_owned()
@@ -390,11 +398,13 @@ impl Client {
             action,
             login_step,
         } = req.summary();
+        let secrets = mw_core::Secrets::of_request(&req);
         let answer = self.send_inner(req).await;
         let (status, error_code) = match &answer {
             Answer::Response(r) => (
                 Some(r.status),
-                r.header("mediawiki-api-error").map(str::to_owned),
+                // A header a hostile server may fill with an echo.
+                r.header("mediawiki-api-error").map(|c| secrets.scrub(c)),
             ),
             Answer::Failed(_) => (None, None),
         };
@@ -411,6 +421,10 @@ impl Client {
 
     async fn send_inner(&self, req: Request) -> Answer {
         let started = Instant::now();
+        // For the log: names only, and no secret the request carried (an
+        // error may quote a header or the URL).
+        let what = req.summary();
+        let secrets = mw_core::Secrets::of_request(&req);
         let method = match req.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
@@ -425,7 +439,8 @@ impl Client {
         let mut resp = match b.send().await {
             Ok(resp) => resp,
             Err(e) => {
-                log::debug!("{} {}: {e}", req.method.as_str(), req.url);
+                let shown = secrets.scrub(&e.to_string());
+                log::debug!("{} {}: {shown}", what.method, what.action);
                 return Answer::Failed(failure(e));
             }
         };
@@ -458,8 +473,8 @@ impl Client {
         }
         log::debug!(
             "{} {} -> {status}, {} bytes in {:?}",
-            req.method.as_str(),
-            req.url,
+            what.method,
+            what.action,
             body.len(),
             started.elapsed()
         );

@@ -152,7 +152,11 @@ impl Transport {
         let mut resp = match result {
             Ok(resp) => resp,
             Err(e) => {
-                log::debug!("{} {}: {e}", req.method.as_str(), req.url);
+                // Names only, and no secret the request carried (an error
+                // may quote a header or the URL).
+                let what = req.summary();
+                let shown = mw_core::Secrets::of_request(req).scrub(&e.to_string());
+                log::debug!("{} {}: {shown}", what.method, what.action);
                 return Answer::Failed(failure(&e));
             }
         };
@@ -175,7 +179,7 @@ impl Transport {
                 log::debug!(
                     "{} {} -> {status}, {} bytes in {:?}",
                     req.method.as_str(),
-                    req.url,
+                    req.summary().action,
                     body.len(),
                     started.elapsed()
                 );
@@ -257,6 +261,14 @@ impl Client {
     /// new login: requests still assert it).
     pub fn account(&self) -> Option<Account> {
         self.lock().account().cloned()
+    }
+
+    /// `text` with every secret this client's session knows cut out (its
+    /// credentials, and each token, code and cookie it sent or was given),
+    /// in any form a server may echo them: for text of your own that may
+    /// quote an answer. Errors and warnings come scrubbed already.
+    pub fn scrub(&self, text: &str) -> String {
+        self.lock().scrub(text)
     }
 
     /// The API URL.

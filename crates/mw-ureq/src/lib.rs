@@ -42,9 +42,10 @@
 //!
 //! # Logging
 //!
-//! Through the `log` crate: one `debug` line per request (method, URL of a
-//! GET, status, size, time; never a body, a token or a cookie), `info` for
-//! waits. The session's cookie jar is mw-core's, which logs nothing. One
+//! Through the `log` crate: one `debug` line per request (method, action and
+//! query modules by name ([`mw_core::Request::summary`]), status, size,
+//! time; never a parameter's value, a body, a token or a cookie; a failure's
+//! text scrubbed of the request's secrets), `info` for waits. The session's cookie jar is mw-core's, which logs nothing. One
 //! dependency does log secrets, at `trace` level only:
 //! `ureq_proto` writes the raw bytes of every request and answer (passwords,
 //! tokens and cookies included) to the `ureq_proto::util` target. Keep that

@@ -223,7 +223,8 @@ impl Journal {
     }
 
     fn append(&mut self, value: &Value) -> Result<(), Failure> {
-        let mut line = value.to_string();
+        // The caller's secrets never reach the disk.
+        let mut line = crate::out::scrub(&value.to_string());
         line.push('\n');
         // One write of the whole line, then fsync (data and length).
         self.file

@@ -348,6 +348,9 @@ impl Acting {
         let token = env_nonempty("MWKIT_OAUTH2_TOKEN");
         let id = env_nonempty("MWKIT_OAUTH2_CLIENT_ID");
         let secret = env_nonempty("MWKIT_OAUTH2_CLIENT_SECRET");
+        for s in token.iter().chain(secret.iter()) {
+            out::keep_secret(s);
+        }
         let password = env_nonempty("MWKIT_PASSWORD").is_some();
         let client = match (id, secret) {
             (Some(id), Some(secret)) => Some((id, secret)),
@@ -481,7 +484,10 @@ impl Target {
         // MWKIT_OTP is one code: a login the wiki lost between its steps
         // cannot start over with it. The prompt can ask again.
         let factor = match env_nonempty("MWKIT_OTP") {
-            Some(code) => SecondFactor::code(Password::new(code.trim())),
+            Some(code) => {
+                out::keep_secret(code.trim());
+                SecondFactor::code(Password::new(code.trim()))
+            }
             None => {
                 let otp = otp.clone();
                 SecondFactor::ask(move || otp.code())
@@ -525,6 +531,7 @@ impl Otp {
             });
             match asked {
                 Ok(Ok(code)) if !code.trim().is_empty() => {
+                    out::keep_secret(code.trim());
                     return Some(Password::new(code.trim()));
                 }
                 Ok(Ok(_)) => "no code was typed".to_owned(),
@@ -609,6 +616,7 @@ fn env_nonempty(name: &str) -> Option<String> {
 /// MWKIT_PASSWORD, else asked for on the terminal without echo.
 fn password(user: &str, api: &str) -> Result<Password, Failure> {
     if let Some(p) = env_nonempty("MWKIT_PASSWORD") {
+        out::keep_secret(&p);
         return Ok(Password::new(p));
     }
     if !std::io::stdin().is_terminal() {
@@ -623,7 +631,10 @@ fn password(user: &str, api: &str) -> Result<Password, Failure> {
             Failure::interrupted(sig, "the password was asked for", "nothing was sent")
         })?;
     match asked {
-        Ok(p) if !p.is_empty() => Ok(Password::new(p)),
+        Ok(p) if !p.is_empty() => {
+            out::keep_secret(&p);
+            Ok(Password::new(p))
+        }
         Ok(_) => Err(Failure::usage(
             "no password given",
             "type the password when asked, or set MWKIT_PASSWORD",

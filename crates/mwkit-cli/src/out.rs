@@ -2,11 +2,38 @@
 //! on a terminal (and never with `NO_COLOR` set).
 
 use std::io::{IsTerminal, Write};
+use std::sync::{Mutex, PoisonError};
 
 use mw_ureq::Message;
+use mw_ureq::mw_core::Secrets;
 use serde_json::{Value, json};
 
 use crate::fail::Failure;
+
+/// The caller's secrets (the password, the two-factor codes, the OAuth
+/// token or client secret), as the command line read them: every line it
+/// writes (stdout, stderr, the journal) is scrubbed of them, in any form a
+/// server may echo them, as the client scrubs its errors of the secrets its
+/// session sent. Text from the client comes scrubbed already; this covers
+/// the command line's own.
+static SECRETS: Mutex<Option<Secrets>> = Mutex::new(None);
+
+/// Keeps a secret the command line read, to cut out of what it writes.
+pub(crate) fn keep_secret(secret: &str) {
+    SECRETS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get_or_insert_with(Secrets::new)
+        .hold(secret);
+}
+
+/// `text` with the caller's secrets cut out (see [`SECRETS`]).
+pub(crate) fn scrub(text: &str) -> String {
+    match &*SECRETS.lock().unwrap_or_else(PoisonError::into_inner) {
+        Some(secrets) => secrets.scrub_values(text),
+        None => text.to_owned(),
+    }
+}
 
 /// Colours, by meaning.
 #[derive(Debug, Clone, Copy)]
@@ -71,6 +98,7 @@ impl Out {
     /// One JSON document, on one line, flushed at once (a reader may act on
     /// each line as it comes).
     pub(crate) fn doc(&self, doc: &Value) {
+        let doc = scrub(&doc.to_string());
         let mut stdout = std::io::stdout().lock();
         let _ = writeln!(stdout, "{doc}");
         let _ = stdout.flush();
@@ -78,6 +106,7 @@ impl Out {
 
     /// One line for people, flushed at once.
     pub(crate) fn line(&self, text: &str) {
+        let text = scrub(text);
         let mut stdout = std::io::stdout().lock();
         let _ = writeln!(stdout, "{text}");
         let _ = stdout.flush();
@@ -105,8 +134,8 @@ impl Out {
             eprintln!(
                 "{} {} ({})",
                 self.paint_err("warning:", Paint::Doubt),
-                w.text.trim(),
-                w.code
+                scrub(w.text.trim()),
+                scrub(&w.code)
             );
         }
     }
@@ -118,7 +147,7 @@ impl Out {
         } else {
             self.paint_err("error:", Paint::Bad)
         };
-        eprintln!("mwkit: {label} {}\n  {}", f.text, f.hint);
+        eprintln!("mwkit: {label} {}\n  {}", scrub(&f.text), scrub(&f.hint));
     }
 
     /// A command's failure: its JSON document on stdout (with `--json`),

@@ -327,18 +327,47 @@ pub fn without_settings(cmd: &mut Command) {
     }
 }
 
-/// Runs the command and returns its exit status, stdout and stderr.
+/// Runs the command and returns its exit status, stdout and stderr, after
+/// checking that neither shows the test wiki's canary (see [`no_canary`]).
 pub fn run(cmd: &mut Command) -> (i32, String, String) {
     let Output {
         status,
         stdout,
         stderr,
     } = cmd.output().unwrap();
-    (
-        status.code().expect("an exit status, not a signal"),
+    let (stdout, stderr) = (
         String::from_utf8(stdout).unwrap(),
         String::from_utf8(stderr).unwrap(),
+    );
+    no_canary("stdout", &stdout);
+    no_canary("stderr", &stderr);
+    (
+        status.code().expect("an exit status, not a signal"),
+        stdout,
+        stderr,
     )
+}
+
+/// Every password and bot password of the test wiki's accounts holds
+/// wiki.json's `canary` (tests/wiki/testwiki): a text the tests captured
+/// that shows it fails the test, with a count of the captured texts
+/// checked so far.
+pub fn no_canary(what: &str, text: &str) {
+    static CHECKED: AtomicUsize = AtomicUsize::new(0);
+    let Some(canary) = std::env::var("MWKIT_WIKI_JSON")
+        .ok()
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+        .and_then(|state| state["canary"].as_str().map(str::to_lowercase))
+    else {
+        return;
+    };
+    let checked = CHECKED.fetch_add(1, Ordering::SeqCst) + 1;
+    assert!(
+        !text.to_lowercase().contains(&canary),
+        "canary: {what} shows the test wiki's canary (a password), after {checked} captured \
+         texts checked: {text}"
+    );
 }
 
 /// Every JSON document (one a line) on stdout.

@@ -107,7 +107,9 @@ macro_rules! driver {
                 $tests
             }
             fn debug(&self) -> String {
-                format!("{:?}", self.0)
+                let shown = format!("{:?}", self.0);
+                crate::support::no_canary("a client's Debug", &shown);
+                shown
             }
             fn build(settings: ClientSettings) -> Result<Self, Error> {
                 $crate_::ClientBuilder::from(settings).build().map($driver)
@@ -215,7 +217,7 @@ driver!(
     mw_ureq,
     "",
     "blocking",
-    |call| call,
+    |call| crate::support::canary(call),
     |client, emails| {
         std::thread::scope(|scope| {
             let threads: Vec<_> = emails
@@ -231,7 +233,7 @@ driver!(
     mw_reqwest,
     "_async",
     "asynchronous",
-    |call| runtime().block_on(call),
+    |call| crate::support::canary(runtime().block_on(call)),
     |client, emails| {
         runtime().block_on(async {
             let tasks: Vec<_> = emails

@@ -12,6 +12,9 @@
 /// The async client's own scenarios (tasks, cancellation).
 mod concurrent;
 mod driver;
+mod echo;
+#[path = "../../../../crates/mw-ureq/tests/support/echo.rs"]
+mod echo_server;
 mod faults;
 mod https;
 mod live;
@@ -142,6 +145,9 @@ scenarios! {
         a_revoked_token_is_oauth_invalid_and_the_email_is_sent_once,
         a_client_credentials_session_outlives_its_tokens_lifetime,
         no_token_or_secret_shows_in_debug_display_errors_or_trace_logs,
+    ],
+    echo: [
+        no_secret_an_echoing_server_repeats_shows_in_errors_debug_or_logs,
     ],
     warnings: [
         a_warning_on_the_csrf_token_fetch_reaches_the_result_and_a_failing_calls_error,
