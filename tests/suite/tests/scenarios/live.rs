@@ -125,7 +125,7 @@ fn refused_for_a_block<D: Driver>(wiki: &Wiki, role: &str, expected: ErrorKind) 
         .filter(|r| r.contains("meta=userinfo") && r.contains("uiprop=blockinfo"))
         .count();
     let expected_reads = if wiki.error_carries_blockinfo() { 0 } else { 1 };
-    println!("MediaWiki {on}: {block_reads} block-details read(s) after the refused email");
+    eprintln!("MediaWiki {on}: {block_reads} block-details read(s) after the refused email");
     assert_eq!(
         block_reads, expected_reads,
         "MediaWiki {on}: block-details reads after the refused POST: {requests:#?} ({err:?})"
