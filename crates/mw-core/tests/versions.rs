@@ -70,8 +70,11 @@ const DIFFERENCES_1_45: &[(&str, &str)] = &[
     ),
 ];
 
+/// Cases that differ between two versions, each with why.
+type Differences = &'static [(&'static str, &'static str)];
+
 /// The versions next to each other, and what differs between them.
-const STEPS: [(&str, &str, &[(&str, &str)]); 2] = [
+const STEPS: [(&str, &str, Differences); 2] = [
     ("1.39", "1.43", DIFFERENCES_1_43),
     ("1.43", "1.45", DIFFERENCES_1_45),
 ];
