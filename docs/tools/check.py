@@ -168,8 +168,8 @@ def front_door() -> None:
     strays, blocks = [], fences(text)
     for info, body in blocks:
         want = [line.strip() for line in body.splitlines()]
-        if info == "sh" and all(not w or w.startswith(("scripts/", "pip ", "cargo ", "#")) for w in want):
-            continue  # the set-up commands, which the test command itself runs
+        if info == "sh" and all(not w or w.startswith(("scripts/", "pip ", "pipx ", "cargo ", "#")) for w in want):
+            continue  # the set-up commands, which the test command runs (pipx: pip on the same wheel)
         if not any(any(src[k:k + len(want)] == want for k in range(len(src))) for src in sources):
             strays.append(f"{info or 'block'} starting {want[0][:40]!r}")
     lines = len(text.splitlines())
