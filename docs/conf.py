@@ -16,7 +16,7 @@ release = os.environ.get("MWKIT_DOCS_VERSION", "")
 extensions = ["myst_parser", "sphinx.ext.autodoc"]
 source_suffix = {".md": "markdown"}
 root_doc = "index"
-exclude_patterns = ["_build", "FRONT-DOOR.md", "README.md", "requirements.txt", "tools", "samples", "reference/_generated"]
+exclude_patterns = ["_build", "requirements.txt", "tools", "samples", "reference/_generated"]
 
 # Headings get anchors (#the-error-model), so pages link to sections by name.
 myst_heading_anchors = 3

@@ -143,7 +143,7 @@ def fences(text: str) -> List[Tuple[str, str]]:
 def samples_are_files() -> None:
     typed = []
     for md in sorted(DOCS.rglob("*.md")):
-        if "_generated" in md.parts or md.name in ("FRONT-DOOR.md", "README.md"):
+        if "_generated" in md.parts:
             continue
         for info, _ in fences(md.read_text(encoding="utf-8")):
             if not info.startswith("{"):  # a directive ({literalinclude}, {include}, ...) is not a typed sample
@@ -155,11 +155,9 @@ TESTED = ["examples/python", "examples/rust/src", "examples/c", "docs/samples", 
 
 
 def front_door() -> None:
-    """Each code block of the front door (docs/FRONT-DOOR.md until it becomes
-    README.md) is a run of whole lines of a tested file, indentation aside."""
-    path = DOCS / "FRONT-DOOR.md"
-    if not path.exists():
-        path = ROOT / "README.md"
+    """Each code block of the front door, README.md, is a run of whole lines
+    of a tested file, indentation aside."""
+    path = ROOT / "README.md"
     sources = [
         [line.strip() for line in f.read_text(encoding="utf-8").splitlines()]
         for d in TESTED for f in (ROOT / d).rglob("*") if f.is_file()
@@ -168,12 +166,12 @@ def front_door() -> None:
     strays, blocks = [], fences(text)
     for info, body in blocks:
         want = [line.strip() for line in body.splitlines()]
-        if info == "sh" and all(not w or w.startswith(("scripts/", "pip ", "cargo ", "#")) for w in want):
-            continue  # the set-up commands, which the test command itself runs
+        if info == "sh" and all(not w or w.startswith(("scripts/", "pip ", "pipx ", "cargo ", "#")) for w in want):
+            continue  # the set-up commands, which the test command runs (pipx: pip on the same wheel)
         if not any(any(src[k:k + len(want)] == want for k in range(len(src))) for src in sources):
             strays.append(f"{info or 'block'} starting {want[0][:40]!r}")
     lines = len(text.splitlines())
-    # Its links are written for the repository's root, where it will be README.md.
+    # Its links are written for the repository's root, where it is.
     dead = [link for link in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text)
             if not urlsplit(link).scheme and not (ROOT / link).exists()]
     check(f"{path.relative_to(ROOT)}: every link to a file of the repository resolves",

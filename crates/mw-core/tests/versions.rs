@@ -2,7 +2,7 @@
 //! 1.43 and 1.45, through mw-core: each one parses, every error MediaWiki
 //! gave maps to a kind of its own (none is `other`), and a case recorded on
 //! two versions next to each other ends the same way on both, apart from the
-//! differences the README's version table lists.
+//! differences the version table of docs/guides/versions.md lists.
 //!
 //! The folders: `fixtures/reference-VERSION/` (answers captured on a fresh
 //! wiki of each version, the same accounts and settings, body as JSON) and
@@ -31,7 +31,7 @@ const VERSIONS: [&str; 3] = ["1.39", "1.43", "1.45"];
 const FOLDERS: [&str; 2] = ["reference", "live"];
 
 /// Cases whose answers differ between 1.39 and 1.43, and why. Each is in
-/// the README's version table.
+/// the version table of docs/guides/versions.md.
 const DIFFERENCES_1_43: &[(&str, &str)] = &[
     (
         "emailuser_ratelimited",
@@ -52,7 +52,7 @@ const DIFFERENCES_1_43: &[(&str, &str)] = &[
 ];
 
 /// Cases whose answers differ between 1.43 and 1.45, and why. Each is in
-/// the README's version table. (The blocked sender's `blocked` error also
+/// the version table of docs/guides/versions.md. (The blocked sender's `blocked` error also
 /// carries the block's details from 1.45 on, `data.blockinfo`: its outcome
 /// is the same, and the block tests below show that 1.45 needs no read.)
 const DIFFERENCES_1_45: &[(&str, &str)] = &[

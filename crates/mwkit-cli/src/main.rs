@@ -34,7 +34,7 @@ use crate::fail::Failure;
 use crate::out::{Out, Paint, messages_json};
 
 /// The JSON documents, the exit statuses and the environment, shown by
-/// `mwkit --help` (and repeated in the README).
+/// `mwkit --help` (and repeated in docs/reference/cli.md).
 const LONG_HELP: &str = "\
 ENVIRONMENT:
   MWKIT_API       the wiki's api.php URL (or --api)

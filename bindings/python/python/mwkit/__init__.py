@@ -46,8 +46,8 @@ usable.
 
 Ctrl-C interrupts a blocking call at once and leaves the session usable (a
 write already on its way is never sent again; its outcome is unknown). A
-forked child can use new sessions; see the README's "Ctrl-C, fork and
-logging". Records go to the ``mwkit`` logger, silent unless the
+forked child can use new sessions; see the documentation's "Logging,
+Ctrl-C and fork in Python" (docs/guides/python-runtime.md). Records go to the ``mwkit`` logger, silent unless the
 application configures logging, and never hold a secret.
 """
 
