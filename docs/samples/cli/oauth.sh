@@ -8,5 +8,5 @@ mwkit --json options get gender
 
 # A token the wiki refuses: exit status 1, kind oauth_invalid, nothing acted.
 status=0
-MWKIT_OAUTH2_TOKEN=revoked mwkit --json options get 2>/dev/null || status=$?
+MWKIT_OAUTH2_TOKEN=no-such-token mwkit --json options get 2>/dev/null || status=$?
 echo "exit status: $status"
