@@ -140,7 +140,10 @@ impl Bare {
         }
         assert_eq!(resp.status(), 200);
         let json: Value = serde_json::from_slice(&resp.body_mut().read_to_vec().unwrap()).unwrap();
-        assert!(json.get("error").is_none() && json.get("errors").is_none(), "{json}");
+        assert!(
+            json.get("error").is_none() && json.get("errors").is_none(),
+            "{json}"
+        );
         json
     }
 
@@ -326,8 +329,14 @@ fn main() {
                     }),
                 ),
                 ("mwkit", Box::new(|_| drop(client.options().unwrap()))),
-                ("bare+mwkit's params", Box::new(|_| drop(bare.send(&own_read)))),
-                ("bare+mwkit's params+assertuser", Box::new(|_| drop(bare.send(&old_read)))),
+                (
+                    "bare+mwkit's params",
+                    Box::new(|_| drop(bare.send(&own_read))),
+                ),
+                (
+                    "bare+mwkit's params+assertuser",
+                    Box::new(|_| drop(bare.send(&old_read))),
+                ),
             ],
         );
         compare(
@@ -350,8 +359,14 @@ fn main() {
                         assert_eq!(users["query"]["users"].as_array().unwrap().len(), 50);
                     }),
                 ),
-                ("mwkit", Box::new(|_| drop(client.emailable(&names).unwrap()))),
-                ("bare+mwkit's params", Box::new(|_| drop(bare.send(&own_emailable)))),
+                (
+                    "mwkit",
+                    Box::new(|_| drop(client.emailable(&names).unwrap())),
+                ),
+                (
+                    "bare+mwkit's params",
+                    Box::new(|_| drop(bare.send(&own_emailable))),
+                ),
                 (
                     "bare+mwkit's params+assertuser",
                     Box::new(|_| drop(bare.send(&old_emailable))),
@@ -425,10 +440,7 @@ fn main() {
             15 * scale,
             rounds,
             &mut [
-                (
-                    "bare",
-                    Box::new(|_| drop(login_bare.login(name, password))),
-                ),
+                ("bare", Box::new(|_| drop(login_bare.login(name, password)))),
                 (
                     "mwkit",
                     Box::new(|_| drop(client.login(name, password).unwrap())),

@@ -285,7 +285,8 @@ fn check_requests(seen: &[Seen], kind: Kind, owner: &str) -> usize {
             // By name, but for the reads whose answer names the account
             // (`meta=userinfo`: the options read, `emailable`), which the
             // client checks.
-            let named_read = s.has("meta=userinfo") && (s.has("uiprop=options") || s.has("list=users"));
+            let named_read =
+                s.has("meta=userinfo") && (s.has("uiprop=options") || s.has("list=users"));
             assert!(
                 s.has("assert=user") && s.has(&assertuser) != named_read,
                 "every request asserts {owner}: {}",

@@ -468,7 +468,11 @@ pub fn a_session_the_wiki_hands_to_another_account_is_never_read_or_written_as_i
         .cookies()
         .split(';')
         .map(str::trim)
-        .find(|c| c.split('=').next().is_some_and(|n| n.ends_with("_BPsession")))
+        .find(|c| {
+            c.split('=')
+                .next()
+                .is_some_and(|n| n.ends_with("_BPsession"))
+        })
         .expect("the sender's bot-session cookie")
         .to_owned();
     let ours = move |s: &Seen| s.header("user-agent").is_some_and(|ua| ua.contains(&tag));
@@ -518,5 +522,9 @@ pub fn a_session_the_wiki_hands_to_another_account_is_never_read_or_written_as_i
     assert_eq!(with_handed.len(), 2, "{with_handed:#?}");
     assert!(named_read(with_handed[0]), "{:#?}", with_handed[0]);
     assert_eq!(asserted(with_handed[1]).as_deref(), Some(name));
-    assert_eq!(check_requests(&seen), 3, "the first login, then one relogin each");
+    assert_eq!(
+        check_requests(&seen),
+        3,
+        "the first login, then one relogin each"
+    );
 }
