@@ -12,15 +12,16 @@
 //! and that request with `assertuser=NAME` added (what every read carried
 //! before): the server's cost of each parameter, apart from the client's.
 //!
-//! The sides take turns: `MWKIT_BENCH_ROUNDS` rounds (default 5), each
-//! running every side once, in an order rotated every round, so that a
-//! compile or another load on the machine falls on all of them. Reported:
-//! the median rate of each side, the ratio of medians to the bare loop,
-//! and the lowest and highest per-round ratio (the noise).
+//! The sides take turns operation by operation: `MWKIT_BENCH_ROUNDS`
+//! rounds (default 5) of n turns, each turn one operation of every side in
+//! an order rotated every turn, so that a compile or another load on the
+//! machine falls on all of them alike. Reported: the median rate of each
+//! side (operations over the time spent in them), the ratio of medians to
+//! the bare loop, and the lowest and highest per-round ratio (the noise).
 //!
 //! Run with `MWKIT_WIKI_JSON` set (`scripts/bench` brings a wiki up):
 //! `cargo bench -p mwkit-bench --bench actions`. `MWKIT_BENCH_SCALE`
-//! (default 1) multiplies the operations per turn.
+//! (default 1) multiplies the operations per round.
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -187,20 +188,27 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 type Job<'a> = Box<dyn FnMut(usize) + 'a>;
 
-/// Runs each side `n` times per turn, `rounds` rounds, rotating the order;
-/// prints the medians and the ratios to the first side (the bare loop).
+/// Runs `rounds` rounds of `n` turns; in each turn every side does one
+/// operation, in an order rotated every turn, so that a burst of load on
+/// the machine falls on every side alike. Prints each side's median rate
+/// over the rounds and the ratios to the first side (the bare loop), with
+/// the lowest and highest per-round ratio.
 fn compare(label: &str, n: usize, rounds: usize, sides: &mut [(&str, Job<'_>)]) {
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); sides.len()];
     let mut k = 0;
-    for round in 0..rounds {
-        for j in 0..sides.len() {
-            let s = (round + j) % sides.len();
-            let started = Instant::now();
-            for _ in 0..n {
+    for _ in 0..rounds {
+        let mut spent = vec![0f64; sides.len()];
+        for turn in 0..n {
+            for j in 0..sides.len() {
+                let s = (turn + j) % sides.len();
+                let started = Instant::now();
                 (sides[s].1)(k);
+                spent[s] += started.elapsed().as_secs_f64();
                 k += 1;
             }
-            rates[s].push(n as f64 / started.elapsed().as_secs_f64());
+        }
+        for (s, t) in spent.iter().enumerate() {
+            rates[s].push(n as f64 / t);
         }
     }
     let bare = median(rates[0].clone());
@@ -269,8 +277,8 @@ fn main() {
         None => println!("HTTPS: the wiki has no TLS port (wiki.json tls is null); skipped"),
     }
     println!(
-        "{rounds} rounds, sides in turns; per turn: {} reads, {} emailable, {} option writes, \
-         {} emails, {} logins",
+        "{rounds} rounds, sides in turns; per round and side: {} reads, {} emailable, \
+         {} option writes, {} emails, {} logins",
         100 * scale,
         60 * scale,
         30 * scale,
