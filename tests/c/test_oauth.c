@@ -196,8 +196,10 @@ struct seen {
   int api_gets;
   int api_posts;
   int token_fetches;
-  int login_reads; /* the GETs without assertuser: each login's one read */
-  int asserted;    /* the GETs asserting the owner */
+  int login_reads; /* the GETs asserting nothing: each login's one read */
+  int asserted;    /* the GETs asserting the owner by name */
+  int named_reads; /* the GETs asserting assert=user alone: the options read,
+                      whose answer names the account (the client checks it) */
   int session_actions; /* action=login, logout or clientlogin */
 };
 
@@ -210,7 +212,9 @@ static struct seen seen_of(const char *ua) {
   s.api_posts = holding(lines, "\"POST /api.php ");
   s.token_fetches = holding(lines, "\"POST /rest.php/oauth2/access_token ");
   s.asserted = holding(lines, owner);
-  s.login_reads = s.api_gets - holding(lines, "&assertuser=");
+  s.named_reads = holding(lines, "meta=userinfo&uiprop=options");
+  if (holding(lines, "&assert=user HTTP/") != s.named_reads) s.named_reads = -1; /* all of them, and only them */
+  s.login_reads = s.api_gets - holding(lines, "&assertuser=") - s.named_reads;
   s.session_actions =
       holding(lines, "action=login&") + holding(lines, "action=logout&") + holding(lines, "action=clientlogin");
   free(lines);
@@ -220,7 +224,8 @@ static struct seen seen_of(const char *ua) {
 /* Whether every GET but `logins` login reads asserts the owner, and none is
  * a login or logout. */
 static int all_asserted(struct seen s, int logins) {
-  return s.login_reads == logins && s.asserted == s.api_gets - logins && s.session_actions == 0;
+  return s.login_reads == logins && s.asserted + s.named_reads == s.api_gets - logins &&
+         s.session_actions == 0;
 }
 
 /* A client whose User-Agent names this run and `tag`, into `ua`. */

@@ -130,14 +130,25 @@ def relay_for(relay, kind: str):
     return None if kind == "oauth1" else relay([])
 
 
+def named_read(form) -> bool:
+    """A read whose answer names the account it was read as (meta=userinfo:
+    the options read, emailable): it asserts assert=user alone, and the
+    client checks the name in the answer."""
+    return form.get("meta") == ["userinfo"] and (
+        form.get("uiprop") == ["options"] or form.get("list") == ["users"])
+
+
 def check_relayed(server, owner: str, logins: int) -> None:
-    """Every request the relay saw to the action API asserts the owner but
-    each login's one read (which learns the account, and the csrf token),
-    and none is a login or a logout."""
+    """Every request the relay saw to the action API asserts the owner (by
+    name, but for the reads whose answer names the account) but each
+    login's one read (which learns the account, and the csrf token), and
+    none is a login or a logout."""
     if server is None:
         return
     requests = [(m, f) for m, f in server.requests if not is_token_fetch(f)]
-    reads = [f for _, f in requests if "assertuser" not in f]
+    for form in (f for _, f in requests if named_read(f)):
+        assert form.get("assert") == ["user"] and "assertuser" not in form, form
+    reads = [f for _, f in requests if "assertuser" not in f and not named_read(f)]
     assert len(reads) == logins, requests
     for form in reads:
         assert form.get("meta") == ["userinfo|tokens"] and form.get("type") == ["csrf"], form
@@ -150,14 +161,18 @@ def check_relayed(server, owner: str, logins: int) -> None:
 
 def check_logged(lines: List[str], owner: str, logins: int) -> None:
     """The same of the access log's lines, for what they show: every GET's
-    URL asserts the owner but each login's one read; no login or logout."""
+    URL asserts the owner (by name, but for the options read) but each
+    login's one read; no login or logout."""
     gets = api_lines(lines, "GET")
-    reads = [line for line in gets if "&assertuser=" not in line]
+    named = [line for line in gets if "meta=userinfo&uiprop=options" in line]
+    for line in named:
+        assert "&assert=user " in line, line
+    reads = [line for line in gets if "&assertuser=" not in line and line not in named]
     assert len(reads) == logins, lines
     for line in reads:
         assert "meta=userinfo%7Ctokens" in line and "type=csrf" in line, line
     for line in gets:
-        if line not in reads:
+        if line not in reads and line not in named:
             assert "&assert=user&" in line and f"&assertuser={owner} " in line, line
     for line in lines:
         for action in SESSION_ACTIONS:

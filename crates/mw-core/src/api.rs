@@ -99,10 +99,15 @@ impl Api {
     }
 
     /// Records a successful login: from now on, every request but a login's
-    /// own asserts that it is made as this account
-    /// (`assert=user&assertuser=NAME`), so a lost session fails (MediaWiki
-    /// checks the assertion before anything else) instead of acting, or
-    /// reading, anonymously.
+    /// own asserts that it is made as this account, so a lost session fails
+    /// (MediaWiki checks the assertion before anything else) instead of
+    /// acting, or reading, anonymously. Writes and most reads assert the
+    /// name (`assert=user&assertuser=NAME`); the two frequent reads whose
+    /// answer names the account it was read as (an options read, an
+    /// `emailable` batch: both hold `meta=userinfo`) assert `assert=user`,
+    /// and the session engine compares the name in the answer (see
+    /// RELIABILITY.md, "Never as someone else", for why that is the same
+    /// promise at less of the wiki's time).
     pub fn set_account(&mut self, account: Option<Account>) {
         self.account = account;
     }
@@ -124,6 +129,15 @@ impl Api {
         let params: Vec<(&str, Cow<'_, str>)> =
             params.iter().map(|&(k, v)| (k, Cow::Borrowed(v))).collect();
         self.build(Method::Get, &params, None, Kind::Read)
+    }
+
+    /// A read whose answer names the account it was read as (it holds
+    /// `meta=userinfo`): as [`Api::get`], but asserting `assert=user` alone;
+    /// see [`Kind::NamedRead`].
+    pub(crate) fn get_named(&self, params: &[(&str, &str)]) -> Request {
+        let params: Vec<(&str, Cow<'_, str>)> =
+            params.iter().map(|&(k, v)| (k, Cow::Borrowed(v))).collect();
+        self.build(Method::Get, &params, None, Kind::NamedRead)
     }
 
     /// A write as the logged-in account: POST with `params` form-encoded in
@@ -158,7 +172,12 @@ impl Api {
         if kind != Kind::Session {
             if let Some(account) = &self.account {
                 form.append_pair("assert", "user");
-                form.append_pair("assertuser", &account.name);
+                // MediaWiki looks the named user up in its database for
+                // `assertuser` on every request; a read that names its
+                // account in the answer is checked there instead.
+                if kind != Kind::NamedRead {
+                    form.append_pair("assertuser", &account.name);
+                }
             }
         }
         if let Some(token) = token {
@@ -198,8 +217,15 @@ impl Api {
 /// How a request acts on the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
-    /// Changes nothing; asserted once logged in.
+    /// Changes nothing; asserted by name once logged in
+    /// (`assert=user&assertuser=NAME`).
     Read,
+    /// Changes nothing, and its answer names the account it was read as
+    /// (`meta=userinfo`): `assert=user` alone once logged in. Whoever sends
+    /// it compares the answer's name with the account (the session engine
+    /// does, in `Session::handle`) and treats a mismatch as MediaWiki's
+    /// own `assertnameduserfailed`.
+    NamedRead,
     /// A step of a login: never asserted (the session it builds is not yet
     /// the account's).
     Session,
@@ -302,8 +328,8 @@ mod tests {
         assert!(req.is_write);
     }
 
-    #[test]
-    fn every_request_asserts_the_logged_in_user_and_maxlag_goes_everywhere() {
+    /// Logged in as "Some User", with `maxlag=5`.
+    fn logged_in() -> Api {
         let mut api = api();
         api.set_maxlag(Some(5));
         api.set_account(Some(Account {
@@ -311,6 +337,12 @@ mod tests {
             id: 3,
             high_limits: false,
         }));
+        api
+    }
+
+    #[test]
+    fn every_request_asserts_the_logged_in_user_and_maxlag_goes_everywhere() {
+        let api = logged_in();
         let body = String::from_utf8(
             api.post(&[("action", "emailuser")], &Token::new("t+\\"))
                 .body,
@@ -326,6 +358,33 @@ mod tests {
                 .ends_with("&maxlag=5&assert=user&assertuser=Some+User"),
             "reads assert the user too"
         );
+    }
+
+    #[test]
+    fn reads_that_name_their_account_assert_a_user_but_not_the_name() {
+        let mut api = logged_in();
+        let read = api.read_options_request();
+        assert!(
+            read.url.contains("meta=userinfo") && read.url.ends_with("&maxlag=5&assert=user"),
+            "{}",
+            read.url
+        );
+        let batch = &api.emailable_batches(&["A"]).expect("valid")[0];
+        let body = String::from_utf8(api.emailable_request(batch).body).expect("utf-8");
+        assert!(
+            body.contains("meta=userinfo") && body.ends_with("&maxlag=5&assert=user"),
+            "{body}"
+        );
+        // The csrf token, read by name: a token of another account is
+        // never fetched, even though the writes it serves assert the name.
+        assert!(
+            api.tokens_request(&[crate::TokenType::Csrf])
+                .url
+                .ends_with("&assert=user&assertuser=Some+User")
+        );
+        // Logged out: no assertion at all, as before.
+        api.set_account(None);
+        assert!(!api.read_options_request().url.contains("assert"));
     }
 
     #[test]

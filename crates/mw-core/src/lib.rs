@@ -13,9 +13,10 @@
 //! - [`Api`] holds the endpoint and session state (API URL, user agent,
 //!   `maxlag`, the logged-in [`Account`]) and builds every request: the
 //!   common parameters (`format=json&formatversion=2&errorformat=plaintext`),
-//!   POST form bodies with the token last and `+\` encoded, and
-//!   `assert=user&assertuser=NAME` on every request but a login's own steps
-//!   once logged in.
+//!   POST form bodies with the token last and `+\` encoded, and, once
+//!   logged in, an assertion on every request but a login's own steps:
+//!   `assert=user&assertuser=NAME`, or `assert=user` alone on the reads whose
+//!   answer names the account (see "Never as someone else" below).
 //! - Multi-step exchanges are [`Flow`]s: [`BotLogin`] and [`ClientLogin`].
 //! - Single actions are a request builder on [`Api`] and a `parse_*`
 //!   function: [`Api::email_user_request`] and [`parse_email_user`],
@@ -117,8 +118,14 @@
 //!   a newer one, and `badtoken` drops the cached token only if it is the
 //!   one that was refused. One call fetches; the others park.
 //! - **Never as someone else.** After a login, every request but the login's
-//!   own steps carries `assert=user&assertuser=NAME`, reads included, until
-//!   the caller logs out. A lost session is proven by `assertuserfailed`;
+//!   own steps asserts a user until the caller logs out: writes, the csrf
+//!   token and most reads `assert=user&assertuser=NAME`; the options read
+//!   and `emailable` `assert=user` with `meta=userinfo`, and the engine
+//!   compares the name in the answer with the account, a mismatch counting
+//!   as MediaWiki's `assertnameduserfailed` (the answer dropped, a relogin).
+//!   MediaWiki looks the named user up in its database for `assertuser` on
+//!   every request; the reasoning is in RELIABILITY.md. A lost session is
+//!   proven by `assertuserfailed`;
 //!   the call then logs in again (one login at a time, the others park) and
 //!   sends again. A failed relogin is the call's error, the client keeps its
 //!   credentials and its assertion, and a later call may try once more.

@@ -335,6 +335,12 @@ impl Api {
     /// The request that reads the logged-in user's preferences; give the
     /// answer to [`parse_read_options`].
     ///
+    /// Logged in, it asserts `assert=user` but not the name: the answer
+    /// names the account it was read as ([`UserOptions::user`]), and a
+    /// caller driving it by hand compares that with the account, as the
+    /// session engine does (a mismatch is MediaWiki's
+    /// `assertnameduserfailed`: log in again).
+    ///
     /// ```
     /// use mw_core::{Api, Response, parse_read_options};
     /// let api = Api::new("https://wiki.example/w/api.php", "MyTool/1.0 (me@example.org)")?;
@@ -347,7 +353,7 @@ impl Api {
     /// # Ok::<(), mw_core::Error>(())
     /// ```
     pub fn read_options_request(&self) -> Request {
-        self.get(&[
+        self.get_named(&[
             ("action", "query"),
             ("meta", "userinfo"),
             ("uiprop", "options"),

@@ -1562,6 +1562,20 @@ impl Session {
         resp: &Response,
         now: SystemTime,
     ) {
+        // The account the request asserted, when it asserted one: a read
+        // that asserts `assert=user` alone is checked against it here.
+        let asserted = state.identity.clone().flatten();
+        let named = |name: &str, anonymous: bool, warnings: &[Message]| -> Result<(), Error> {
+            match &asserted {
+                Some(account) if anonymous || name != account => Err(answered_as_someone_else(
+                    name,
+                    account,
+                    resp.status,
+                    warnings,
+                )),
+                _ => Ok(()),
+            }
+        };
         let parsed: Result<Option<Output>, Error> = match &mut state.op {
             Op::Email {
                 refused: refused @ Some(_),
@@ -1594,7 +1608,9 @@ impl Session {
                 other => other.map(|v| Some(Output::Email(v))),
             },
             Op::Reset(_) => parse_reset_password(resp).map(|v| Some(Output::Warnings(v))),
-            Op::ReadOptions => parse_read_options(resp).map(|v| Some(Output::Options(v))),
+            Op::ReadOptions => parse_read_options(resp).and_then(|v| {
+                named(&v.user, v.anonymous, &v.warnings).map(|()| Some(Output::Options(v)))
+            }),
             Op::Raw { .. } => parse_raw(resp).map(|v| Some(Output::Raw(v))),
             Op::Emailable {
                 names: names @ None,
@@ -1618,9 +1634,12 @@ impl Session {
                 .map(|b| parse_emailable_with(resp, b, names))
             {
                 Some(Ok(part)) => {
-                    report.merge(part);
-                    *next += 1;
-                    Ok((*next == batches.len()).then(|| Output::Emailable(std::mem::take(report))))
+                    let (name, anonymous) = answered_as(resp);
+                    named(&name, anonymous, &part.warnings).map(|()| {
+                        report.merge(part);
+                        *next += 1;
+                        (*next == batches.len()).then(|| Output::Emailable(std::mem::take(report)))
+                    })
                 }
                 Some(Err(e)) => Err(e),
                 None => Err(usage("no batch left")),
@@ -1944,6 +1963,52 @@ impl Session {
         }
         self.finish(state, Err(err));
     }
+}
+
+/// Who an answer with `meta=userinfo` says it was read as: the name, and
+/// whether the session was anonymous (also when the answer does not say).
+fn answered_as(resp: &Response) -> (String, bool) {
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct Answer {
+        query: Option<Query>,
+    }
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct Query {
+        userinfo: Option<UserInfo>,
+    }
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct UserInfo {
+        id: u64,
+        name: String,
+        anon: bool,
+    }
+    match serde_json::from_slice::<Answer>(&resp.body)
+        .ok()
+        .and_then(|a| a.query?.userinfo)
+    {
+        Some(info) => (info.name, info.anon || info.id == 0),
+        None => (String::new(), true),
+    }
+}
+
+/// A read that asserted `assert=user` alone came back as another account
+/// than the one the call runs as (or did not say whose it was): the same
+/// proof as MediaWiki's own `assertnameduserfailed`, which `assertuser`
+/// would have given before the module ran. The answer is dropped (its
+/// warnings kept), and the call logs in again, from a jar without the
+/// session's cookies.
+fn answered_as_someone_else(name: &str, account: &str, status: u16, warnings: &[Message]) -> Error {
+    let text = if name.is_empty() {
+        format!("the answer does not say it was read as {account:?}")
+    } else {
+        format!("the wiki answered as {name:?}, not as {account:?}")
+    };
+    let mut err = ApiError::new("assertnameduserfailed", text, status);
+    err.warnings = warnings.to_vec();
+    err.into()
 }
 
 /// An options change that failed after its first request, or of several

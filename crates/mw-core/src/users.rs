@@ -167,15 +167,21 @@ impl Api {
     /// POST (a read, never a write): 500 names in a query string overflow
     /// the request-line limit of common servers (Apache's is 8190 bytes,
     /// HTTP 414), while a body has room.
+    ///
+    /// Logged in, it asserts `assert=user` but not the name, and asks
+    /// `meta=userinfo` (who the wiki answered as, at no cost worth
+    /// measuring): the session engine compares that name with the account,
+    /// as for [`Api::read_options_request`].
     pub fn emailable_request(&self, batch: &UsersBatch) -> Request {
         let joined = join_multi(&batch.sent);
         let params = [
             ("action", Cow::Borrowed("query")),
+            ("meta", Cow::Borrowed("userinfo")),
             ("list", Cow::Borrowed("users")),
             ("usprop", Cow::Borrowed("emailable")),
             ("ususers", Cow::Owned(joined)),
         ];
-        self.build(Method::Post, &params, None, Kind::Read)
+        self.build(Method::Post, &params, None, Kind::NamedRead)
     }
 }
 

@@ -8,8 +8,14 @@
 //! - a write is sent again only after MediaWiki's own proof that it did
 //!   not act (badtoken, assertuserfailed, maxlag, readonly); after any other
 //!   failure of a sent write, the call ends with an outcome-unknown error;
-//! - after a login, nothing goes out unasserted until logout (the login's
-//!   own steps and the logout aside);
+//! - never as someone else: after a login, nothing goes out unasserted
+//!   until logout (the login's own steps and the logout aside), and each
+//!   kind of request asserts what [`assertion`] names: writes and the csrf
+//!   token the account's name (`assert=user&assertuser=NAME`); the options
+//!   read and `emailable` `assert=user` and ask `meta=userinfo`, and the
+//!   engine checks the name in the answer. The simulated wiki may hand the
+//!   session to another account (Bob) on any answer: no write ever acts as
+//!   Bob, and no read's result is ever Bob's;
 //! - waits stay within the budget; relogins are bounded per call, and a
 //!   login lost between its steps starts over at most once per call, never
 //!   ending as a `badtoken` API error;
@@ -94,6 +100,39 @@ fn kind(req: &Request) -> Kind {
     }
 }
 
+/// What a request of each kind asserts once logged in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Assertion {
+    /// `assert=user&assertuser=NAME`: MediaWiki refuses it before the
+    /// module runs unless the session is the named account's.
+    Name,
+    /// `assert=user` alone (a logged-out session is refused), and
+    /// `meta=userinfo`: the answer names the account it was read as, and
+    /// the engine drops an answer that is not the account's.
+    UserAndAnswerNamed,
+    /// Nothing: a login's own steps (the session is not the account's yet)
+    /// and the logout.
+    None,
+}
+
+fn assertion(k: Kind) -> Assertion {
+    match k {
+        Kind::Email
+        | Kind::Options
+        | Kind::RawWrite
+        | Kind::Reset
+        | Kind::CsrfToken
+        | Kind::Siteinfo => Assertion::Name,
+        Kind::ReadOptions | Kind::Emailable => Assertion::UserAndAnswerNamed,
+        Kind::LoginToken
+        | Kind::Login
+        | Kind::ClientLogin
+        | Kind::ClientContinue
+        | Kind::Verify
+        | Kind::Logout => Assertion::None,
+    }
+}
+
 /// The request without its token and assertion: equal for a resend.
 fn identity(req: &Request) -> String {
     text(req)
@@ -136,6 +175,10 @@ struct Wiki {
     tokens: u32,
     /// The newest session a login made.
     live: u32,
+    /// Sessions of another account, Bob, alive on the server: the wiki
+    /// hands one to the client now and then (a server's fault, which
+    /// mwkit's own jar cannot cause).
+    others: Vec<u32>,
     /// The session a login token was given in (`s=N`).
     pending: u32,
     next_id: u32,
@@ -159,8 +202,54 @@ fn set_cookie(resp: &mut Response, name: &str, id: u32) {
     ));
 }
 
+/// Bob's view of `emailable`: he may see hidden users, so one of the names
+/// Alice's session is told is missing is emailable for him.
+const BOBS_VIEW: &str = r#"{"userid":5,"name":"N0","hidden":true,"emailable":true}"#;
+
 impl Wiki {
+    /// Whose session the request carries: Alice's, Bob's, or none alive.
+    fn owner(&self, req: &Request) -> Option<&'static str> {
+        let carried = cookie(req, "botsession")?;
+        if self.sessions.contains(&carried) {
+            Some("Alice")
+        } else if self.others.contains(&carried) {
+            Some("Bob")
+        } else {
+            None
+        }
+    }
+
+    /// MediaWiki's refusal of a request whose assertion does not hold,
+    /// which it gives before anything else: `assert=user` with no live
+    /// session, `assertuser=NAME` with a session that is not NAME's.
+    fn refusal(&self, req: &Request) -> Option<Response> {
+        let t = text(req);
+        let owner = self.owner(req);
+        let code = if t.contains("assert=user") && owner.is_none() {
+            "assertuserfailed"
+        } else if t
+            .split(['&', '?'])
+            .find_map(|p| p.strip_prefix("assertuser="))
+            .is_some_and(|named| Some(named) != owner)
+        {
+            "assertnameduserfailed"
+        } else {
+            return None;
+        };
+        let mut r = mediawiki_error(code, Vec::new());
+        if let Some(id) = cookie(req, "botsession") {
+            set_cookie(&mut r, "botsession", id);
+        }
+        Some(r)
+    }
+
     fn success(&mut self, k: Kind, req: &Request) -> Response {
+        let owner = self.owner(req);
+        assert!(
+            !(is_write(k) && owner == Some("Bob")),
+            "a write acted as Bob: {}",
+            text(req)
+        );
         self.tokens += 1;
         self.next_id += 1;
         let id = self.next_id;
@@ -229,14 +318,28 @@ impl Wiki {
             Kind::Email => r#"{"emailuser":{"result":"Success"}}"#.to_owned(),
             Kind::Options => r#"{"options":"success"}"#.to_owned(),
             Kind::ReadOptions => {
-                r#"{"query":{"userinfo":{"id":7,"name":"Alice","options":{"a":"1"}}}}"#.to_owned()
+                let info = userinfo(owner);
+                let value = if owner == Some("Bob") { "bob" } else { "1" };
+                // The userinfo object, its options added.
+                format!(
+                    r#"{{"query":{{"userinfo":{},"options":{{"a":"{value}"}}}}}}}}"#,
+                    info.trim_end_matches('}')
+                )
             }
             Kind::Emailable => {
                 let names = text(req).matches("N").count();
                 let users: Vec<String> = (0..names)
-                    .map(|i| format!(r#"{{"name":"N{i}","missing":true}}"#))
+                    .map(|i| match owner {
+                        Some("Bob") if i == 0 => BOBS_VIEW.to_owned(),
+                        _ => format!(r#"{{"name":"N{i}","missing":true}}"#),
+                    })
                     .collect();
-                format!(r#"{{"query":{{"users":[{}]}}}}"#, users.join(","))
+                let info = if text(req).contains("meta=userinfo") {
+                    format!(r#""userinfo":{},"#, userinfo(owner))
+                } else {
+                    String::new()
+                };
+                format!(r#"{{"query":{{{info}"users":[{}]}}}}"#, users.join(","))
             }
             Kind::Siteinfo => r#"{"query":{"general":{"generator":"MediaWiki 1.43.0","lang":"en"}}}"#
                 .to_owned(),
@@ -257,13 +360,7 @@ impl Wiki {
     /// MediaWiki checks that first.
     fn answer(&mut self, req: &Request, tape: &mut Tape<'_>) -> (Answer, Evidence) {
         let k = kind(req);
-        let carried = cookie(req, "botsession");
-        let alive = carried.is_some_and(|c| self.sessions.contains(&c));
-        if !alive && text(req).contains("assert=user") {
-            let mut r = mediawiki_error("assertuserfailed", Vec::new());
-            if let Some(id) = carried {
-                set_cookie(&mut r, "botsession", id);
-            }
+        if let Some(r) = self.refusal(req) {
             return (Answer::Response(r), Evidence::Proof);
         }
         let retry_after = |secs: u8| vec![("Retry-After".to_owned(), secs.to_string())];
@@ -274,7 +371,7 @@ impl Wiki {
         if k == Kind::ClientContinue && tape.next(3) == 0 {
             self.pending = 0;
         }
-        let (answer, evidence) = match tape.next(24) {
+        let (answer, evidence) = match tape.next(26) {
             0 => (
                 Answer::Response(mediawiki_error("maxlag", retry_after(tape.next(40)))),
                 Evidence::Proof,
@@ -376,6 +473,19 @@ impl Wiki {
                 Answer::Response(resp(200, vec![], &api_error("badtoken"))),
                 Evidence::Unknown,
             ),
+            // The wiki hands a logged-in client a session of Bob's with
+            // this answer (a login's own steps aside: a login starts over
+            // from a jar of its own and confirms whose session it made).
+            20 if text(req).contains("assert=user") => {
+                self.next_id += 1;
+                let bob = self.next_id;
+                self.others.push(bob);
+                let (mut answer, evidence) = self.answer(req, tape);
+                if let Answer::Response(r) = &mut answer {
+                    set_cookie(r, "botsession", bob);
+                }
+                return (answer, evidence);
+            }
             _ => (Answer::Response(self.success(k, req)), Evidence::Success),
         };
         (answer, evidence)
@@ -439,6 +549,9 @@ trait Driven {
     fn succeeded(&self) -> bool;
     /// The codes of the warnings on the call's result or error.
     fn warnings(&self) -> &[String];
+    /// Whose data a read's result is, when it shows (Bob's view of
+    /// `emailable` shows).
+    fn read_as(&self) -> Option<&str>;
 }
 
 struct Typed<T> {
@@ -446,11 +559,15 @@ struct Typed<T> {
     result: Option<Result<(), Error>>,
     /// The codes of the warnings the call ended with.
     warnings: Vec<String>,
+    read_as: Option<String>,
 }
 
-/// The warnings on a call's answer.
+/// The warnings on a call's answer, and whose data it is, when it shows.
 trait Warned {
     fn warned(&self) -> &[Message];
+    fn read_as(&self) -> Option<String> {
+        None
+    }
 }
 
 macro_rules! warned {
@@ -462,14 +579,28 @@ macro_rules! warned {
         }
     )*};
 }
-warned!(
-    LoginInfo,
-    EmailSent,
-    EmailableReport,
-    UserOptions,
-    OptionsChanged,
-    RawReply
-);
+warned!(LoginInfo, EmailSent, OptionsChanged, RawReply);
+
+impl Warned for UserOptions {
+    fn warned(&self) -> &[Message] {
+        &self.warnings
+    }
+    fn read_as(&self) -> Option<String> {
+        Some(self.user.clone())
+    }
+}
+
+impl Warned for EmailableReport {
+    fn warned(&self) -> &[Message] {
+        &self.warnings
+    }
+    fn read_as(&self) -> Option<String> {
+        self.entries
+            .iter()
+            .any(|e| e.status == Emailability::Emailable)
+            .then(|| "Bob".to_owned())
+    }
+}
 
 impl Warned for Vec<Message> {
     fn warned(&self) -> &[Message] {
@@ -488,6 +619,7 @@ impl<T: CallOutput + Warned> Driven for Typed<T> {
                     Ok(out) => out.warned().iter().map(|m| m.code.clone()).collect(),
                     Err(e) => e.warnings().into_iter().map(|m| m.code).collect(),
                 };
+                self.read_as = r.as_ref().ok().and_then(Warned::read_as);
                 let r = r.map(drop);
                 self.result = Some(r.clone());
                 Step::Done(r)
@@ -506,6 +638,9 @@ impl<T: CallOutput + Warned> Driven for Typed<T> {
     fn warnings(&self) -> &[String] {
         &self.warnings
     }
+    fn read_as(&self) -> Option<&str> {
+        self.read_as.as_deref()
+    }
 }
 
 fn typed<T: CallOutput + Warned + 'static>(call: Call<T>) -> Box<dyn Driven> {
@@ -513,6 +648,7 @@ fn typed<T: CallOutput + Warned + 'static>(call: Call<T>) -> Box<dyn Driven> {
         call,
         result: None,
         warnings: Vec::new(),
+        read_as: None,
     })
 }
 
@@ -605,6 +741,7 @@ fn run(ops: &[u8], tape: &[u8]) {
         revoked: false,
         tokens: 0,
         live: 0,
+        others: Vec::new(),
         pending: 0,
         next_id: 0,
     };
@@ -708,10 +845,19 @@ fn run(ops: &[u8], tape: &[u8]) {
                 r.logouts_acted_at_send = logouts_acted;
                 if let (Some(name), false, false) = (asserted, is_login_step(k), k == Kind::Logout)
                 {
-                    assert!(
-                        t.contains(&format!("assert=user&assertuser={name}")),
-                        "unasserted after login: {t}"
-                    );
+                    match assertion(k) {
+                        Assertion::Name => assert!(
+                            t.contains(&format!("assert=user&assertuser={name}")),
+                            "not asserted by name after login: {t}"
+                        ),
+                        Assertion::UserAndAnswerNamed => assert!(
+                            t.contains("&assert=user")
+                                && t.contains("meta=userinfo")
+                                && !t.contains("assertuser="),
+                            "a read that names its account asserts assert=user alone: {t}"
+                        ),
+                        Assertion::None => panic!("unasserted after login: {t}"),
+                    }
                     // No answer of an older session changes the cookies of
                     // a newer login: the session a request carries is never
                     // older than one an earlier request carried.
@@ -786,6 +932,9 @@ fn run(ops: &[u8], tape: &[u8]) {
                         assert_eq!(r.last_sent, Some(Kind::ClientContinue));
                     }
                 }
+                // Never as someone else: a read's result is never Bob's
+                // (the engine dropped every answer the wiki gave as him).
+                assert_ne!(r.call.read_as(), Some("Bob"), "a read returned Bob's data");
                 // A warning the wiki gave is never lost: it is on the call's
                 // result, or on its error when that has a place for it.
                 let placed = match r.call.error() {
@@ -862,18 +1011,21 @@ proptest! {
 }
 
 impl Wiki {
-    /// Success, unless the request asserts a session that is gone.
+    /// Success, unless the request's assertion does not hold.
     fn respond(&mut self, req: &Request) -> Response {
-        let carried = cookie(req, "botsession");
-        if text(req).contains("assert=user") && !carried.is_some_and(|c| self.sessions.contains(&c))
-        {
-            let mut r = mediawiki_error("assertuserfailed", Vec::new());
-            if let Some(id) = carried {
-                set_cookie(&mut r, "botsession", id);
-            }
-            return r;
+        match self.refusal(req) {
+            Some(r) => r,
+            None => self.success(kind(req), req),
         }
-        self.success(kind(req), req)
+    }
+}
+
+/// `query.userinfo` as the wiki gives it to a session of `owner`.
+fn userinfo(owner: Option<&str>) -> String {
+    match owner {
+        Some("Alice") => r#"{"id":7,"name":"Alice"}"#.to_owned(),
+        Some(name) => format!(r#"{{"id":8,"name":"{name}"}}"#),
+        None => r#"{"id":0,"name":"127.0.0.1","anon":true}"#.to_owned(),
     }
 }
 
@@ -888,6 +1040,7 @@ fn relogin_race(calls: usize, kill_at: usize, order: &[u8]) {
         revoked: false,
         tokens: 0,
         live: 0,
+        others: Vec::new(),
         pending: 0,
         next_id: 0,
     };
@@ -1071,8 +1224,8 @@ fn a_changed_password_is_never_started_again_from_the_old_one() {
     assert!(sent[1].contains("password=new-pw"), "{}", sent[1]);
     assert!(!sent.iter().any(|t| t.contains("temp-pw")));
     assert!(
-        sent[3].contains("assert=user&assertuser=Bob"),
-        "{}",
+        sent[3].ends_with("&assert=user?"),
+        "the options read asserts a user, and its answer names Bob: {}",
         sent[3]
     );
     assert_eq!(result.unwrap().options["a"], "1");

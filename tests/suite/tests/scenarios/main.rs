@@ -102,6 +102,7 @@ scenarios! {
         a_revoked_bot_password_fails_the_relogin_and_nothing_is_sent_anonymously,
         eight_emails_in_flight_when_the_session_ends_all_succeed_each_delivered_once,
         a_relogin_and_a_second_login_leave_the_old_bot_session_cookie_behind,
+        a_session_the_wiki_hands_to_another_account_is_never_read_or_written_as_it,
     ],
     standin: [
         maxlag_is_waited_for_and_sent_again,

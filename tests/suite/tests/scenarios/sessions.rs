@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crate::driver::Driver;
-use crate::proxy::{Proxy, Seen};
+use crate::proxy::{Fault, Proxy, Seen};
 use crate::support::{Wiki, exclusive, nonce};
 use mw_core::{ClientSettings, EmailUser, Emailability, Error, Method, OptionsChange};
 
@@ -87,7 +87,9 @@ pub fn reads_after_the_session_was_ended_log_in_again_and_return_the_users_value
     let report = client.emailable(&[wiki.name("recipient")]).unwrap();
     assert_eq!(report.entries[0].status, Emailability::Emailable);
     assert_eq!(logins(&wiki, &ua), 3);
-    // Every read after the login asserted the user (GETs show it in the log).
+    // Every read after the login asserted a user (GETs show it in the
+    // log): by name, but for the options read, whose answer names the
+    // account (`meta=userinfo`), checked by the client.
     let gets: Vec<String> = wiki
         .requests(&ua)
         .into_iter()
@@ -95,7 +97,8 @@ pub fn reads_after_the_session_was_ended_log_in_again_and_return_the_users_value
         .collect();
     assert!(!gets.is_empty());
     assert!(
-        gets.iter().all(|l| l.contains("assert=user&assertuser=")),
+        gets.iter().all(|l| l.contains("assert=user&assertuser=")
+            || (l.contains("&assert=user ") && l.contains("meta=userinfo&uiprop=options"))),
         "{gets:#?}"
     );
 }
@@ -206,9 +209,19 @@ fn login_step(seen: &Seen) -> bool {
         .any(|p| p == "type=login" || p == "action=login" || p == "uiprop=rights")
 }
 
+/// Whether `seen` is a read whose answer names the account it was read as
+/// (`meta=userinfo`: the options read, `emailable`), which asserts
+/// `assert=user` alone, the client comparing the name in the answer.
+fn named_read(seen: &Seen) -> bool {
+    let p = params(seen);
+    p.iter().any(|p| p == "meta=userinfo")
+        && p.iter().any(|p| p == "uiprop=options" || p == "list=users")
+}
+
 /// Checks what a logged-in client sent through `proxy`: every request but a
-/// login's steps asserts a user (`assert=user` and `assertuser=`, in the
-/// query or the POST body, which the access log does not show), and neither
+/// login's steps asserts a user (`assert=user`, in the query or the POST
+/// body, which the access log does not show), by name (`assertuser=`) but
+/// for the reads whose answer names the account ([`named_read`]), and neither
 /// the login token's request nor the login carries a bot session's cookie (MediaWiki refuses a login
 /// sent with one: 'Cannot log in when using BotPasswordSessionProvider
 /// sessions'). Returns how many logins there were.
@@ -218,8 +231,8 @@ fn check_requests(seen: &[Seen]) -> usize {
         .filter(|s| !login_step(s))
         .filter(|s| {
             let p = params(s);
-            !(p.iter().any(|p| p == "assert=user")
-                && p.iter().any(|p| p.starts_with("assertuser=")))
+            let by_name = p.iter().any(|p| p.starts_with("assertuser="));
+            !(p.iter().any(|p| p == "assert=user") && by_name != named_read(s))
         })
         .collect();
     assert!(unasserted.is_empty(), "unasserted: {unasserted:#?}");
@@ -423,9 +436,95 @@ pub fn a_relogin_and_a_second_login_leave_the_old_bot_session_cookie_behind<D: D
 
     let seen = proxy.seen();
     assert_eq!(check_requests(&seen), 4, "{seen:#?}");
+    // That read asserted a user, and its answer (checked by the client)
+    // named the sender: `read.user` above.
+    assert!(seen.last().is_some_and(named_read), "{seen:#?}");
+}
+
+pub fn a_session_the_wiki_hands_to_another_account_is_never_read_or_written_as_it<D: Driver>() {
+    // A server's fault that mwkit's own jar cannot cause: an answer sets the
+    // bot-session cookie of another account (the sender's). The next
+    // options read asserts `assert=user` alone, so the wiki answers it as
+    // the sender; the client drops that answer, logs in again and returns
+    // its own user's values. An email after the same fault asserts the
+    // name: the wiki refuses it before acting, and the mail goes once, from
+    // the client's own user.
+    let wiki = Wiki::get();
+    let role = D::role("sessions2");
+    let _only = exclusive(&role);
+    let name = wiki.name(&role);
+    let proxy = Proxy::start(wiki.api_url());
+    let tag = format!("handed-{}", nonce());
+    let client = logged_in_through::<D>(&wiki, &proxy, &role, &tag);
+    let value = format!("own-{}", nonce());
+    client
+        .change_options(&OptionsChange::new().set("userjs-mwkit-handed", value.as_str()))
+        .unwrap();
+    let _other = logged_in_through::<D>(&wiki, &proxy, "sender", "handed-other");
+    let handed = proxy
+        .seen()
+        .last()
+        .unwrap()
+        .cookies()
+        .split(';')
+        .map(str::trim)
+        .find(|c| {
+            c.split('=')
+                .next()
+                .is_some_and(|n| n.ends_with("_BPsession"))
+        })
+        .expect("the sender's bot-session cookie")
+        .to_owned();
+    let ours = move |s: &Seen| s.header("user-agent").is_some_and(|ua| ua.contains(&tag));
+    let hand_over = || {
+        Fault::ForwardThenAddHeaders(vec![(
+            "Set-Cookie".to_owned(),
+            format!("{handed}; path=/; HttpOnly"),
+        )])
+    };
+
+    proxy.push_for(ours.clone(), hand_over());
+    client.options().unwrap();
+    let read = client.options().unwrap();
+    assert!(!read.anonymous);
+    assert_eq!(read.user, name, "never the other account's options");
+    assert_eq!(read.options.get("userjs-mwkit-handed"), Some(&value));
+
+    proxy.push_for(ours.clone(), hand_over());
+    client.options().unwrap();
+    let subject = format!("mwkit handed session {}", nonce());
+    client
+        .email_user(&EmailUser::new(
+            wiki.name("recipient"),
+            subject.as_str(),
+            "from my own account",
+        ))
+        .unwrap();
+    let mails = wiki.wait_for_mails(&subject, 1);
+    assert_eq!(mails.len(), 1, "one mail");
+    assert!(
+        mails[0]["reply_to"]
+            .as_str()
+            .unwrap()
+            .contains(wiki.email(&role)),
+        "sent as {name}: {}",
+        mails[0]
+    );
+
+    // The fault took hold twice: a read and an email went out with the
+    // other account's cookie; the read was answered as that account and
+    // dropped, the email refused; each cost one relogin.
+    let seen: Vec<Seen> = proxy.seen().into_iter().filter(|s| ours(s)).collect();
+    let with_handed: Vec<&Seen> = seen
+        .iter()
+        .filter(|s| !login_step(s) && s.cookies().contains(handed.as_str()))
+        .collect();
+    assert_eq!(with_handed.len(), 2, "{with_handed:#?}");
+    assert!(named_read(with_handed[0]), "{:#?}", with_handed[0]);
+    assert_eq!(asserted(with_handed[1]).as_deref(), Some(name));
     assert_eq!(
-        seen.last().and_then(asserted).as_deref(),
-        Some(wiki.name("sender")),
-        "{seen:#?}"
+        check_requests(&seen),
+        3,
+        "the first login, then one relogin each"
     );
 }
