@@ -200,7 +200,12 @@ fn wiki(target: &str, params: &[(String, String)]) -> Reply {
                 .enumerate()
                 .map(|(i, n)| serde_json::json!({"userid": i + 10, "name": n, "emailable": true}))
                 .collect();
-            serde_json::json!({"query": {"users": users}})
+            // mwkit asks who read it (`meta=userinfo`) and checks the name.
+            let mut query = serde_json::json!({"users": users});
+            if meta.contains("userinfo") {
+                query["userinfo"] = serde_json::json!({"id": 3, "name": "Sender"});
+            }
+            serde_json::json!({ "query": query })
         }
         "query" if meta.contains("userinfo") => serde_json::json!({"query": {
             "userinfo": {"id": 3, "name": "Sender", "rights": ["read", "sendemail", "editmyoptions"]},
