@@ -35,7 +35,9 @@ pub const MAX_RELOGINS_PER_CALL: u32 = 1;
 /// before it gives up with the last error.
 pub const MAX_SENDS_WITHOUT_PROGRESS: u32 = 16;
 /// How long a call waits, each time, for another session of the process to
-/// land the token of the confidential client they share.
+/// land the token of the confidential client they share. A wiki never asks
+/// for this wait (it asks in whole seconds): a transport may log a wait of
+/// exactly this as the shared token's, not as the wiki's.
 pub const SHARED_TOKEN_WAIT: Duration = Duration::from_millis(200);
 /// How many such waits before the call stops waiting and fetches a token
 /// itself (a fetch that never lands: its call was neither driven nor
