@@ -1033,6 +1033,8 @@ impl Session {
     pub fn abandon<T>(&mut self, call: &mut Call<T>) {
         let state = &mut call.inner;
         self.release(state);
+        // A token fetch given up frees the other sessions of the client.
+        state.login = None;
         if matches!(state.op, Op::Logout { started: true }) && !state.finished {
             self.forget();
         }
