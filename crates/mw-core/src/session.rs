@@ -25,7 +25,7 @@ use crate::options::{
 use crate::raw::{RawReply, parse_raw};
 use crate::scrub::Secrets;
 use crate::secret::{Password, Token};
-use crate::shared::{RenewGuard, SharedClient};
+use crate::shared::{Claim, RenewGuard, SharedClient};
 use crate::tokens::{TokenType, parse_tokens};
 use crate::users::{EmailableReport, UsersBatch, normalize_user_name, parse_emailable_with};
 
@@ -538,6 +538,9 @@ struct CallState {
     relogins: u32,
     /// Waits for another session's fetch of a shared client token.
     shared_waits: u32,
+    /// What the last check of a shared client decided for the login about
+    /// to start (see [`SharedClient::claim`]).
+    claim: Option<Claim>,
     /// Whether a login of this call was started again after the wiki lost
     /// its session between its steps (once per call).
     restarted_lost_login: bool,
@@ -662,6 +665,7 @@ impl Session {
                 relogins: 0,
                 restarted_lost_login: false,
                 shared_waits: 0,
+                claim: None,
                 sends: 0,
                 last_error: None,
                 warnings: Vec::new(),
@@ -784,6 +788,15 @@ impl Session {
     /// used as [`Session::login_oauth2`] uses one, and fetched again before
     /// it expires (and once when the wiki calls it invalid), without the
     /// caller noticing.
+    ///
+    /// The sessions of a process that act as the same client (same API
+    /// URL, id and secret) share its token, in memory: the wiki keeps one
+    /// session per client, so a token of each one's own would end the
+    /// others' csrf tokens. One fetches at a time; the others log in with
+    /// its token, take a newer one (and a new csrf token) before their next
+    /// request, and wait ([`Step::Wait`] of [`SHARED_TOKEN_WAIT`]) while it
+    /// is being replaced rather than send a write or fetch a token of their
+    /// own.
     ///
     /// # Errors
     /// As [`Session::login_oauth2`], for an empty id or secret.
@@ -1035,6 +1048,7 @@ impl Session {
         self.release(state);
         // A token fetch given up frees the other sessions of the client.
         state.login = None;
+        state.claim = None;
         if matches!(state.op, Op::Logout { started: true }) && !state.finished {
             self.forget();
         }
@@ -1059,6 +1073,7 @@ impl Session {
     fn finish(&mut self, state: &mut CallState, result: Result<Output, Error>) {
         self.release(state);
         state.login = None;
+        state.claim = None;
         // An OAuth token the wiki refused is a login error: nothing acted.
         let result = result.map_err(|e| match e {
             Error::Api(api) if api.kind() == ErrorKind::OAuthInvalid => {
@@ -1344,16 +1359,18 @@ impl Session {
             Some(s) if Arc::ptr_eq(s, &shared) => self.shared_seen,
             _ => 0,
         };
-        let slot = shared.lock();
-        let usable = slot
-            .access
-            .as_ref()
-            .is_some_and(|a| slot.generation > seen && !a.renew_at(now));
-        if usable || !slot.renewing() || state.shared_waits >= MAX_SHARED_TOKEN_WAITS {
-            return false;
+        // Decided under the slot's lock: two sessions never both fetch.
+        let force = state.shared_waits >= MAX_SHARED_TOKEN_WAITS;
+        match shared.claim(seen, now, force) {
+            Claim::Wait => {
+                state.shared_waits += 1;
+                true
+            }
+            claim => {
+                state.claim = Some(claim);
+                false
+            }
         }
-        state.shared_waits += 1;
-        true
     }
 
     fn current_csrf(&self) -> Option<Token> {
@@ -1528,26 +1545,24 @@ impl Session {
             }
             Credentials::OAuth2Client { client_id, secret } => {
                 let shared = self.shared_client(client_id, secret);
-                let usable = {
-                    let slot = shared.lock();
-                    slot.access
-                        .as_ref()
-                        .filter(|a| slot.generation > self.shared_seen && !a.renew_at(now))
-                        .map(|a| (a.clone(), slot.generation))
+                // Decided by the wait before this login, or now (a login
+                // started over: it fetches, whatever else is in progress).
+                let claim = match state.claim.take() {
+                    Some(claim @ (Claim::Use(..) | Claim::Fetch(_))) => claim,
+                    _ => shared.claim(self.shared_seen, now, true),
                 };
-                match usable {
+                match claim {
                     // Another session's token, newer than this one's: only
                     // the confirming read.
-                    Some((access, generation)) => {
+                    Claim::Use(access, generation) => {
                         shared_generation = Some(generation);
                         LoginFlow::Token(TokenLogin::with_access(access))
                     }
-                    None => {
-                        // Callers waited for a fetch elsewhere first; one
-                        // that waited too long takes the marker over.
-                        renewal = shared.start_renewal(true);
+                    Claim::Fetch(guard) => {
+                        renewal = Some(guard);
                         LoginFlow::Token(TokenLogin::new(Some((client_id.clone(), secret.clone()))))
                     }
+                    Claim::Wait => return Err(usage("a shared token fetch was not claimed")),
                 }
             }
             Credentials::Main {

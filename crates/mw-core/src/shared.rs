@@ -80,17 +80,30 @@ impl SharedClient {
         self.slot.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Marks a fetch in progress, unless another one is (or `force`, for a
-    /// session that waited long enough for one that never landed).
-    pub(crate) fn start_renewal(self: &Arc<Self>, force: bool) -> Option<RenewGuard> {
+    /// What a login as this client does, decided under one lock (so that
+    /// two sessions never both see no fetch in progress and both fetch): use
+    /// the current token (newer than `seen`, not near its expiry at `now`),
+    /// wait for the fetch in progress, or fetch (holding the marker; `force`
+    /// after waiting long enough).
+    pub(crate) fn claim(
+        self: &Arc<Self>,
+        seen: u64,
+        now: std::time::SystemTime,
+        force: bool,
+    ) -> Claim {
         static IDS: AtomicU64 = AtomicU64::new(1);
         let mut slot = self.lock();
+        if let Some(access) = &slot.access {
+            if slot.generation > seen && !access.renew_at(now) {
+                return Claim::Use(access.clone(), slot.generation);
+            }
+        }
         if slot.renewing.is_some() && !force {
-            return None;
+            return Claim::Wait;
         }
         let id = IDS.fetch_add(1, Ordering::Relaxed);
         slot.renewing = Some(id);
-        Some(RenewGuard {
+        Claim::Fetch(RenewGuard {
             client: Arc::clone(self),
             id,
         })
@@ -120,4 +133,15 @@ impl Drop for RenewGuard {
             slot.renewing = None;
         }
     }
+}
+
+/// What a login as a shared client does: see [`SharedClient::claim`].
+#[derive(Debug)]
+pub(crate) enum Claim {
+    /// This token, of this generation: only the confirming read.
+    Use(AccessToken, u64),
+    /// Another session is fetching one.
+    Wait,
+    /// Fetch one, holding the marker.
+    Fetch(RenewGuard),
 }
