@@ -1247,11 +1247,19 @@ impl Session {
                 }
                 Step::Wait(delay) => {
                     drop(engine);
-                    watch.log(
-                        LEVEL_INFO,
-                        "%s: waiting %.1f s before sending again, as the wiki asked (%s)",
-                        (watch.name, delay.as_secs_f64(), &last_answer),
-                    );
+                    if delay == mw_ureq::mw_core::SHARED_TOKEN_WAIT {
+                        watch.log(
+                            LEVEL_DEBUG,
+                            "%s: waiting %.1f s for another session's OAuth token fetch",
+                            (watch.name, delay.as_secs_f64()),
+                        );
+                    } else {
+                        watch.log(
+                            LEVEL_INFO,
+                            "%s: waiting %.1f s before sending again, as the wiki asked (%s)",
+                            (watch.name, delay.as_secs_f64(), &last_answer),
+                        );
+                    }
                     if let Err(stop) = sleep(delay, watch) {
                         return Err(stopped(running, watch, stop));
                     }

@@ -504,3 +504,65 @@ def test_a_token_over_plain_http_to_another_host_is_refused_at_the_call(face):
         coroutine = allowed.login_oauth2(secret)
         assert inspect.iscoroutine(coroutine)
         coroutine.close()
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_sessions_of_one_confidential_client_share_its_token(wiki, face):
+    """Four sessions of this process on one confidential client, five mails
+    each, all at once (threads for Session, tasks for AsyncSession), 5 s
+    apart so that the run crosses a renewal of the client's 20 s tokens.
+    The wiki keeps one session per client, so a token of each session's
+    own would end the others' csrf tokens: the sessions share one token
+    and its renewal (in the Rust core). Every mail goes out, once, and the
+    process fetches one token per lifetime, not one per session."""
+    client = fresh_oauth(wiki)["client_credentials"]
+    owner = oauth(wiki)["owner"]
+    lifetime = client["lifetime_seconds"]
+    pause = 5.0
+    assert lifetime * 3 / 4 < pause * 4, "the run would not cross a renewal"
+    made = [new_session(wiki, face, f"shared-{i}") for i in range(4)]
+    sessions = [s for s, _ in made]
+    run = nonce()
+    recipient = wiki.user("recipient")["name"]
+    subjects = [[f"mwkit py shared {face} {run} s{i} m{m}" for m in range(5)] for i in range(4)]
+    started = time.monotonic()
+
+    if face == "sync":
+        import concurrent.futures
+
+        def mails(i: int) -> List[str]:
+            s = sessions[i]
+            assert s.login_oauth2_client(client["client_id"], client["client_secret"]) == owner
+            results = []
+            for m, subject in enumerate(subjects[i]):
+                if m:
+                    time.sleep(pause)
+                results.append(s.email_user(recipient, subject, "one of twenty").result)
+            return results
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(mails, range(4)))
+    else:
+        async def amails(i: int) -> List[str]:
+            s = sessions[i]
+            assert await s.login_oauth2_client(client["client_id"], client["client_secret"]) == owner
+            results = []
+            for m, subject in enumerate(subjects[i]):
+                if m:
+                    await asyncio.sleep(pause)
+                results.append((await s.email_user(recipient, subject, "one of twenty")).result)
+            return results
+
+        async def everyone() -> List[List[str]]:
+            return list(await asyncio.gather(*(amails(i) for i in range(4))))
+
+        results = asyncio.run(everyone())
+    elapsed = time.monotonic() - started
+    assert results == [["Success"] * 5] * 4
+    for row in subjects:
+        for subject in row:
+            assert len(wiki.wait_for_mails(lambda x, subject=subject: x == subject, 1)) == 1, subject
+    prefix = f"mwkit py shared {face} {run} "
+    assert len(wiki.mails(lambda x: x.startswith(prefix))) == 20, "each mail exactly once"
+    fetches = sum(len(token_fetches(wiki.requests(ua))) for _, ua in made)
+    assert 2 <= fetches <= 1 + int(elapsed // (lifetime * 3 / 4)), (fetches, elapsed)

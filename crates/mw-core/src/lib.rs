@@ -177,6 +177,7 @@ mod scrub;
 mod secret;
 mod session;
 mod settings;
+mod shared;
 mod tokens;
 mod users;
 
@@ -209,8 +210,8 @@ pub use secret::{Password, Token};
 pub use session::{
     Answer, Call, CallOutput, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_WAIT, DEFAULT_MAXLAG, DEFAULT_READ_TIMEOUT, DEFAULT_RETRIES, DEFAULT_TIMEOUT,
-    FailureKind, LoginInfo, MAX_RELOGINS_PER_CALL, MAX_SENDS_WITHOUT_PROGRESS, Session,
-    SessionConfig, Step, TransportFailure,
+    FailureKind, LoginInfo, MAX_RELOGINS_PER_CALL, MAX_SENDS_WITHOUT_PROGRESS, SHARED_TOKEN_WAIT,
+    Session, SessionConfig, Step, TransportFailure,
 };
 pub use settings::ClientSettings;
 pub use tokens::{TokenType, Tokens, parse_tokens};

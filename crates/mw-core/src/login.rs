@@ -764,6 +764,17 @@ impl TokenLogin {
         }
     }
 
+    /// A confidential client's login with a token another session of the
+    /// process fetched: only the confirming read.
+    pub(crate) fn with_access(access: crate::oauth::AccessToken) -> Self {
+        Self {
+            fetch: None,
+            access: Some(access),
+            done: false,
+            warnings: Vec::new(),
+        }
+    }
+
     /// Whether the next request is the token fetch (sent without the
     /// session's cookies or any token).
     pub(crate) fn fetching(&self) -> bool {

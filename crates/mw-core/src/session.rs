@@ -3,6 +3,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::api::{Account, Api};
@@ -24,6 +25,7 @@ use crate::options::{
 use crate::raw::{RawReply, parse_raw};
 use crate::scrub::Secrets;
 use crate::secret::{Password, Token};
+use crate::shared::{Claim, RenewGuard, SharedClient};
 use crate::tokens::{TokenType, parse_tokens};
 use crate::users::{EmailableReport, UsersBatch, normalize_user_name, parse_emailable_with};
 
@@ -32,6 +34,15 @@ pub const MAX_RELOGINS_PER_CALL: u32 = 1;
 /// How many requests one call may send without progress (a batch done)
 /// before it gives up with the last error.
 pub const MAX_SENDS_WITHOUT_PROGRESS: u32 = 16;
+/// How long a call waits, each time, for another session of the process to
+/// land the token of the confidential client they share. A wiki never asks
+/// for this wait (it asks in whole seconds): a transport may log a wait of
+/// exactly this as the shared token's, not as the wiki's.
+pub const SHARED_TOKEN_WAIT: Duration = Duration::from_millis(200);
+/// How many such waits before the call stops waiting and fetches a token
+/// itself (a fetch that never lands: its call was neither driven nor
+/// dropped). Longer than [`DEFAULT_TIMEOUT`].
+const MAX_SHARED_TOKEN_WAITS: u32 = 750;
 
 /// What a [`Session`] allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,6 +227,10 @@ pub struct Session {
     next_id: u64,
     /// A confidential OAuth client's current token.
     oauth_access: Option<AccessToken>,
+    /// That client's token as the process's sessions share it, and the
+    /// generation of the one this session uses.
+    shared: Option<Arc<SharedClient>>,
+    shared_seen: u64,
     /// OAuth 1.0a nonces: a seed the transport gives, and a counter.
     nonce_seed: u64,
     nonces: u64,
@@ -498,6 +513,11 @@ struct LoginRun {
     relogin: bool,
     epoch: u64,
     attempt: u64,
+    /// A confidential client's token fetch: the process's marker, held
+    /// until the token is published (or the login ends).
+    renewal: Option<RenewGuard>,
+    /// The shared generation of the token the login uses.
+    shared_generation: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -516,6 +536,11 @@ struct CallState {
     waits: u32,
     refreshed: bool,
     relogins: u32,
+    /// Waits for another session's fetch of a shared client token.
+    shared_waits: u32,
+    /// What the last check of a shared client decided for the login about
+    /// to start (see [`SharedClient::claim`]).
+    claim: Option<Claim>,
     /// Whether a login of this call was started again after the wiki lost
     /// its session between its steps (once per call).
     restarted_lost_login: bool,
@@ -563,6 +588,8 @@ impl Session {
             login_failure: None,
             next_id: 1,
             oauth_access: None,
+            shared: None,
+            shared_seen: 0,
             nonce_seed: 0,
             nonces: 0,
             user_names: None,
@@ -637,6 +664,8 @@ impl Session {
                 refreshed: false,
                 relogins: 0,
                 restarted_lost_login: false,
+                shared_waits: 0,
+                claim: None,
                 sends: 0,
                 last_error: None,
                 warnings: Vec::new(),
@@ -759,6 +788,15 @@ impl Session {
     /// used as [`Session::login_oauth2`] uses one, and fetched again before
     /// it expires (and once when the wiki calls it invalid), without the
     /// caller noticing.
+    ///
+    /// The sessions of a process that act as the same client (same API
+    /// URL, id and secret) share its token, in memory: the wiki keeps one
+    /// session per client, so a token of each one's own would end the
+    /// others' csrf tokens. One fetches at a time; the others log in with
+    /// its token, take a newer one (and a new csrf token) before their next
+    /// request, and wait ([`Step::Wait`] of [`SHARED_TOKEN_WAIT`]) while it
+    /// is being replaced rather than send a write or fetch a token of their
+    /// own.
     ///
     /// # Errors
     /// As [`Session::login_oauth2`], for an empty id or secret.
@@ -1008,6 +1046,9 @@ impl Session {
     pub fn abandon<T>(&mut self, call: &mut Call<T>) {
         let state = &mut call.inner;
         self.release(state);
+        // A token fetch given up frees the other sessions of the client.
+        state.login = None;
+        state.claim = None;
         if matches!(state.op, Op::Logout { started: true }) && !state.finished {
             self.forget();
         }
@@ -1032,6 +1073,7 @@ impl Session {
     fn finish(&mut self, state: &mut CallState, result: Result<Output, Error>) {
         self.release(state);
         state.login = None;
+        state.claim = None;
         // An OAuth token the wiki refused is a login error: nothing acted.
         let result = result.map_err(|e| match e {
             Error::Api(api) if api.kind() == ErrorKind::OAuthInvalid => {
@@ -1085,6 +1127,8 @@ impl Session {
 
     fn forget(&mut self) {
         self.oauth_access = None;
+        self.shared = None;
+        self.shared_seen = 0;
         self.api.set_account(None);
         self.auth = Auth::Anonymous;
         self.csrf = None;
@@ -1201,7 +1245,10 @@ impl Session {
                     return Step::Park;
                 }
                 let (credentials, new_password) = (credentials.clone(), new_password.clone());
-                match self.start_login(state, credentials, new_password, false) {
+                if self.wait_for_shared(state, &credentials, now) {
+                    return Step::Wait(SHARED_TOKEN_WAIT);
+                }
+                match self.start_login(state, credentials, new_password, false, now) {
                     Ok(()) => self.poll_login(state, now),
                     Err(e) => {
                         self.finish(state, Err(e));
@@ -1246,6 +1293,86 @@ impl Session {
         }
     }
 
+    /// The process's slot for a confidential client's token; a session
+    /// that changes client starts from none of the old one's.
+    fn shared_client(&mut self, client_id: &str, secret: &Password) -> Arc<SharedClient> {
+        let shared = SharedClient::of(self.api.url(), client_id, secret.expose());
+        if !self
+            .shared
+            .as_ref()
+            .is_some_and(|s| Arc::ptr_eq(s, &shared))
+        {
+            self.shared = Some(Arc::clone(&shared));
+            self.shared_seen = 0;
+        }
+        shared
+    }
+
+    /// Whether another session of the process is fetching the token of
+    /// the confidential client this session acts as.
+    fn renewing_elsewhere(&self) -> bool {
+        matches!(&self.auth, Auth::Active(Credentials::OAuth2Client { .. }))
+            && self.shared.as_ref().is_some_and(|s| s.lock().renewing())
+    }
+
+    /// Takes the shared token of the confidential client when another
+    /// session published a newer one: the csrf token goes with the old one
+    /// (the wiki's session changed), and so does the generation, so that
+    /// answers to requests sent under the old one change nothing. A session
+    /// lost with the old token is back.
+    fn adopt_shared(&mut self) {
+        let (Auth::Active(c @ Credentials::OAuth2Client { .. })
+        | Auth::Lost(c @ Credentials::OAuth2Client { .. })) = &self.auth
+        else {
+            return;
+        };
+        let Some(shared) = &self.shared else { return };
+        let newer = {
+            let slot = shared.lock();
+            (slot.generation > self.shared_seen)
+                .then(|| slot.access.clone().map(|a| (a, slot.generation)))
+                .flatten()
+        };
+        if let Some((access, generation)) = newer {
+            self.auth = Auth::Active(c.clone());
+            self.oauth_access = Some(access);
+            self.shared_seen = generation;
+            self.csrf = None;
+            self.generation += 1;
+        }
+    }
+
+    /// Whether a login as `credentials` waits for another session's fetch
+    /// of the shared token, instead of fetching one of its own (which
+    /// would end that session's, and every other's, csrf tokens).
+    fn wait_for_shared(
+        &mut self,
+        state: &mut CallState,
+        credentials: &Credentials,
+        now: SystemTime,
+    ) -> bool {
+        let Credentials::OAuth2Client { client_id, secret } = credentials else {
+            return false;
+        };
+        let shared = SharedClient::of(self.api.url(), client_id, secret.expose());
+        let seen = match &self.shared {
+            Some(s) if Arc::ptr_eq(s, &shared) => self.shared_seen,
+            _ => 0,
+        };
+        // Decided under the slot's lock: two sessions never both fetch.
+        let force = state.shared_waits >= MAX_SHARED_TOKEN_WAITS;
+        match shared.claim(seen, now, force) {
+            Claim::Wait => {
+                state.shared_waits += 1;
+                true
+            }
+            claim => {
+                state.claim = Some(claim);
+                false
+            }
+        }
+    }
+
     fn current_csrf(&self) -> Option<Token> {
         match &self.csrf {
             Some((generation, token)) if *generation == self.generation => Some(token.clone()),
@@ -1267,12 +1394,17 @@ impl Session {
             }
             Some(_) => {}
         }
+        // A newer token of a confidential client, fetched by another
+        // session of the process, replaces this one's before it sends.
+        self.adopt_shared();
         // A confidential client's token near its expiry is fetched again
-        // before anything else is sent, as a relogin.
+        // before anything else is sent, as a relogin; while another session
+        // of the process fetches it, the current one is still good.
         if let (Auth::Active(c @ Credentials::OAuth2Client { .. }), Some(access)) =
             (&self.auth, &self.oauth_access)
         {
-            if access.renew_at(now) {
+            let expired = access.expires.is_some_and(|e| now >= e);
+            if access.renew_at(now) && (expired || !self.renewing_elsewhere()) {
                 self.auth = Auth::Lost(c.clone());
                 self.csrf = None;
             }
@@ -1288,6 +1420,9 @@ impl Session {
                     return self.poll_inner(state, now);
                 }
             }
+            if self.wait_for_shared(state, &credentials, now) {
+                return Step::Wait(SHARED_TOKEN_WAIT);
+            }
             if state.relogins >= MAX_RELOGINS_PER_CALL {
                 let err = state.last_error.clone().unwrap_or_else(|| {
                     self.login_failure
@@ -1299,7 +1434,7 @@ impl Session {
                 return self.poll_inner(state, now);
             }
             state.relogins += 1;
-            return match self.start_login(state, credentials, None, true) {
+            return match self.start_login(state, credentials, None, true, now) {
                 Ok(()) => self.poll_login(state, now),
                 Err(e) => {
                     self.finish(state, Err(e));
@@ -1316,6 +1451,16 @@ impl Session {
             } if *method == Method::Post && *with_token => TokenNeed::Csrf,
             _ => TokenNeed::None,
         };
+        if need != TokenNeed::None
+            && self.renewing_elsewhere()
+            && state.shared_waits < MAX_SHARED_TOKEN_WAITS
+        {
+            // Another session is replacing the client's token: the wiki's
+            // session, and with it every csrf token, is about to change.
+            // A write or a token fetch now would only get `badtoken`.
+            state.shared_waits += 1;
+            return Step::Wait(SHARED_TOKEN_WAIT);
+        }
         let token = match need {
             TokenNeed::None => None,
             TokenNeed::CsrfOrAnonymous if self.api.account().is_none() => Some(Token::anonymous()),
@@ -1386,8 +1531,11 @@ impl Session {
         credentials: Credentials,
         new_password: Option<Password>,
         relogin: bool,
+        now: SystemTime,
     ) -> Result<(), Error> {
         self.hold(&credentials, new_password.as_ref());
+        let mut renewal = None;
+        let mut shared_generation = None;
         let flow = match &credentials {
             Credentials::Bot { name, password } => {
                 LoginFlow::Bot(BotLogin::new(name, password.clone())?)
@@ -1396,7 +1544,26 @@ impl Session {
                 LoginFlow::Token(TokenLogin::new(None))
             }
             Credentials::OAuth2Client { client_id, secret } => {
-                LoginFlow::Token(TokenLogin::new(Some((client_id.clone(), secret.clone()))))
+                let shared = self.shared_client(client_id, secret);
+                // Decided by the wait before this login, or now (a login
+                // started over: it fetches, whatever else is in progress).
+                let claim = match state.claim.take() {
+                    Some(claim @ (Claim::Use(..) | Claim::Fetch(_))) => claim,
+                    _ => shared.claim(self.shared_seen, now, true),
+                };
+                match claim {
+                    // Another session's token, newer than this one's: only
+                    // the confirming read.
+                    Claim::Use(access, generation) => {
+                        shared_generation = Some(generation);
+                        LoginFlow::Token(TokenLogin::with_access(access))
+                    }
+                    Claim::Fetch(guard) => {
+                        renewal = Some(guard);
+                        LoginFlow::Token(TokenLogin::new(Some((client_id.clone(), secret.clone()))))
+                    }
+                    Claim::Wait => return Err(usage("a shared token fetch was not claimed")),
+                }
             }
             Credentials::Main {
                 name,
@@ -1424,6 +1591,8 @@ impl Session {
             relogin,
             epoch: self.epoch,
             attempt: self.login_attempts,
+            renewal,
+            shared_generation,
         });
         Ok(())
     }
@@ -1773,6 +1942,16 @@ impl Session {
             LoginFlow::Client(f) => f.handle_response(resp),
             LoginFlow::Token(f) => f.handle_response(resp, now),
         };
+        if let (LoginFlow::Token(f), None, Some(shared)) =
+            (&run.flow, run.shared_generation, &self.shared)
+        {
+            if let Some(access) = &f.access {
+                // A token fetched: the other sessions adopt it at once
+                // (the wiki's session already changed with it).
+                run.shared_generation = Some(shared.publish(access.clone()));
+                run.renewal = None;
+            }
+        }
         match result {
             Ok(None) => {}
             Ok(Some(done)) => self.login_succeeded(state, done),
@@ -1793,7 +1972,7 @@ impl Session {
                         if again && !state.restarted_lost_login {
                             state.restarted_lost_login = true;
                             state.warnings.extend(std::mem::take(&mut lost.warnings));
-                            self.restart_login(state);
+                            self.restart_login(state, now);
                             return;
                         }
                         if state.restarted_lost_login {
@@ -1812,7 +1991,7 @@ impl Session {
                         state.wait = Some(delay);
                         let taken = err.take_warnings();
                         state.warnings.extend(taken);
-                        self.restart_login(state);
+                        self.restart_login(state, now);
                         return;
                     }
                 }
@@ -1829,12 +2008,13 @@ impl Session {
     /// Starts the call's login over from its first step, with the same
     /// input and none of its cookies; what the wiki said so far stays with
     /// the call.
-    fn restart_login(&mut self, state: &mut CallState) {
+    fn restart_login(&mut self, state: &mut CallState, now: SystemTime) {
         let Some(mut run) = state.login.take() else {
             return;
         };
         state.warnings.extend(run.flow.take_warnings());
-        if let Err(e) = self.start_login(state, run.credentials, run.new_password, run.relogin) {
+        if let Err(e) = self.start_login(state, run.credentials, run.new_password, run.relogin, now)
+        {
             self.login_failed(state, e);
         }
     }
@@ -1885,6 +2065,9 @@ impl Session {
         };
         if let LoginFlow::Token(flow) = &mut run.flow {
             self.oauth_access = flow.access.take();
+        }
+        if let Some(generation) = run.shared_generation {
+            self.shared_seen = self.shared_seen.max(generation);
         }
         self.api.set_account(Some(done.account.clone()));
         self.auth = Auth::Active(credentials);

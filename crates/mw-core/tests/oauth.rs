@@ -200,7 +200,8 @@ fn a_confidential_client_fetches_its_token_bare_and_renews_it_before_it_expires(
 
 #[test]
 fn a_confidential_client_fetches_a_new_token_once_then_reports_the_refusal() {
-    let mut s = session("https://wiki.example/w/api.php");
+    // A wiki of its own: the sessions of a process share a client's token.
+    let mut s = session("https://refused.example/w/api.php");
     let mut login = s
         .login_oauth2_client("client-1", Password::new("client-secret"))
         .unwrap();
@@ -295,4 +296,142 @@ fn tokens_and_secrets_never_print_and_never_go_over_plain_http_elsewhere() {
         assert!(matches!(r, Some(Error::InvalidInput(_))), "{r:?}");
     }
     assert!(s.login_oauth2(Token::new(" ")).is_err());
+}
+
+fn badtoken() -> Response {
+    common::recorded("live-1.43", "emailuser_badtoken")
+}
+
+fn csrf(token: &str) -> Response {
+    Response::json(format!(
+        r#"{{"batchcomplete":"","query":{{"tokens":{{"csrftoken":"{token}+\\"}}}}}}"#
+    ))
+}
+
+/// The request of a step that must be a send.
+fn sent<T: std::fmt::Debug>(step: Step<T>) -> Request {
+    match step {
+        Step::Send(req) => req,
+        other => panic!("expected a request, got {other:?}"),
+    }
+}
+
+fn bearer(req: &Request) -> Option<&str> {
+    req.headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        .map(|(_, v)| v.as_str())
+}
+
+fn body(req: &Request) -> String {
+    format!("{} {}", req.url, String::from_utf8_lossy(&req.body))
+}
+
+/// Extension:OAuth keeps one session per consumer: a token fetched by one
+/// session of the process would end the csrf tokens of the others. So the
+/// sessions of a process that act as one client share its token: one
+/// fetches, the others adopt it, and a write that got `badtoken` because
+/// the token changed under it (MediaWiki's proof that it did nothing) is
+/// sent once more under the new one, never twice otherwise.
+#[test]
+fn sessions_of_one_client_share_its_token_and_its_renewal() {
+    let url = "https://shared.example/w/api.php";
+    let client = || Password::new("shared-secret");
+    let (mut a, mut b, mut c) = (session(url), session(url), session(url));
+
+    // A fetches the token; B only confirms it.
+    let mut login = a.login_oauth2_client("client-s", client()).unwrap();
+    let (sent_a, r) = drive(
+        &mut a,
+        &mut login,
+        &mut vec![access_token("first", 20), owner()],
+        at(0),
+    );
+    r.unwrap();
+    assert!(sent_a[0].text.contains("rest.php/oauth2/access_token"));
+    let mut login = b.login_oauth2_client("client-s", client()).unwrap();
+    let (sent_b, r) = drive(&mut b, &mut login, &mut vec![owner()], at(1));
+    r.unwrap();
+    assert_eq!(sent_b.len(), 1, "no token of its own: {sent_b:#?}");
+    assert_eq!(sent_b[0].auth.as_deref(), Some("Bearer first"));
+
+    // B's email is out under the first token when A renews it.
+    let mut email_b = b.email_user(&EmailUser::new("Bob", "s", "b")).unwrap();
+    let req = sent(b.poll(&mut email_b, at(14)));
+    assert!(body(&req).contains("action=emailuser"));
+    assert_eq!(bearer(&req), Some("Bearer first"));
+
+    let mut email_a = a.email_user(&EmailUser::new("Bob", "s", "a")).unwrap();
+    let fetch = sent(a.poll(&mut email_a, at(16)));
+    assert!(body(&fetch).contains("grant_type=client_credentials"));
+
+    // While A fetches, a session that logs in waits for its token rather
+    // than fetching one of its own.
+    let mut login_c = c.login_oauth2_client("client-s", client()).unwrap();
+    assert!(matches!(c.poll(&mut login_c, at(16)), Step::Wait(_)));
+
+    a.handle(
+        &mut email_a,
+        Answer::Response(access_token("second", 20)),
+        at(16),
+    );
+    let (sent_a, r) = drive(&mut a, &mut email_a, &mut vec![owner(), email_ok()], at(16));
+    r.unwrap();
+    assert_eq!(sent_a.len(), 2);
+    assert_eq!(sent_a[1].auth.as_deref(), Some("Bearer second"));
+
+    // The wiki's session changed under B's write: badtoken, nothing done.
+    // B takes the new token, a csrf token with it, and sends once more.
+    b.handle(&mut email_b, Answer::Response(badtoken()), at(16));
+    let (sent_b, r) = drive(
+        &mut b,
+        &mut email_b,
+        &mut vec![csrf("new"), email_ok()],
+        at(16),
+    );
+    r.unwrap();
+    assert_eq!(sent_b.len(), 2, "{sent_b:#?}");
+    assert!(sent_b[0].text.contains("meta=tokens"));
+    assert!(sent_b[1].text.contains("action=emailuser"));
+    assert!(sent_b[1].text.contains("token=new"));
+    assert!(
+        sent_b
+            .iter()
+            .all(|s| s.auth.as_deref() == Some("Bearer second"))
+    );
+
+    // C, and B's next email, use the new token without fetching.
+    let (sent_c, r) = drive(&mut c, &mut login_c, &mut vec![owner()], at(17));
+    r.unwrap();
+    assert_eq!(sent_c.len(), 1);
+    assert_eq!(sent_c[0].auth.as_deref(), Some("Bearer second"));
+    let mut email_b = b.email_user(&EmailUser::new("Bob", "s", "b2")).unwrap();
+    let (sent_b, r) = drive(&mut b, &mut email_b, &mut vec![email_ok()], at(17));
+    r.unwrap();
+    assert_eq!(sent_b.len(), 1);
+    assert_eq!(sent_b[0].auth.as_deref(), Some("Bearer second"));
+}
+
+/// The fetch's marker goes with its call: a fetch given up leaves the next
+/// session free to fetch, and a wrong secret is another client.
+#[test]
+fn a_given_up_fetch_frees_the_next_and_a_wrong_secret_shares_nothing() {
+    let url = "https://given-up.example/w/api.php";
+    let (mut a, mut b) = (session(url), session(url));
+    let mut login_a = a
+        .login_oauth2_client("client-g", Password::new("right"))
+        .unwrap();
+    let _fetch = sent(a.poll(&mut login_a, at(0)));
+    let mut login_b = b
+        .login_oauth2_client("client-g", Password::new("right"))
+        .unwrap();
+    assert!(matches!(b.poll(&mut login_b, at(0)), Step::Wait(_)));
+    let mut wrong = session(url);
+    let mut login_w = wrong
+        .login_oauth2_client("client-g", Password::new("wrong"))
+        .unwrap();
+    assert!(body(&sent(wrong.poll(&mut login_w, at(0)))).contains("client_credentials"));
+    // Given up (a cancelled future, an interrupt), the call still alive.
+    a.abandon(&mut login_a);
+    assert!(body(&sent(b.poll(&mut login_b, at(0)))).contains("client_credentials"));
 }

@@ -376,8 +376,12 @@ impl Client {
                     inner.progress.notify_waiters();
                 }
                 Step::Wait(delay) => {
-                    log::info!("waiting {delay:?} as the server asked, then sending again");
-                    crate::observe::record(crate::observe::CallEvent::Wait { delay });
+                    if delay == mw_core::SHARED_TOKEN_WAIT {
+                        log::debug!("waiting {delay:?} for another session's OAuth token fetch");
+                    } else {
+                        log::info!("waiting {delay:?} as the server asked, then sending again");
+                        crate::observe::record(crate::observe::CallEvent::Wait { delay });
+                    }
                     tokio::time::sleep(delay).await;
                 }
                 Step::Park => notified.await,

@@ -516,7 +516,11 @@ impl Client {
                 }
                 Step::Wait(delay) => {
                     drop(session);
-                    log::info!("waiting {delay:?} as the server asked, then sending again");
+                    if delay == mw_core::SHARED_TOKEN_WAIT {
+                        log::debug!("waiting {delay:?} for another session's OAuth token fetch");
+                    } else {
+                        log::info!("waiting {delay:?} as the server asked, then sending again");
+                    }
                     std::thread::sleep(delay);
                     session = self.lock();
                 }

@@ -68,6 +68,14 @@ pub trait Driver: Send + Sync + Sized + 'static {
     /// blocking client, a task each for the async one. The results are in
     /// the emails' order.
     fn email_concurrently(&self, emails: &[EmailUser]) -> Vec<Result<EmailSent, Error>>;
+    /// Each client sends its emails one after another, `pause` apart, all
+    /// clients at once: a thread each for the blocking client, a task each
+    /// for the async one. The results are in the clients' and emails' order.
+    fn sessions_email_at_once(
+        clients: &[Self],
+        emails: &[Vec<EmailUser>],
+        pause: std::time::Duration,
+    ) -> Vec<Vec<Result<EmailSent, Error>>>;
 }
 
 /// mw-ureq's blocking client.
@@ -94,7 +102,8 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
 macro_rules! driver {
     (
         $driver:ident, $crate_:ident, $suffix:literal, $tests:literal, |$c:ident| $wrap:expr,
-        |$s:ident, $e:ident| $concurrently:block
+        |$s:ident, $e:ident| $concurrently:block,
+        |$cs:ident, $es:ident, $p:ident| $sessions:block
     ) => {
         impl Driver for $driver {
             fn role(role: &str) -> String {
@@ -208,6 +217,13 @@ macro_rules! driver {
                 let $s = &self.0;
                 $concurrently
             }
+            fn sessions_email_at_once(
+                $cs: &[Self],
+                $es: &[Vec<EmailUser>],
+                $p: std::time::Duration,
+            ) -> Vec<Vec<Result<EmailSent, Error>>> {
+                $sessions
+            }
         }
     };
 }
@@ -223,6 +239,27 @@ driver!(
             let threads: Vec<_> = emails
                 .iter()
                 .map(|email| scope.spawn(move || client.email_user(email)))
+                .collect();
+            threads.into_iter().map(|t| t.join().unwrap()).collect()
+        })
+    },
+    |clients, emails, pause| {
+        std::thread::scope(|scope| {
+            let threads: Vec<_> = clients
+                .iter()
+                .zip(emails)
+                .map(|(client, emails)| {
+                    scope.spawn(move || {
+                        let mut results = Vec::new();
+                        for (i, email) in emails.iter().enumerate() {
+                            if i > 0 {
+                                std::thread::sleep(pause);
+                            }
+                            results.push(crate::support::canary(client.0.email_user(email)));
+                        }
+                        results
+                    })
+                })
                 .collect();
             threads.into_iter().map(|t| t.join().unwrap()).collect()
         })
@@ -249,5 +286,35 @@ driver!(
             }
             results
         })
+    },
+    |clients, emails, pause| {
+        let results = runtime().block_on(async {
+            let tasks: Vec<_> = clients
+                .iter()
+                .zip(emails)
+                .map(|(client, emails)| {
+                    let (client, emails) = (client.0.clone(), emails.clone());
+                    tokio::spawn(async move {
+                        let mut results = Vec::new();
+                        for (i, email) in emails.iter().enumerate() {
+                            if i > 0 {
+                                tokio::time::sleep(pause).await;
+                            }
+                            results.push(client.email_user(email).await);
+                        }
+                        results
+                    })
+                })
+                .collect();
+            let mut results = Vec::with_capacity(tasks.len());
+            for task in tasks {
+                results.push(task.await.unwrap());
+            }
+            results
+        });
+        results
+            .into_iter()
+            .map(|r| r.into_iter().map(crate::support::canary).collect())
+            .collect()
     }
 );

@@ -145,6 +145,7 @@ scenarios! {
         a_disabled_consumers_token_is_oauth_invalid_and_the_email_is_sent_once,
         a_revoked_token_is_oauth_invalid_and_the_email_is_sent_once,
         a_client_credentials_session_outlives_its_tokens_lifetime,
+        sessions_of_one_confidential_client_share_its_token,
         no_token_or_secret_shows_in_debug_display_errors_or_trace_logs,
     ],
     echo: [

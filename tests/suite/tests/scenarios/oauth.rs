@@ -605,6 +605,20 @@ pub fn a_revoked_token_is_oauth_invalid_and_the_email_is_sent_once<D: Driver>() 
     );
 }
 
+/// For a `client_credentials` scenario named `test`: the wiki, the
+/// owner, how long the wiki's tokens last (s), and a fresh consumer set;
+/// None (with one line) when the wiki has no OAuth.
+fn client_credentials_scenario<D: Driver>(test: &str) -> Option<(Wiki, String, u64, Value)> {
+    let wiki = Wiki::get();
+    let oauth = wiki.oauth(&D::test_name("oauth", test))?;
+    let owner = oauth["owner"].as_str().unwrap().to_owned();
+    let lifetime = oauth["client_credentials"]["lifetime_seconds"]
+        .as_u64()
+        .unwrap();
+    let set = consumers(&wiki, Kind::ClientCredentials, oauth);
+    Some((wiki, owner, lifetime, set))
+}
+
 /// How long [`a_client_credentials_session_outlives_its_tokens_lifetime`]
 /// runs: half as long again as the test wiki's 20 s tokens.
 const LONG_RUN: Duration = Duration::from_secs(30);
@@ -614,22 +628,16 @@ pub fn a_client_credentials_session_outlives_its_tokens_lifetime<D: Driver>() {
     // a new token before the old one expires, without the caller noticing,
     // and no request is ever refused (each call costs one request; each
     // token one fetch and one confirming read).
-    let wiki = Wiki::get();
-    let Some(oauth) = wiki.oauth(&D::test_name(
-        "oauth",
+    let Some((wiki, owner, lifetime, set)) = client_credentials_scenario::<D>(
         "a_client_credentials_session_outlives_its_tokens_lifetime",
-    )) else {
+    ) else {
         return;
     };
-    let owner = oauth["owner"].as_str().unwrap();
-    let lifetime = oauth["client_credentials"]["lifetime_seconds"]
-        .as_u64()
-        .unwrap();
+    let owner = owner.as_str();
     assert!(
         Duration::from_secs(lifetime) < LONG_RUN,
         "the wiki's tokens last {lifetime} s: the run would not outlive one"
     );
-    let set = consumers(&wiki, Kind::ClientCredentials, oauth);
     let proxy = Proxy::start(wiki.api_url());
     let client = through::<D>(&proxy, "oauth-long-run");
     Kind::ClientCredentials.login(&client, &set).unwrap();
@@ -877,4 +885,107 @@ pub fn no_token_or_secret_shows_in_debug_display_errors_or_trace_logs<D: Driver>
             );
         }
     }
+}
+
+/// How long each session of
+/// [`sessions_of_one_confidential_client_share_its_token`] waits between
+/// its mails: five mails span 20 s, past the renewal of the test wiki's
+/// 20 s tokens (at three quarters of their life).
+const SHARED_PAUSE: Duration = Duration::from_secs(5);
+
+pub fn sessions_of_one_confidential_client_share_its_token<D: Driver>() {
+    // The wiki keeps one session per consumer: a token of its own for each
+    // session of the process would end the others' csrf tokens (before
+    // sharing, 3 to 8 mails of 20 went out, the rest `bad_token`). Four
+    // sessions on one client, five mails each, all at once, across a
+    // renewal: every mail goes out, once, and the process fetches one
+    // token per lifetime, not one per session.
+    let Some((wiki, owner, lifetime, set)) =
+        client_credentials_scenario::<D>("sessions_of_one_confidential_client_share_its_token")
+    else {
+        return;
+    };
+    let owner = owner.as_str();
+    assert!(
+        Duration::from_secs(lifetime * 3 / 4) < SHARED_PAUSE * 4,
+        "the wiki's tokens last {lifetime} s: the run would not cross a renewal"
+    );
+    let proxy = Proxy::start(wiki.api_url());
+    let clients: Vec<D> = (0..4)
+        .map(|i| through::<D>(&proxy, &format!("oauth-shared-{i}")))
+        .collect();
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        let logins: Vec<_> = clients
+            .iter()
+            .map(|c| scope.spawn(|| Kind::ClientCredentials.login(c, &set)))
+            .collect();
+        for login in logins {
+            assert_eq!(login.join().unwrap().unwrap().account.name, owner);
+        }
+    });
+    let run = nonce();
+    let recipient = wiki.name("recipient");
+    let emails: Vec<Vec<EmailUser>> = (0..4)
+        .map(|s| {
+            (0..5)
+                .map(|m| {
+                    EmailUser::new(
+                        recipient,
+                        format!("mwkit shared {run} s{s} m{m}").as_str(),
+                        "one of twenty",
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let results = D::sessions_email_at_once(&clients, &emails, SHARED_PAUSE);
+    let elapsed = started.elapsed();
+    let failed: Vec<String> = results
+        .iter()
+        .flatten()
+        .filter_map(|r| r.as_ref().err().map(|e| format!("{e:?}")))
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of 20 failed: {failed:#?}",
+        failed.len()
+    );
+    for r in results.iter().flatten() {
+        assert_eq!(r.as_ref().unwrap().result, EmailResult::Success);
+    }
+    for s in 0..4 {
+        for m in 0..5 {
+            let subject = format!("mwkit shared {run} s{s} m{m}");
+            assert_eq!(wiki.wait_for_mails(&subject, 1).len(), 1, "{subject}");
+        }
+    }
+    let prefix = format!("mwkit shared {run} ");
+    assert_eq!(
+        wiki.mails(|s| s.starts_with(&prefix)).len(),
+        20,
+        "each mail exactly once"
+    );
+
+    let seen = proxy.seen();
+    let fetches = check_requests(&seen, Kind::ClientCredentials, owner);
+    let per_token = lifetime * 3 / 4;
+    assert!(
+        fetches >= 2,
+        "the run crossed a renewal ({elapsed:?}): {:#?}",
+        summaries(&seen)
+    );
+    assert!(
+        fetches as u64 <= 1 + elapsed.as_secs() / per_token,
+        "one fetch per token's life for the process, not one per session ({fetches} in \
+         {elapsed:?}): {:#?}",
+        summaries(&seen)
+    );
+    // A write refused `badtoken` (the token changed under it) is sent once
+    // more; none is sent a third time.
+    let posts = seen.iter().filter(|s| email_post(s)).count();
+    assert!(
+        (20..=40).contains(&posts),
+        "{posts} email requests for 20 mails"
+    );
 }
