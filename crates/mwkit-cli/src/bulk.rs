@@ -22,10 +22,10 @@ use mw_ureq::mw_core::{Api, Token};
 use mw_ureq::{EmailUser, Emailability, Error, ErrorKind};
 use serde_json::{Value, json};
 
-use crate::Target;
 use crate::fail::Failure;
 use crate::journal::{Journal, Past};
 use crate::out::{Out, Paint};
+use crate::target::Target;
 
 /// One bulk mailing, as asked on the command line.
 pub(crate) struct Mailing<'a> {
@@ -256,7 +256,8 @@ pub(crate) fn run(target: &Target, m: &Mailing<'_>, out: &Out) -> Result<u8, Fai
     let names = read_list(m.list)?;
     // The message is checked as the core would check it, before the journal
     // or the wiki is touched (the token is a stand-in; nothing is sent).
-    let api = Api::new(&target.api, &crate::user_agent()).map_err(|e| Failure::from_error(&e))?;
+    let api =
+        Api::new(&target.api, &crate::target::user_agent()).map_err(|e| Failure::from_error(&e))?;
     api.email_user_request(
         &EmailUser::new(&names[0], m.subject, m.text),
         &Token::anonymous(),

@@ -127,7 +127,7 @@ impl Failure {
         let warnings = e.warnings();
         if !warnings.is_empty() {
             f.extra
-                .insert("warnings".into(), crate::out::messages_json(&warnings));
+                .insert("warnings".into(), crate::messages::messages_json(&warnings));
         }
         f
     }

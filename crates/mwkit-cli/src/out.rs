@@ -161,13 +161,3 @@ impl Out {
         self.human_failure(f);
     }
 }
-
-/// Messages as JSON: `[{code, text, module}]`.
-pub(crate) fn messages_json(messages: &[Message]) -> Value {
-    Value::Array(
-        messages
-            .iter()
-            .map(|m| json!({ "code": m.code, "text": m.text, "module": m.module }))
-            .collect(),
-    )
-}
