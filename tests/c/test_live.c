@@ -23,7 +23,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,87 +32,9 @@
 #include "check.h"
 #include "mw.h"
 
-static const char *env(const char *name) {
-  const char *value = getenv(name);
-  if (value == NULL || value[0] == '\0') {
-    fprintf(stderr, "test_live: %s is not set (run tests/c/run)\n", name);
-    exit(2);
-  }
-  return value;
-}
-
-static void sleep_ms(long ms) {
-  struct timespec ts;
-  ts.tv_sec = ms / 1000;
-  ts.tv_nsec = (ms % 1000) * 1000000L;
-  nanosleep(&ts, NULL);
-}
-
-/* Whether the file at `path` holds `needle`. */
-static int file_holds(const char *path, const char *needle) {
-  FILE *f = fopen(path, "rb");
-  char *data;
-  long size;
-  int found;
-  if (f == NULL) {
-    return 0;
-  }
-  fseek(f, 0, SEEK_END);
-  size = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  data = malloc((size_t)size + 1);
-  if (data == NULL || fread(data, 1, (size_t)size, f) != (size_t)size) {
-    free(data);
-    fclose(f);
-    return 0;
-  }
-  data[size] = '\0';
-  found = strstr(data, needle) != NULL;
-  free(data);
-  fclose(f);
-  return found;
-}
-
-/* How many stored mails hold `needle`, waiting up to 20 s for `want`, then
- * a little longer so that a surplus one would show. */
-static int count_mails(const char *needle, int want) {
-  const char *dir_path = env("MWKIT_MAIL_DIR");
-  int count = 0;
-  int waited;
-  for (waited = 0; waited < 20000; waited += 100) {
-    DIR *dir = opendir(dir_path);
-    struct dirent *entry;
-    count = 0;
-    if (dir == NULL) {
-      return -1;
-    }
-    while ((entry = readdir(dir)) != NULL) {
-      char path[4096];
-      size_t n = strlen(entry->d_name);
-      if (n < 5 || strcmp(entry->d_name + n - 5, ".json") != 0 || entry->d_name[0] == '.') {
-        continue;
-      }
-      snprintf(path, sizeof path, "%s/%s", dir_path, entry->d_name);
-      count += file_holds(path, needle);
-    }
-    closedir(dir);
-    if (count >= want) {
-      break;
-    }
-    sleep_ms(100);
-  }
-  sleep_ms(700);
-  return count;
-}
-
-static mw_client *new_client(void) {
-  mw_client *client = NULL;
-  if (mw_client_new(env("MWKIT_API_URL"), "mwkit-c-tests/0 (tests@mwkit.test)", &client) != MW_OK) {
-    fprintf(stderr, "test_live: mw_client_new failed\n");
-    exit(2);
-  }
-  return client;
-}
+#define TEST_NAME "test_live"
+#define TEST_UA "mwkit-c-tests-live/0"
+#include "wiki.h"
 
 static void test_null_and_bad_arguments(void) {
   mw_client *client = NULL;
@@ -144,7 +65,7 @@ static void test_null_and_bad_arguments(void) {
   mw_string_free(NULL);
   CHECK("the free functions accept NULL", 1);
 
-  client = new_client();
+  client = new_client("bad-arguments", NULL, 0);
   CHECK("a NULL text gives MW_ERR_NULL_PARAMETER",
         mw_client_email_user(client, "a", "b", NULL, false) == MW_ERR_NULL_PARAMETER);
   CHECK("an invalid UTF-8 subject gives MW_ERR_INVALID_UTF8",
@@ -163,7 +84,7 @@ static void test_null_and_bad_arguments(void) {
 }
 
 static void test_email_and_errors(void) {
-  mw_client *client = new_client();
+  mw_client *client = new_client("email", NULL, 0);
   char subject[128];
   char needle[160];
   char code[64];
@@ -253,7 +174,7 @@ static void test_email_refusals(void) {
   mw_client *client;
 
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    client = new_client();
+    client = new_client("refused", NULL, 0);
     snprintf(subject, sizeof subject, "mwkit c refused %zu %ld-%d", i, (long)time(NULL), rand());
     snprintf(needle, sizeof needle, "\"subject\": \"%s\"", subject);
     if (cases[i].target != NULL) {
@@ -280,7 +201,7 @@ static void test_email_refusals(void) {
   }
 
   /* Blocked from the Talk namespace only: email is not part of the block. */
-  client = new_client();
+  client = new_client("partial-block", NULL, 0);
   snprintf(subject, sizeof subject, "mwkit c partial block %ld-%d", (long)time(NULL), rand());
   snprintf(needle, sizeof needle, "\"subject\": \"%s\"", subject);
   CHECK("a sender blocked from Talk only logs in",
@@ -292,7 +213,7 @@ static void test_email_refusals(void) {
 }
 
 static void test_options(void) {
-  mw_client *client = new_client();
+  mw_client *client = new_client("options", NULL, 0);
   mw_options *options = NULL;
   char value[256];
   char name[256];
@@ -360,7 +281,7 @@ static void test_options(void) {
 }
 
 static void test_emailable_reset_and_request(void) {
-  mw_client *client = new_client();
+  mw_client *client = new_client("emailable", NULL, 0);
   const char *names[] = {env("MWKIT_TARGET"), env("MWKIT_NO_ADDRESS"), "Mwkit C no such user"};
   mw_emailability answers[3] = {99, 99, 99};
   const char *keys[] = {"action", "meta"};

@@ -33,7 +33,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <dirent.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,150 +43,20 @@
 #include "check.h"
 #include "mw.h"
 
+#define TEST_NAME "test_oauth"
+#define TEST_UA "mwkit-c-tests-oauth/0"
+#include "wiki.h"
+
 #if defined(__SANITIZE_ADDRESS__)
 #define SANITIZED 1
 #else
 #define SANITIZED 0
 #endif
 
-static const char *env(const char *name) {
-  const char *value = getenv(name);
-  if (value == NULL || value[0] == '\0') {
-    fprintf(stderr, "test_oauth: %s is not set (run tests/c/run)\n", name);
-    exit(2);
-  }
-  return value;
-}
-
-static void sleep_ms(long ms) {
-  struct timespec ts;
-  ts.tv_sec = ms / 1000;
-  ts.tv_nsec = (ms % 1000) * 1000000L;
-  nanosleep(&ts, NULL);
-}
-
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* The whole file at `path`, NUL-terminated, or NULL. Free with free(). */
-static char *read_file(const char *path) {
-  FILE *f = fopen(path, "rb");
-  char *data;
-  long size;
-  if (f == NULL) {
-    return NULL;
-  }
-  fseek(f, 0, SEEK_END);
-  size = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  data = malloc((size_t)size + 1);
-  if (data == NULL || fread(data, 1, (size_t)size, f) != (size_t)size) {
-    free(data);
-    fclose(f);
-    return NULL;
-  }
-  data[size] = '\0';
-  fclose(f);
-  return data;
-}
-
-/* How many stored mails hold `needle`, waiting up to 20 s for `want`, then
- * a little longer so that a surplus one would show. */
-static int count_mails(const char *needle, int want) {
-  const char *dir_path = env("MWKIT_MAIL_DIR");
-  int count = 0;
-  int waited;
-  for (waited = 0; waited < 20000; waited += 100) {
-    DIR *dir = opendir(dir_path);
-    struct dirent *entry;
-    count = 0;
-    if (dir == NULL) {
-      return -1;
-    }
-    while ((entry = readdir(dir)) != NULL) {
-      char path[4096];
-      char *data;
-      size_t n = strlen(entry->d_name);
-      if (n < 5 || strcmp(entry->d_name + n - 5, ".json") != 0 || entry->d_name[0] == '.') {
-        continue;
-      }
-      snprintf(path, sizeof path, "%s/%s", dir_path, entry->d_name);
-      data = read_file(path);
-      count += data != NULL && strstr(data, needle) != NULL;
-      free(data);
-    }
-    closedir(dir);
-    if (count >= want) {
-      break;
-    }
-    sleep_ms(100);
-  }
-  sleep_ms(700);
-  return count;
-}
-
-/* The access log's lines of the User-Agent `ua`, joined by '\n' (free with
- * free()), their number in `*count`. Apache writes a line after answering,
- * so this reads until the count has stayed the same for 300 ms. */
-static char *ua_lines(const char *ua, int *count) {
-  char tail[256];
-  char *kept = NULL;
-  int last = -1;
-  int waited;
-  snprintf(tail, sizeof tail, "\"%s\"", ua);
-  for (waited = 0; waited < 5000; waited += 300) {
-    char *log = read_file(env("MWKIT_ACCESS_LOG"));
-    char *line;
-    char *save = NULL;
-    size_t used = 0;
-    int n = 0;
-    if (log == NULL) {
-      break;
-    }
-    free(kept);
-    kept = malloc(strlen(log) + 1);
-    if (kept == NULL) {
-      free(log);
-      break;
-    }
-    kept[0] = '\0';
-    for (line = strtok_r(log, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-      size_t len = strlen(line);
-      size_t t = strlen(tail);
-      if (len >= t && strcmp(line + len - t, tail) == 0) {
-        memcpy(kept + used, line, len);
-        used += len;
-        kept[used++] = '\n';
-        kept[used] = '\0';
-        n++;
-      }
-    }
-    free(log);
-    if (n == last) {
-      break;
-    }
-    last = n;
-    sleep_ms(300);
-  }
-  *count = last;
-  return kept;
-}
-
-/* How many lines of `lines` hold `what`. */
-static int holding(const char *lines, const char *what) {
-  int n = 0;
-  const char *at = lines;
-  while (at != NULL && *at != '\0') {
-    const char *end = strchr(at, '\n');
-    size_t len = end != NULL ? (size_t)(end - at) : strlen(at);
-    const char *found = strstr(at, what);
-    n += found != NULL && found < at + len;
-    at = end != NULL ? end + 1 : NULL;
-  }
-  return n;
 }
 
 /* What the access log shows of a client's requests. */
@@ -226,42 +95,6 @@ static struct seen seen_of(const char *ua) {
 static int all_asserted(struct seen s, int logins) {
   return s.login_reads == logins && s.asserted + s.named_reads == s.api_gets - logins &&
          s.session_actions == 0;
-}
-
-/* A client whose User-Agent names this run and `tag`, into `ua`. */
-static mw_client *new_client(const char *tag, char *ua, size_t ua_len) {
-  mw_client *client = NULL;
-  snprintf(ua, ua_len, "mwkit-c-tests-oauth/0 (%s %ld-%d; tests@mwkit.test)", tag, (long)getpid(), rand());
-  if (mw_client_new(env("MWKIT_API_URL"), ua, &client) != MW_OK) {
-    fprintf(stderr, "test_oauth: mw_client_new failed\n");
-    exit(2);
-  }
-  return client;
-}
-
-/* The user name from meta=userinfo into `name` ("" anonymous). */
-static int whoami(mw_client *client, char *name, size_t len) {
-  const char *keys[] = {"action", "meta"};
-  const char *values[] = {"query", "userinfo"};
-  char *json = NULL;
-  char *at;
-  int ok = 0;
-  name[0] = '\0';
-  if (mw_client_request(client, keys, values, 2, false, false, &json) != MW_OK) {
-    return 0;
-  }
-  if (strstr(json, "\"anon\":true") != NULL) {
-    ok = 1;
-  } else if ((at = strstr(json, "\"name\":\"")) != NULL) {
-    size_t n = strcspn(at + 8, "\"");
-    if (n < len) {
-      memcpy(name, at + 8, n);
-      name[n] = '\0';
-      ok = 1;
-    }
-  }
-  mw_string_free(json);
-  return ok;
 }
 
 /* A set of consumers: wiki.json's, or a fresh one. */

@@ -26,7 +26,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,43 +38,9 @@
 #include "check.h"
 #include "mw.h"
 
-static const char *env(const char *name) {
-  const char *value = getenv(name);
-  if (value == NULL || value[0] == '\0') {
-    fprintf(stderr, "test_tls: %s is not set (run tests/c/run)\n", name);
-    exit(2);
-  }
-  return value;
-}
-
-static void sleep_ms(long ms) {
-  struct timespec ts;
-  ts.tv_sec = ms / 1000;
-  ts.tv_nsec = (ms % 1000) * 1000000L;
-  nanosleep(&ts, NULL);
-}
-
-/* The whole file at `path`, NUL-terminated, or NULL. Free with free(). */
-static char *read_file(const char *path) {
-  FILE *f = fopen(path, "rb");
-  char *data;
-  long size;
-  if (f == NULL) {
-    return NULL;
-  }
-  fseek(f, 0, SEEK_END);
-  size = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  data = malloc((size_t)size + 1);
-  if (data == NULL || fread(data, 1, (size_t)size, f) != (size_t)size) {
-    free(data);
-    fclose(f);
-    return NULL;
-  }
-  data[size] = '\0';
-  fclose(f);
-  return data;
-}
+#define TEST_NAME "test_tls"
+#define TEST_UA "mwkit-c-tests-tls/0"
+#include "wiki.h"
 
 static void write_file(const char *path, const char *text) {
   FILE *f = fopen(path, "wb");
@@ -85,77 +50,6 @@ static void write_file(const char *path, const char *text) {
   }
   fputs(text, f);
   fclose(f);
-}
-
-/* How many stored mails hold `needle`, waiting up to 20 s for `want`, then
- * a little longer so that a surplus one would show. */
-static int count_mails(const char *needle, int want) {
-  const char *dir_path = env("MWKIT_MAIL_DIR");
-  int count = 0;
-  int waited;
-  for (waited = 0; waited < 20000; waited += 100) {
-    DIR *dir = opendir(dir_path);
-    struct dirent *entry;
-    count = 0;
-    if (dir == NULL) {
-      return -1;
-    }
-    while ((entry = readdir(dir)) != NULL) {
-      char path[4096];
-      char *data;
-      size_t n = strlen(entry->d_name);
-      if (n < 5 || strcmp(entry->d_name + n - 5, ".json") != 0 || entry->d_name[0] == '.') {
-        continue;
-      }
-      snprintf(path, sizeof path, "%s/%s", dir_path, entry->d_name);
-      data = read_file(path);
-      count += data != NULL && strstr(data, needle) != NULL;
-      free(data);
-    }
-    closedir(dir);
-    if (count >= want) {
-      break;
-    }
-    sleep_ms(100);
-  }
-  sleep_ms(700);
-  return count;
-}
-
-/* How many lines of the access log end with the User-Agent `ua`. Apache
- * writes a line after answering, so this reads until the count has stayed
- * the same for 300 ms (5 s at most). */
-static int access_count(const char *ua) {
-  char tail[300];
-  int last = -1;
-  int waited;
-  snprintf(tail, sizeof tail, "\"%s\"", ua);
-  for (waited = 0; waited < 5000; waited += 300) {
-    char *log = read_file(env("MWKIT_ACCESS_LOG"));
-    char *line;
-    char *save = NULL;
-    int count = 0;
-    if (log == NULL) {
-      return -1;
-    }
-    for (line = strtok_r(log, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-      size_t n = strlen(line);
-      size_t t = strlen(tail);
-      count += n >= t && strcmp(line + n - t, tail) == 0;
-    }
-    free(log);
-    if (count == last) {
-      return count;
-    }
-    last = count;
-    sleep_ms(300);
-  }
-  return last;
-}
-
-/* A User-Agent naming this run and `tag`, into `ua`. */
-static void new_ua(const char *tag, char *ua, size_t len) {
-  snprintf(ua, len, "mwkit-c-tests-tls/0 (%s %ld-%d; tests@mwkit.test)", tag, (long)getpid(), rand());
 }
 
 /* A client of `url` trusting the CA file `ca_file` (NULL: the default). */
@@ -180,31 +74,6 @@ static void user_of(const char *bot, char *name, size_t len) {
   }
   memcpy(name, bot, n);
   name[n] = '\0';
-}
-
-/* The logged-in user's name from meta=userinfo into `name` ("" logged out). */
-static int whoami(mw_client *client, char *name, size_t len) {
-  const char *keys[] = {"action", "meta"};
-  const char *values[] = {"query", "userinfo"};
-  char *json = NULL;
-  char *at;
-  int ok = 0;
-  name[0] = '\0';
-  if (mw_client_request(client, keys, values, 2, false, false, &json) != MW_OK) {
-    return 0;
-  }
-  if (strstr(json, "\"anon\":true") != NULL) {
-    ok = 1;
-  } else if ((at = strstr(json, "\"name\":\"")) != NULL) {
-    size_t n = strcspn(at + 8, "\"");
-    if (n < len) {
-      memcpy(name, at + 8, n);
-      name[n] = '\0';
-      ok = 1;
-    }
-  }
-  mw_string_free(json);
-  return ok;
 }
 
 /* Whether the last call's text holds `want` and not `secret` (NULL: none). */
@@ -250,7 +119,7 @@ static void test_with_the_ca_file(void) {
             strcmp(value, mark) == 0);
   mw_options_free(options);
   CHECK("the HTTPS host logs what was sent (the checks of nothing sent mean something)",
-        access_count(ua) >= 6);
+        access_count(ua, NULL) >= 6);
   mw_client_free(client);
 
   new_ua("localhost", ua, sizeof ua);
@@ -273,7 +142,7 @@ static void test_without_the_ca_file(void) {
         last_text_says("unknown issuer", env("MWKIT_BOT_PASSWORD")));
   CHECK("an email is MW_ERR_TLS too", mw_client_email_user(client, env("MWKIT_TARGET"), "x", "y", false) == MW_ERR_TLS &&
                                         last_text_says("unknown issuer", NULL));
-  CHECK("and the access log shows no request from the client", access_count(ua) == 0);
+  CHECK("and the access log shows no request from the client", access_count(ua, NULL) == 0);
   mw_client_free(client);
 }
 
@@ -299,7 +168,7 @@ static void test_another_name_and_expired(void) {
                          MW_ERR_TLS &&
                      last_text_says(reasons[i], NULL));
     snprintf(check, sizeof check, "%s: nothing sent, no mail", reasons[i]);
-    CHECK(check, access_count(ua) == 0 && count_mails(needle, 0) == 0);
+    CHECK(check, access_count(ua, NULL) == 0 && count_mails(needle, 0) == 0);
     mw_client_free(client);
   }
 }
@@ -431,11 +300,11 @@ static void test_the_environment(const char *self) {
 
   new_ua("ssl-cert-file", ua, sizeof ua);
   CHECK("with the CA in SSL_CERT_FILE and no setting, a child logs in",
-        run_child(self, "SSL_CERT_FILE", env("MWKIT_TLS_CA_FILE"), ua) == 0 && access_count(ua) >= 3);
+        run_child(self, "SSL_CERT_FILE", env("MWKIT_TLS_CA_FILE"), ua) == 0 && access_count(ua, NULL) >= 3);
 
   new_ua("ssl-cert-dir", ua, sizeof ua);
   CHECK("with SSL_CERT_DIR a hashed folder holding the CA (SSL_CERT_FILE unset), a child logs in",
-        run_child(self, "SSL_CERT_DIR", env("MWKIT_TLS_CA_DIR"), ua) == 0 && access_count(ua) >= 3);
+        run_child(self, "SSL_CERT_DIR", env("MWKIT_TLS_CA_DIR"), ua) == 0 && access_count(ua, NULL) >= 3);
 
   if (mkdtemp(empty) == NULL) {
     fprintf(stderr, "test_tls: mkdtemp failed\n");
@@ -443,7 +312,7 @@ static void test_the_environment(const char *self) {
   }
   new_ua("compiled-in", ua, sizeof ua);
   CHECK("with an SSL_CERT_DIR of no certificate the compiled-in roots lack the CA: unknown issuer, nothing sent",
-        run_child(self, "SSL_CERT_DIR", empty, ua) == 3 && access_count(ua) == 0);
+        run_child(self, "SSL_CERT_DIR", empty, ua) == 3 && access_count(ua, NULL) == 0);
   rmdir(empty);
 }
 

@@ -27,7 +27,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,111 +36,9 @@
 #include "check.h"
 #include "mw.h"
 
-static const char *env(const char *name) {
-  const char *value = getenv(name);
-  if (value == NULL || value[0] == '\0') {
-    fprintf(stderr, "test_two_factor: %s is not set (run tests/c/run)\n", name);
-    exit(2);
-  }
-  return value;
-}
-
-static void sleep_ms(long ms) {
-  struct timespec ts;
-  ts.tv_sec = ms / 1000;
-  ts.tv_nsec = (ms % 1000) * 1000000L;
-  nanosleep(&ts, NULL);
-}
-
-/* The whole file at `path`, NUL-terminated, or NULL. Free with free(). */
-static char *read_file(const char *path) {
-  FILE *f = fopen(path, "rb");
-  char *data;
-  long size;
-  if (f == NULL) {
-    return NULL;
-  }
-  fseek(f, 0, SEEK_END);
-  size = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  data = malloc((size_t)size + 1);
-  if (data == NULL || fread(data, 1, (size_t)size, f) != (size_t)size) {
-    free(data);
-    fclose(f);
-    return NULL;
-  }
-  data[size] = '\0';
-  fclose(f);
-  return data;
-}
-
-/* How many stored mails hold `needle`, waiting up to 20 s for `want`, then
- * a little longer so that a surplus one would show. */
-static int count_mails(const char *needle, int want) {
-  const char *dir_path = env("MWKIT_MAIL_DIR");
-  int count = 0;
-  int waited;
-  for (waited = 0; waited < 20000; waited += 100) {
-    DIR *dir = opendir(dir_path);
-    struct dirent *entry;
-    count = 0;
-    if (dir == NULL) {
-      return -1;
-    }
-    while ((entry = readdir(dir)) != NULL) {
-      char path[4096];
-      char *data;
-      size_t n = strlen(entry->d_name);
-      if (n < 5 || strcmp(entry->d_name + n - 5, ".json") != 0 || entry->d_name[0] == '.') {
-        continue;
-      }
-      snprintf(path, sizeof path, "%s/%s", dir_path, entry->d_name);
-      data = read_file(path);
-      count += data != NULL && strstr(data, needle) != NULL;
-      free(data);
-    }
-    closedir(dir);
-    if (count >= want) {
-      break;
-    }
-    sleep_ms(100);
-  }
-  sleep_ms(700);
-  return count;
-}
-
-/* How many lines of the access log end with the User-Agent `ua` and hold
- * `what` ("\"POST ", "\"GET "). Apache writes a line after answering, so
- * this reads until the count has stayed the same for 300 ms (5 s at most). */
-static int access_count(const char *ua, const char *what) {
-  char tail[256];
-  int last = -1;
-  int waited;
-  snprintf(tail, sizeof tail, "\"%s\"", ua);
-  for (waited = 0; waited < 5000; waited += 300) {
-    char *log = read_file(env("MWKIT_ACCESS_LOG"));
-    char *line;
-    char *save = NULL;
-    int count = 0;
-    if (log == NULL) {
-      return -1;
-    }
-    for (line = strtok_r(log, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-      size_t n = strlen(line);
-      size_t t = strlen(tail);
-      if (n >= t && strcmp(line + n - t, tail) == 0 && strstr(line, what) != NULL) {
-        count++;
-      }
-    }
-    free(log);
-    if (count == last) {
-      return count;
-    }
-    last = count;
-    sleep_ms(300);
-  }
-  return last;
-}
+#define TEST_NAME "test_two_factor"
+#define TEST_UA "mwkit-c-tests-2fa/0"
+#include "wiki.h"
 
 /* A two-factor code from `testwiki totp ROLE` (--wrong: one not valid now)
  * into `code` (7 bytes). Exits when there is none. */
@@ -157,42 +54,6 @@ static void totp(const char *flag, char code[7]) {
   }
   memcpy(code, line, 6);
   code[6] = '\0';
-}
-
-/* A client whose User-Agent names this run and `tag`, into `ua`. */
-static mw_client *new_client(const char *tag, char *ua, size_t ua_len) {
-  mw_client *client = NULL;
-  snprintf(ua, ua_len, "mwkit-c-tests-2fa/0 (%s %ld-%d; tests@mwkit.test)", tag, (long)getpid(), rand());
-  if (mw_client_new(env("MWKIT_API_URL"), ua, &client) != MW_OK) {
-    fprintf(stderr, "test_two_factor: mw_client_new failed\n");
-    exit(2);
-  }
-  return client;
-}
-
-/* The logged-in user's name from meta=userinfo into `name` ("" logged out). */
-static int whoami(mw_client *client, char *name, size_t len) {
-  const char *keys[] = {"action", "meta"};
-  const char *values[] = {"query", "userinfo"};
-  char *json = NULL;
-  char *at;
-  int ok = 0;
-  name[0] = '\0';
-  if (mw_client_request(client, keys, values, 2, false, false, &json) != MW_OK) {
-    return 0;
-  }
-  if (strstr(json, "\"anon\":true") != NULL) {
-    ok = 1;
-  } else if ((at = strstr(json, "\"name\":\"")) != NULL) {
-    size_t n = strcspn(at + 8, "\"");
-    if (n < len) {
-      memcpy(name, at + 8, n);
-      name[n] = '\0';
-      ok = 1;
-    }
-  }
-  mw_string_free(json);
-  return ok;
 }
 
 /* Whether the last call's code and text are the wiki's own (both
