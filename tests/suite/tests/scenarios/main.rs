@@ -9,6 +9,8 @@
     unreachable_pub
 )]
 
+#[path = "../../../../crates/mw-ureq/tests/support/canary.rs"]
+mod canary;
 /// The async client's own scenarios (tasks, cancellation).
 mod concurrent;
 mod driver;
