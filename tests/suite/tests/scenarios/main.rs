@@ -131,6 +131,7 @@ scenarios! {
         the_second_factor_is_never_asked_for_an_account_without_it_nor_a_bot_password,
         a_session_lost_before_the_code_is_checked_asks_again_once_and_logs_in_once,
         a_session_lost_with_a_fixed_code_or_twice_is_login_session_lost,
+        a_code_holding_the_canary_shows_in_no_error_or_log_line,
     ],
     https: [
         with_the_ca_file_a_login_an_email_and_an_options_round_trip_go_over_https,
