@@ -98,6 +98,7 @@ scenarios! {
         a_dropped_options_write_is_outcome_unknown_not_resent_and_did_land,
         hostile_set_cookie_headers_are_survived,
         a_change_of_120_options_failing_in_its_second_request_names_what_was_applied,
+        a_first_login_step_whose_cookie_was_lost_is_sent_once_more_with_a_new_token,
     ],
     sessions: [
         reads_after_the_session_was_ended_log_in_again_and_return_the_users_values,
