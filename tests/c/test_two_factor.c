@@ -8,7 +8,9 @@
  *    question was the last request (no continuation);
  *  - a wrong code: MW_ERR_SECOND_FACTOR_FAILED, not logged in, and then the
  *    right code on the same client logs in;
- *  - the code is in no last-call detail;
+ *  - the code is in no last-call detail; a code holding wiki.json's canary
+ *    (MWKIT_CANARY) is refused, and the last error's code, text and kind,
+ *    printed for tests/c/run's canary check, do not hold it;
  *  - the session deleted on the server before the code is checked
  *    (`testwiki lose-session`): MW_ERR_LOGIN_FAILED with the kind
  *    login_session_lost (mw_last_error_kind), nothing more sent; then a new
@@ -166,6 +168,36 @@ static void test_wrong_code_then_right_code(void) {
   mw_client_free(client);
 }
 
+/* A code that holds the canary: the wiki refuses it, and no last-call
+ * detail shows it. The details are printed: tests/c/run searches all the
+ * output for the canary. */
+static void test_a_code_holding_the_canary(void) {
+  char ua[256];
+  char planted[128];
+  char code[128];
+  char text[2048];
+  char kind[64];
+  size_t n = 0;
+  const char *canary = getenv("MWKIT_CANARY");
+  mw_client *client;
+  if (canary == NULL || canary[0] == '\0') {
+    printf("SKIP test_a_code_holding_the_canary: no MWKIT_CANARY\n");
+    return;
+  }
+  client = new_client("canary", ua, sizeof ua);
+  snprintf(planted, sizeof planted, "%s %d", canary, rand());
+  CHECK("a code holding the canary gives MW_ERR_SECOND_FACTOR_FAILED",
+        mw_client_clientlogin_otp(client, env("MWKIT_2FA_NAME"), env("MWKIT_2FA_PASSWORD"), NULL, planted) ==
+            MW_ERR_SECOND_FACTOR_FAILED);
+  CHECK("the last error code, text and kind are readable",
+        mw_last_error_code(code, sizeof code, &n) == MW_OK && mw_last_error_text(text, sizeof text, &n) == MW_OK &&
+            mw_last_error_kind(kind, sizeof kind, &n) == MW_OK);
+  printf("after a code holding the canary: code %s, kind %s, text %s\n", code, kind, text);
+  CHECK("none of them holds the canary",
+        strstr(code, canary) == NULL && strstr(text, canary) == NULL && strstr(kind, canary) == NULL);
+  mw_client_free(client);
+}
+
 /* The next clientlogin continuation from `ua` finds its session deleted on
  * the server (`testwiki lose-session`). */
 static void lose_session(const char *ua) {
@@ -242,6 +274,7 @@ int main(void) {
   printf("libmw %s\n", mw_version());
   test_no_code_is_required();
   test_wrong_code_then_right_code();
+  test_a_code_holding_the_canary();
   test_session_lost_before_the_code_is_checked();
   test_right_code_then_email_and_options();
   test_never_asked();

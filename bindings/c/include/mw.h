@@ -131,8 +131,9 @@ enum mw_result
   // is `"login_failed"`, or `"login_session_lost"` when the wiki lost the
   // login's session before it checked the two-factor code or set the new
   // password (last error code `badtoken` or
-  // `authmanager-authn-not-in-progress`): nothing was changed; log in
-  // again, with a new code.
+  // `authmanager-authn-not-in-progress`), or twice before it checked the
+  // password (`badtoken`: a stale login token; the login started over
+  // once): nothing was changed; log in again, with a new code.
   MW_ERR_LOGIN_FAILED = 14,
   // No such item (an option name not found, an index out of range).
   MW_ERR_NOT_FOUND = 15,

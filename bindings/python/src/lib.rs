@@ -701,6 +701,9 @@ macro_rules! session_methods {
             /// not come back), the login starts over once and a callable is
             /// asked again; with a str, or lost again, :class:`LoginError` of
             /// kind ``"login_session_lost"``: nothing was checked or changed.
+            /// The same for a first step answered ``badtoken`` (its login
+            /// token stale): it starts over once with a new token, whatever
+            /// the code, and lost again is ``"login_session_lost"``.
             /// Neither the code nor the password is ever logged or shown.
             #[pyo3(signature = (username, password, *, new_password = None, otp = None))]
             fn client_login(

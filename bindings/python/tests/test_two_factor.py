@@ -212,6 +212,32 @@ def test_a_wrong_code_fails_then_the_right_code_logs_the_same_session_in_and_no_
 
 
 @pytest.mark.parametrize("face", FACES)
+def test_a_code_holding_the_canary_shows_in_no_error_repr_or_log_record(wiki, face, caplog):
+    # wiki.json's canary, planted in a code given (a str) and in one a
+    # callable returns: the wiki refuses it, and nothing shows it. What is
+    # printed here is captured, and conftest's canary check searches it too.
+    caplog.set_level(logging.DEBUG, logger="mwkit")
+    role = ROLES[face]
+    u = wiki.two_factor(role)
+    canary = wiki.state["canary"]
+    planted = f"{canary} {nonce()}"
+    for form, otp in (("str", planted), ("callable", Asked(lambda: planted))):
+        s, ua = new_session(wiki, face, f"canary-{form}")
+        with pytest.raises(mwkit.LoginError) as caught:
+            done(s.client_login(u["name"], u["password"], otp=otp))
+        err = caught.value
+        assert err.kind == "second_factor_failed", (form, err.kind)
+        assert len(posts(wiki.requests(ua))) == 2, "the code was sent, once"
+        shown = [repr(s), str(s), repr(err), str(err), repr(vars(err)), repr(err.args)]
+        print(form, *shown, sep="\n")
+        for text in shown:
+            assert canary.lower() not in text.lower(), (form, text)
+    records = [r.getMessage() + " " + repr(r.args) for r in caplog.records]
+    print(*records, sep="\n")
+    assert not any(canary.lower() in r.lower() for r in records), records
+
+
+@pytest.mark.parametrize("face", FACES)
 def test_what_the_callable_raises_is_raised_and_nothing_more_is_sent(wiki, face):
     u = wiki.two_factor(ROLES[face])
 

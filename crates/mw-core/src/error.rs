@@ -548,17 +548,20 @@ pub enum LoginFailure {
     /// disabled consumer, a wrong secret): `mwoauth-invalid-authorization*`,
     /// or the token endpoint's refusal. Nothing acted (`oauth_invalid`).
     OAuthInvalid,
-    /// The wiki lost the login's session between its steps, before the
+    /// The wiki lost the login's session before the password, the
     /// two-factor code or the new password was checked: the session expired
     /// while its user looked for the code, or its cookie did not come back
-    /// (a proxy, a load balancer). MediaWiki answers the continuation with
-    /// `badtoken`, or `FAIL` / `authmanager-authn-not-in-progress`; the
-    /// error's `code` is the wiki's. Nothing was checked or changed: the
-    /// password is the old one, and the code was not used. A login whose
-    /// code comes from a function ([`crate::SecondFactor::ask`]) is started
-    /// again once from its first step, asking again; this is the error
-    /// with a fixed code, or when the session is lost again
-    /// (`login_session_lost`; C `MW_ERR_LOGIN_FAILED`).
+    /// (a proxy, a load balancer). MediaWiki answers a continuation with
+    /// `badtoken`, or `FAIL` / `authmanager-authn-not-in-progress`, and the
+    /// first step (`action=clientlogin` with the password) with `badtoken`,
+    /// its login token being stale; the error's `code` is the wiki's.
+    /// Nothing was checked or changed: the password is the old one, and the
+    /// code was not used. A login lost at its first step, or whose code
+    /// comes from a function ([`crate::SecondFactor::ask`]), is started
+    /// again once from its first step with a new login token (asking for
+    /// the code again); this is the error with a fixed code, or when the
+    /// session is lost again (`login_session_lost`; C
+    /// `MW_ERR_LOGIN_FAILED`).
     SessionLost,
 }
 

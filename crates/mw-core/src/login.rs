@@ -238,9 +238,12 @@ impl BotLogin {
 /// `UI` asking for a new password continues with the one given, or fails
 /// with [`LoginError::needs_new_password`] when none was; other `UI`
 /// requests, `REDIRECT` and `RESTART` fail with the server's message, since
-/// they need a person or a browser. A continuation whose session the wiki
-/// lost (`badtoken`, or `authmanager-authn-not-in-progress`) fails as
-/// [`LoginFailure::SessionLost`]; [`ClientLogin::can_start_again`] says
+/// they need a person or a browser. A step whose session the wiki lost
+/// fails as [`LoginFailure::SessionLost`]: the first step answered
+/// `badtoken` (its login token is stale: the session expired, or its cookie
+/// did not come back; the wiki did not act), a continuation answered
+/// `badtoken` or `authmanager-authn-not-in-progress`.
+/// [`ClientLogin::can_start_again`] says
 /// whether a new flow may go where this one went (a [`crate::Session`]
 /// starts one, once).
 #[derive(Debug)]
@@ -401,8 +404,11 @@ impl Flow for ClientLogin {
 impl ClientLogin {
     fn step(&mut self, resp: &Response) -> Result<Option<LoggedIn>, Error> {
         let state = std::mem::replace(&mut self.state, LoginState::Finished);
-        // A continuation: the wiki keeps the login's state in its session.
+        // A step that needs the session: the first one its login token (a
+        // stale token is `badtoken`, and the wiki did not act), a
+        // continuation the login's state, which the wiki keeps there.
         let step = match &state {
+            LoginState::Login(_) => Some(LostStep::Password),
             LoginState::Continue(_) => Some(LostStep::NewPassword),
             LoginState::Factor(..) => Some(LostStep::SecondFactor),
             _ => None,
@@ -432,8 +438,11 @@ impl ClientLogin {
                     .body
                     .clientlogin
                     .ok_or_else(|| decode_error(resp, "the answer holds no clientlogin"))?;
-                if let (Some(step), "FAIL", Some(code @ NOT_IN_PROGRESS)) =
-                    (step, body.status.as_str(), body.messagecode.as_deref())
+                if let (
+                    Some(step @ (LostStep::SecondFactor | LostStep::NewPassword)),
+                    "FAIL",
+                    Some(code @ NOT_IN_PROGRESS),
+                ) = (step, body.status.as_str(), body.messagecode.as_deref())
                 {
                     let text = body.message.as_deref().unwrap_or_default();
                     let warnings = std::mem::take(&mut self.warnings);
@@ -526,9 +535,11 @@ impl ClientLogin {
 /// continuation in a session that holds no login (its data was lost).
 const NOT_IN_PROGRESS: &str = "authmanager-authn-not-in-progress";
 
-/// Which continuation found the login's session gone.
+/// Which step found the login's session gone.
 #[derive(Debug, Clone, Copy)]
 enum LostStep {
+    /// The first step: its login token is no longer the session's.
+    Password,
     SecondFactor,
     NewPassword,
 }
@@ -537,6 +548,7 @@ enum LostStep {
 /// answer: [`LoginFailure::SessionLost`], with the wiki's code and text.
 fn session_lost(step: LostStep, code: &str, text: &str, warnings: Vec<Message>) -> LoginError {
     let (what, then) = match step {
+        LostStep::Password => ("the password was checked", "log in again"),
         LostStep::SecondFactor => (
             "the two-factor code was checked",
             "log in again with a new code",

@@ -731,7 +731,10 @@ impl Session {
     /// [`SecondFactor::ask`] again; with a fixed code (which only its person
     /// can renew), or lost again, it fails as
     /// [`crate::LoginFailure::SessionLost`]. The same holds for a session
-    /// lost before the new password was set.
+    /// lost before the new password was set, and for one lost before the
+    /// first step (`badtoken` to the password: its login token is stale,
+    /// and the wiki did not act), which starts over with a new login token
+    /// whatever the code.
     ///
     /// # Errors
     /// As [`Session::login`].

@@ -17,8 +17,9 @@
 //!   session to another account (Bob) on any answer: no write ever acts as
 //!   Bob, and no read's result is ever Bob's;
 //! - waits stay within the budget; relogins are bounded per call, and a
-//!   login lost between its steps starts over at most once per call, never
-//!   ending as a `badtoken` API error;
+//!   login lost between its steps, or at its first step (a `badtoken` to
+//!   the password: a stale login token), starts over at most once per call,
+//!   never ending as a `badtoken` API error;
 //! - every call ends, and never with a deadlock.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -531,7 +532,8 @@ struct Running {
     logouts_acted_at_send: u32,
     waits: u32,
     logins_started: u32,
-    /// Two-factor continuations answered `badtoken`: their session lost.
+    /// Client login steps (the first, or a two-factor continuation)
+    /// answered `badtoken`: their session lost.
     lost: u32,
     /// The kind of the call's last request.
     last_sent: Option<Kind>,
@@ -824,7 +826,7 @@ fn run(ops: &[u8], tape: &[u8]) {
             if is_write(k) {
                 r.last_write = Some((identity(&req), evidence));
             }
-            if k == Kind::ClientContinue
+            if matches!(k, Kind::ClientLogin | Kind::ClientContinue)
                 && matches!(&answer, Answer::Response(resp) if resp.header("MediaWiki-API-Error") == Some("badtoken"))
             {
                 r.lost += 1;
@@ -926,16 +928,21 @@ fn run(ops: &[u8], tape: &[u8]) {
             Step::Park => r.parked = true,
             Step::Done(_) => {
                 let r = running.swap_remove(i);
-                // A login's session lost between its steps is a login
-                // error, never the wiki's badtoken.
-                if let (Some(Kind::ClientContinue), Some(Error::Api(api))) =
+                // A login's session lost between its steps, or its login
+                // token gone stale before the first, is a login error,
+                // never the wiki's badtoken.
+                if let (Some(Kind::ClientLogin | Kind::ClientContinue), Some(Error::Api(api))) =
                     (r.last_sent, r.call.error())
                 {
                     assert_ne!(api.code, "badtoken", "a lost login session as an API error");
                 }
                 if let Some(Error::Login(login)) = r.call.error() {
                     if login.kind == LoginFailure::SessionLost {
-                        assert_eq!(r.last_sent, Some(Kind::ClientContinue));
+                        assert!(
+                            matches!(r.last_sent, Some(Kind::ClientLogin | Kind::ClientContinue)),
+                            "{:?}",
+                            r.last_sent
+                        );
                     }
                 }
                 // Never as someone else: a read's result is never Bob's

@@ -316,15 +316,24 @@ fn a_lost_session_at_the_code_starts_the_login_over_once_asking_again() {
     );
     assert_eq!(sent.len(), 7, "{sent:#?}");
     assert!(s.account().is_some());
-    // From its first step, in a new session: none of the lost one's cookies.
     assert!(sent[2].contains("logincontinue=1"), "{sent:#?}");
-    assert!(sent[3].contains("type=login"), "{sent:#?}");
-    assert!(sent[3].cookie.is_none(), "{:?}", sent[3].cookie);
+    started_over_in_a_new_session(&sent, 3);
+    assert_eq!(sent[5].cookie.as_deref(), Some("wiki_session=second"));
+}
+
+/// From `sent[at]` on, the login started over from its first step, in a
+/// new session: a new login token asked for with none of the lost
+/// session's cookies, then the password step in the new session
+/// (`token_in_session("second")`).
+fn started_over_in_a_new_session(sent: &[Sent], at: usize) {
+    assert!(sent[at].contains("type=login"), "{sent:#?}");
+    assert!(sent[at].cookie.is_none(), "{:?}", sent[at].cookie);
+    let first_step = &sent[at + 1];
     assert!(
-        sent[4].contains("password=pw") && !sent[4].contains("logincontinue"),
+        first_step.contains("password=pw") && !first_step.contains("logincontinue"),
         "{sent:#?}"
     );
-    assert_eq!(sent[5].cookie.as_deref(), Some("wiki_session=second"));
+    assert_eq!(first_step.cookie.as_deref(), Some("wiki_session=second"));
 }
 
 #[test]
@@ -375,20 +384,26 @@ fn a_lost_session_with_a_fixed_code_is_login_session_lost_and_nothing_more_is_se
         ];
         let (sent, result) = drive(&mut s, &mut call, &mut answers);
         assert_eq!(sent.len(), 3, "{sent:#?}");
-        let err = result.unwrap_err();
-        // A refused login to every binding: C's MW_ERR_LOGIN_FAILED.
-        let row = err.code();
-        assert_eq!((row.name, row.c_value), ("login_session_lost", 14));
-        assert!(!err.outcome_unknown());
-        let shown = format!("{err:?} {err}");
-        let e = login_error(err);
-        assert_eq!(e.kind, LoginFailure::SessionLost);
-        assert_eq!(e.code.as_deref(), Some(code));
+        let e = session_lost_error(result.unwrap_err(), code);
         assert!(e.reason.contains("new code"), "{e}");
         assert!(!e.reason.contains("lost again"), "{e}");
-        assert!(!shown.contains("123456"), "{shown}");
         assert!(s.account().is_none());
     }
+}
+
+/// The error of a login whose session the wiki lost, with the wiki's
+/// `code`: `login_session_lost` to every binding (C's
+/// MW_ERR_LOGIN_FAILED), never showing the code 123456.
+fn session_lost_error(err: Error, code: &str) -> LoginError {
+    let row = err.code();
+    assert_eq!((row.name, row.c_value), ("login_session_lost", 14));
+    assert!(!err.outcome_unknown());
+    let shown = format!("{err:?} {err}");
+    assert!(!shown.contains("123456"), "{shown}");
+    let e = login_error(err);
+    assert_eq!(e.kind, LoginFailure::SessionLost);
+    assert_eq!(e.code.as_deref(), Some(code));
+    e
 }
 
 /// A login with a temporary password, and the new password to set.
@@ -475,21 +490,56 @@ fn a_fixed_code_that_was_accepted_ends_a_login_lost_at_the_password_change() {
     assert!(e.reason.contains("password is unchanged"), "{e}");
 }
 
-#[test]
-fn a_badtoken_to_the_password_step_stays_an_api_error() {
-    // Not a continuation: the login token of a session just made (a jar
-    // that keeps no cookies). Unchanged by the lost-session rule.
+// A `badtoken` to the first step (the password): the login token is no
+// longer the session's (it expired, or a proxy lost its cookie, or a jar
+// keeps no cookies), and the wiki did not act.
+
+/// A login with a fixed code: the first step's loss needs no code again.
+fn fixed_code_login() -> (Session, Call<LoginInfo>) {
     let mut s = session();
-    let mut call = s
+    let call = s
         .client_login(
             "Twofa",
             Password::new("pw"),
             None,
-            Some(SecondFactor::ask(|| Some("123456".into()))),
+            Some(SecondFactor::code("123456")),
         )
         .unwrap();
-    let mut answers = vec![live("tokens_csrf_and_login_logged_out"), session_lost()];
+    (s, call)
+}
+
+#[test]
+fn a_badtoken_to_the_password_step_fetches_a_new_login_token_and_sends_it_once_more() {
+    let (mut s, mut call) = fixed_code_login();
+    let mut answers = vec![
+        token_in_session("first"),
+        session_lost(),
+        token_in_session("second"),
+        oath("clientlogin_2fa_ui"),
+        oath("clientlogin_2fa_continue_right_code"),
+        live("login_verify_userinfo_and_csrf"),
+    ];
     let (sent, result) = drive(&mut s, &mut call, &mut answers);
-    assert_eq!(sent.len(), 2);
-    assert_eq!(result.unwrap_err().code().name, "bad_token");
+    result.unwrap();
+    assert_eq!(sent.len(), 6, "{sent:#?}");
+    assert!(s.account().is_some());
+    assert!(sent[1].contains("password=pw"), "{sent:#?}");
+    started_over_in_a_new_session(&sent, 2);
+}
+
+#[test]
+fn a_badtoken_to_the_password_step_twice_is_login_session_lost_never_an_api_error() {
+    let (mut s, mut call) = fixed_code_login();
+    let mut answers = vec![
+        live("tokens_csrf_and_login_logged_out"),
+        session_lost(),
+        live("tokens_csrf_and_login_logged_out"),
+        session_lost(),
+    ];
+    let (sent, result) = drive(&mut s, &mut call, &mut answers);
+    assert_eq!(sent.len(), 4, "sent once more, not twice: {sent:#?}");
+    let e = session_lost_error(result.unwrap_err(), "badtoken");
+    assert!(e.reason.contains("before the password was checked"), "{e}");
+    assert!(e.reason.contains("lost again"), "{e}");
+    assert!(s.account().is_none());
 }

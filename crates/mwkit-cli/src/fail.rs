@@ -182,8 +182,8 @@ impl Failure {
                     "login",
                     kind,
                     format!("login refused: {}", login.reason.trim()),
-                    "run again with a new two-factor code; if it keeps happening, check that \
-                     cookies reach the wiki (a proxy or load balancer)",
+                    "run again (with a new two-factor code, if one was given); if it keeps \
+                     happening, check that cookies reach the wiki (a proxy or load balancer)",
                 );
                 f.code = login.code.clone();
                 f

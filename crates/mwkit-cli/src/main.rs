@@ -110,8 +110,9 @@ stable; new fields may be added.
                       given), second_factor_failed (exit 1: the wiki refused
                       the code), login_session_lost (exit 2: the wiki lost
                       the login's session before it checked the code, which
-                      MWKIT_OTP cannot renew; at the prompt the code is asked
-                      again once), oauth_invalid (exit 1: the wiki refused the
+                      MWKIT_OTP cannot renew, or before the password twice;
+                      at the prompt the code is asked again once),
+                      oauth_invalid (exit 1: the wiki refused the
                       OAuth token or client: garbage, expired, revoked, or its
                       consumer disabled; nothing acted), invalid_input
                       (refused before sending),

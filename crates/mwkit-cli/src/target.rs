@@ -268,12 +268,15 @@ impl Otp {
                     .to_owned();
             }
             LoginFailure::SessionLost => {
+                // Before the code, or before the password (a stale login
+                // token, lost again after the login started over once): the
+                // reason says which.
                 f.text = format!(
-                    "the wiki lost the login session of {} before it checked the two-factor \
-                     code (it expired, or its cookie did not come back): nothing was changed",
-                    self.user
+                    "the wiki lost the login session of {}: nothing was checked or changed ({})",
+                    self.user,
+                    login.reason.trim()
                 );
-                f.hint = "run again with a new code (MWKIT_OTP is one code: a terminal prompt \
+                f.hint = "run again, with a new code (MWKIT_OTP is one code: a terminal prompt \
                           asks again once when this happens); if it keeps happening, check \
                           that cookies reach the wiki (a proxy or load balancer)"
                     .to_owned();

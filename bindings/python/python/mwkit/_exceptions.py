@@ -110,8 +110,10 @@ class LoginError(MwError):
     ``"second_factor_required"`` (the wiki asked for a two-factor code and
     none came), ``"second_factor_failed"`` (it refused the code),
     ``"login_session_lost"`` (the wiki lost the login's session before it
-    checked the code or set the new password: nothing was changed; an
-    ``otp`` callable was asked again once before this; ``result`` is
+    checked the code or set the new password, or twice before it checked
+    the password (a stale login token): nothing was changed; the login
+    started over once before this, asking an ``otp`` callable again, unless
+    the code was a str; ``result`` is
     ``"SessionLost"`` and ``code`` the wiki's, ``"badtoken"`` or
     ``"authmanager-authn-not-in-progress"``), ``"oauth_invalid"``.
     """

@@ -328,7 +328,8 @@ pub fn without_settings(cmd: &mut Command) {
 }
 
 /// Runs the command and returns its exit status, stdout and stderr, after
-/// checking that neither shows the test wiki's canary (see [`no_canary`]).
+/// checking that neither, nor the journal it names (`--journal PATH`),
+/// shows the test wiki's canary (see [`no_canary`]).
 pub fn run(cmd: &mut Command) -> (i32, String, String) {
     let Output {
         status,
@@ -341,6 +342,9 @@ pub fn run(cmd: &mut Command) -> (i32, String, String) {
     );
     no_canary("stdout", &stdout);
     no_canary("stderr", &stderr);
+    if let Some(journal) = journal_of(cmd) {
+        no_canary_in_journal(&journal);
+    }
     (
         status.code().expect("an exit status, not a signal"),
         stdout,
@@ -348,26 +352,60 @@ pub fn run(cmd: &mut Command) -> (i32, String, String) {
     )
 }
 
+/// The journal `cmd` names (`--journal PATH`), if any.
+fn journal_of(cmd: &Command) -> Option<PathBuf> {
+    let mut args = cmd.get_args();
+    args.position(|a| a == "--journal")?;
+    args.next().map(PathBuf::from)
+}
+
+/// Checks the journal at `path`, if the run made one, for the canary.
+fn no_canary_in_journal(path: &Path) {
+    if let Ok(text) = std::fs::read_to_string(path) {
+        no_canary(&format!("the journal {}", path.display()), &text);
+    }
+}
+
+#[path = "../../../mw-ureq/tests/support/canary.rs"]
+mod canary;
+
+/// These tests, for the canary's count at the end of the run.
+static CANARY_SUITE: canary::Suite = canary::Suite {
+    name: "cli",
+    at_end: journals_at_end,
+};
+
+/// Every folder [`temp_dir`] made.
+static TEMP_DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// At the end: every journal file the tests made (`journal*` in a
+/// [`temp_dir`] folder), those of runs that did not go through [`run`] as
+/// well.
+fn journals_at_end() {
+    let dirs = TEMP_DIRS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    for entry in dirs
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flatten()
+        .flatten()
+    {
+        if entry.file_name().to_string_lossy().starts_with("journal") {
+            let path = entry.path();
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                canary::check_at_end(&format!("the journal {}", path.display()), &text);
+            }
+        }
+    }
+}
+
 /// Every password and bot password of the test wiki's accounts holds
 /// wiki.json's `canary` (tests/wiki/testwiki): a text the tests captured
-/// that shows it fails the test, with a count of the captured texts
-/// checked so far.
+/// that shows it fails the test; the count is printed at the end.
 pub fn no_canary(what: &str, text: &str) {
-    static CHECKED: AtomicUsize = AtomicUsize::new(0);
-    let Some(canary) = std::env::var("MWKIT_WIKI_JSON")
-        .ok()
-        .and_then(|path| std::fs::read_to_string(path).ok())
-        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
-        .and_then(|state| state["canary"].as_str().map(str::to_lowercase))
-    else {
-        return;
-    };
-    let checked = CHECKED.fetch_add(1, Ordering::SeqCst) + 1;
-    assert!(
-        !text.to_lowercase().contains(&canary),
-        "canary: {what} shows the test wiki's canary (a password), after {checked} captured \
-         texts checked: {text}"
-    );
+    canary::no_canary(&CANARY_SUITE, what, text);
 }
 
 /// Every JSON document (one a line) on stdout.
@@ -403,6 +441,10 @@ pub fn bulk_statuses(stdout: &str) -> (BTreeMap<String, String>, Value) {
 pub fn temp_dir(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("mwkit-cli-{tag}-{}", nonce()));
     std::fs::create_dir_all(&dir).unwrap();
+    TEMP_DIRS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(dir.clone());
     dir
 }
 
@@ -747,11 +789,13 @@ pub struct Watched {
     stdout: Option<std::thread::JoinHandle<String>>,
     stderr: Arc<Mutex<String>>,
     stderr_done: Option<std::thread::JoinHandle<()>>,
+    journal: Option<PathBuf>,
 }
 
 impl Watched {
     /// Starts `cmd` with its stdout and stderr read by threads.
     pub fn spawn(cmd: &mut Command) -> Watched {
+        let journal = journal_of(cmd);
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -778,6 +822,7 @@ impl Watched {
             stdout: Some(stdout),
             stderr,
             stderr_done: Some(stderr_done),
+            journal,
         }
     }
 
@@ -810,12 +855,18 @@ impl Watched {
         }
     }
 
-    /// Waits for the end: the exit status, stdout and stderr.
+    /// Waits for the end: the exit status, stdout and stderr (checked for
+    /// the canary, with the journal, as [`run`] does).
     pub fn finish(mut self) -> (std::process::ExitStatus, String, String) {
         let status = self.child.wait().unwrap();
         let stdout = self.stdout.take().unwrap().join().unwrap();
         self.stderr_done.take().unwrap().join().unwrap();
         let stderr = self.stderr.lock().unwrap().clone();
+        no_canary("stdout", &stdout);
+        no_canary("stderr", &stderr);
+        if let Some(journal) = &self.journal {
+            no_canary_in_journal(journal);
+        }
         (status, stdout, stderr)
     }
 }

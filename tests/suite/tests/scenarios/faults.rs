@@ -3,12 +3,13 @@
 //! sink, so "never sent twice" is checked where it lands.
 
 use std::net::TcpListener;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::driver::Driver;
 use crate::proxy::{Fault, Proxy};
 use crate::support::{Wiki, nonce};
-use mw_core::{ClientSettings, EmailUser, Error, OptionsChange};
+use mw_core::{ClientSettings, EmailUser, Error, LoginFailure, OptionsChange};
 
 /// The read timeout of the one scenario about timing out.
 const TIMEOUT: Duration = Duration::from_millis(1500);
@@ -433,4 +434,64 @@ pub fn a_change_of_120_options_failing_in_its_second_request_names_what_was_appl
             .all(|n| read.get(n).map(String::as_str) == Some("set"))
     );
     assert!(names[100..].iter().all(|n| !read.contains_key(n)));
+}
+
+/// The proxy drops the session cookie of the next `count` first steps of a
+/// client login (`action=clientlogin` without `logincontinue`), as a proxy
+/// or load balancer that lost it: the wiki finds the login token stale.
+fn lose_the_first_steps_cookie(proxy: &Proxy, count: usize) {
+    let left = std::sync::atomic::AtomicUsize::new(count);
+    proxy.rewrite(move |req| {
+        let body = String::from_utf8_lossy(&req.body);
+        let first_step = req.line.starts_with("POST ")
+            && body.split('&').any(|p| p == "action=clientlogin")
+            && !body.contains("logincontinue");
+        let lose = first_step
+            && left
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+        if lose {
+            req.headers
+                .retain(|h| !h.to_ascii_lowercase().starts_with("cookie:"));
+        }
+    });
+}
+
+pub fn a_first_login_step_whose_cookie_was_lost_is_sent_once_more_with_a_new_token<D: Driver>() {
+    let wiki = Wiki::get();
+    let password = wiki.user("sender")["password"].as_str().unwrap().to_owned();
+    for lost in [1, 2] {
+        let proxy = Proxy::start(wiki.api_url());
+        lose_the_first_steps_cookie(&proxy, lost);
+        let (client, _) = wiki
+            .client_of::<D>(&proxy.url, None, "stale-login-token")
+            .unwrap();
+        let result = client.client_login(wiki.name("sender"), &password, None);
+        // Twice a login token and the first step: sent once more, not twice.
+        let seen = proxy.seen();
+        let tokens = seen.iter().filter(|s| s.has("type=login")).count();
+        let first_steps = seen
+            .iter()
+            .filter(|s| s.has("action=clientlogin") && !s.has("logincontinue=1"))
+            .count();
+        let shown: Vec<String> = seen.iter().map(|s| s.summary()).collect();
+        assert_eq!((tokens, first_steps), (2, 2), "lost {lost}: {shown:#?}");
+        if lost == 1 {
+            let info = result.unwrap_or_else(|e| panic!("{e:?}"));
+            assert_eq!(info.account.name, wiki.name("sender"));
+            assert!(!client.options().unwrap().anonymous, "logged in");
+        } else {
+            // The wiki's badtoken, twice: a lost login session, never an
+            // API error.
+            let err = result.unwrap_err();
+            let Error::Login(login) = &err else {
+                panic!("a login error, not {err:?}")
+            };
+            assert_eq!(login.kind, LoginFailure::SessionLost, "{err:?}");
+            assert_eq!(err.code().name, "login_session_lost", "{err:?}");
+            assert_eq!(login.code.as_deref(), Some("badtoken"), "{err:?}");
+            assert!(!err.outcome_unknown(), "{err:?}");
+            assert!(client.account().is_none());
+        }
+    }
 }

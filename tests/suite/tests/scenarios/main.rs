@@ -9,6 +9,8 @@
     unreachable_pub
 )]
 
+#[path = "../../../../crates/mw-ureq/tests/support/canary.rs"]
+mod canary;
 /// The async client's own scenarios (tasks, cancellation).
 mod concurrent;
 mod driver;
@@ -96,6 +98,7 @@ scenarios! {
         a_dropped_options_write_is_outcome_unknown_not_resent_and_did_land,
         hostile_set_cookie_headers_are_survived,
         a_change_of_120_options_failing_in_its_second_request_names_what_was_applied,
+        a_first_login_step_whose_cookie_was_lost_is_sent_once_more_with_a_new_token,
     ],
     sessions: [
         reads_after_the_session_was_ended_log_in_again_and_return_the_users_values,
@@ -129,6 +132,7 @@ scenarios! {
         the_second_factor_is_never_asked_for_an_account_without_it_nor_a_bot_password,
         a_session_lost_before_the_code_is_checked_asks_again_once_and_logs_in_once,
         a_session_lost_with_a_fixed_code_or_twice_is_login_session_lost,
+        a_code_holding_the_canary_shows_in_no_error_or_log_line,
     ],
     https: [
         with_the_ca_file_a_login_an_email_and_an_options_round_trip_go_over_https,

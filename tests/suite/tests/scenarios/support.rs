@@ -581,37 +581,23 @@ impl Drop for SessionEnder {
     }
 }
 
-/// wiki.json's `canary`, lowercase, when a wiki is up: every password and
-/// bot password of the test wiki's accounts holds it (tests/wiki/testwiki).
-fn canary_text() -> Option<&'static str> {
-    static CANARY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    CANARY
-        .get_or_init(|| {
-            let path = std::env::var("MWKIT_WIKI_JSON").ok()?;
-            let state: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-            state["canary"].as_str().map(str::to_lowercase)
-        })
-        .as_deref()
-}
+/// This suite, for the canary's count at the end of the run.
+static CANARY_SUITE: crate::canary::Suite = crate::canary::Suite {
+    name: "rust",
+    at_end: || {},
+};
 
 /// Fails the scenario when `text`, which the suite captured (an error, a
-/// `Debug`, a log line), shows the test wiki's canary; counts the texts
-/// checked, for the message.
+/// `Debug`, a log line), shows the test wiki's canary: every password and
+/// bot password of its accounts holds it (see `canary.rs`).
 pub fn no_canary(what: &str, text: &str) {
-    static CHECKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let Some(canary) = canary_text() else { return };
-    let checked = CHECKED.fetch_add(1, Ordering::SeqCst) + 1;
-    assert!(
-        !text.to_lowercase().contains(canary),
-        "canary: {what} shows the test wiki's canary (a password), after {checked} captured \
-         texts checked: {text}"
-    );
+    crate::canary::no_canary(&CANARY_SUITE, what, text);
 }
 
 /// Every call's result passes here (see driver.rs): its error's message and
 /// `Debug`, or its answer's `Debug`, must not show the canary.
 pub fn canary<T: std::fmt::Debug>(result: Result<T, mw_core::Error>) -> Result<T, mw_core::Error> {
-    if canary_text().is_some() {
+    if crate::canary::canary_text().is_some() {
         match &result {
             Ok(v) => no_canary("an answer's Debug", &format!("{v:?}")),
             Err(e) => no_canary("an error", &format!("{e} {e:?}")),
