@@ -14,7 +14,8 @@ use mw_ureq::Client;
 use serde_json::Value;
 use support::{
     GATEWAY_503, GATEWAY_504, Rule, StandIn, Watched, Wiki, bulk_statuses, docs,
-    journal_last_events, mwkit, mwkit_bin, nonce, run, temp_dir, without_settings, write,
+    journal_last_events, mwkit, mwkit_bin, nonce, run, temp_dir, two_factor_turn, without_settings,
+    write,
 };
 
 #[test]
@@ -1121,6 +1122,7 @@ fn email_with(wiki: &Wiki, cmd: &mut std::process::Command) -> (i32, String, Str
 
 #[test]
 fn a_two_factor_account_logs_in_with_mwkit_otp_and_emails() {
+    let _turn = two_factor_turn();
     let wiki = Wiki::get();
     let test = "a_two_factor_account_logs_in_with_mwkit_otp_and_emails";
     let Some(account) = wiki.two_factor(TWO_FACTOR, test) else {
@@ -1158,6 +1160,7 @@ fn a_two_factor_account_logs_in_with_mwkit_otp_and_emails() {
 
 #[test]
 fn a_two_factor_account_without_mwkit_otp_or_a_terminal_exits_2_and_sends_nothing_more() {
+    let _turn = two_factor_turn();
     let wiki = Wiki::get();
     let test =
         "a_two_factor_account_without_mwkit_otp_or_a_terminal_exits_2_and_sends_nothing_more";
@@ -1196,6 +1199,7 @@ fn a_two_factor_account_without_mwkit_otp_or_a_terminal_exits_2_and_sends_nothin
 
 #[test]
 fn a_wrong_two_factor_code_exits_1_and_is_in_no_output_or_journal() {
+    let _turn = two_factor_turn();
     let wiki = Wiki::get();
     let test = "a_wrong_two_factor_code_exits_1_and_is_in_no_output_or_journal";
     if wiki.two_factor(TWO_FACTOR, test).is_none() {
@@ -1248,6 +1252,7 @@ fn refused_code_shows_nowhere(wiki: &Wiki, wrong: &str) {
 
 #[test]
 fn a_bot_password_and_an_account_without_two_factor_are_never_asked_for_a_code() {
+    let _turn = two_factor_turn();
     let wiki = Wiki::get();
     let test = "a_bot_password_and_an_account_without_two_factor_are_never_asked_for_a_code";
     if wiki.two_factor(TWO_FACTOR, test).is_none() {
@@ -1329,6 +1334,7 @@ print(json.dumps({"status": os.waitstatus_to_exitcode(status),
 
 #[test]
 fn on_a_terminal_the_two_factor_code_is_asked_for_without_echo_and_never_shown() {
+    let _turn = two_factor_turn();
     let wiki = Wiki::get();
     let test = "on_a_terminal_the_two_factor_code_is_asked_for_without_echo_and_never_shown";
     let Some(account) = wiki.two_factor(TWO_FACTOR, test) else {
@@ -1369,6 +1375,7 @@ fn on_a_terminal_the_two_factor_code_is_asked_for_without_echo_and_never_shown()
 
 #[test]
 fn a_session_lost_before_the_code_is_checked_asks_again_at_the_prompt_and_logs_in_once() {
+    let _turn = two_factor_turn();
     let wiki = Wiki::get();
     let test =
         "a_session_lost_before_the_code_is_checked_asks_again_at_the_prompt_and_logs_in_once";
@@ -1412,6 +1419,7 @@ fn a_session_lost_before_the_code_is_checked_asks_again_at_the_prompt_and_logs_i
 
 #[test]
 fn a_session_lost_with_mwkit_otp_exits_2_login_session_lost_and_sends_nothing_more() {
+    let _turn = two_factor_turn();
     let wiki = Wiki::get();
     let test = "a_session_lost_with_mwkit_otp_exits_2_login_session_lost_and_sends_nothing_more";
     if wiki.two_factor(TWO_FACTOR, test).is_none() {

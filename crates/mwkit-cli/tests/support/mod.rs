@@ -884,3 +884,14 @@ pub fn journal_last_events(path: &Path) -> BTreeMap<String, String> {
     }
     last
 }
+
+/// The two-factor account's turn, held until dropped: a test that logs in
+/// with its codes holds it from asking `testwiki totp` for a code until its
+/// last login is done, so that two tests of this binary (which runs several
+/// at once) never send the account's codes out of order (OATHAuth refuses
+/// a window at or before the last one it accepted).
+pub fn two_factor_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
