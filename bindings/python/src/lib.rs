@@ -20,8 +20,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use mw_ureq::mw_core::{
-    self, Answer, Call as EngineCall, CallOutput, ClientSettings, FailureKind, Message, Request,
-    Secrets, Step, TransportFailure,
+    self, Answer, Call as EngineCall, CallEvent, CallOutput, ClientSettings, EventLevel,
+    FailureKind, Message, Request, Secrets, Step, TransportFailure,
 };
 use mw_ureq::{
     EmailResult as RustEmailResult, EmailSent, EmailUser, Emailability, EmailableReport, Error,
@@ -1543,65 +1543,26 @@ fn log_outcome_unknown(py: Python<'_>, name: &str, err: &Error) {
 /// The records of an `AsyncSession` call, from what mw-reqwest saw of it:
 /// one DEBUG record a request, INFO for a relogin and a wait. Logged in the
 /// task that awaited the call, when it ends; names only, never a value.
-fn log_events(py: Python<'_>, name: &str, events: &[mw_reqwest::observe::CallEvent]) {
-    use mw_reqwest::observe::CallEvent;
-    let relogin = !name.contains("login");
-    let mut relogin_told = false;
-    let mut last_code = String::new();
+fn log_events(py: Python<'_>, name: &str, events: &[CallEvent]) {
     for event in events {
         match event {
-            CallEvent::Request {
-                method,
-                action,
-                status,
-                error_code,
-                login_step,
-                elapsed,
-                ..
-            } => {
-                if *login_step && relogin && !relogin_told {
-                    relogin_told = true;
-                    log_now(
-                        py,
-                        LEVEL_INFO,
-                        "%s: the wiki no longer knows the session; logging in again",
-                        (name,),
-                    );
-                }
-                let took = elapsed.as_secs_f64();
-                match status {
-                    Some(status) => {
-                        let error = error_code
-                            .as_ref()
-                            .map(|c| format!(" ({c})"))
-                            .unwrap_or_default();
-                        log_now(
-                            py,
-                            LEVEL_DEBUG,
-                            "%s: %s %s -> HTTP %d%s in %.3f s",
-                            (name, *method, action.as_str(), *status, error, took),
-                        );
-                    }
-                    None => log_now(
-                        py,
-                        LEVEL_DEBUG,
-                        "%s: %s %s -> no answer after %.3f s",
-                        (name, *method, action.as_str(), took),
-                    ),
-                }
-                last_code = error_code
-                    .clone()
-                    .unwrap_or_else(|| "Retry-After".to_owned());
-            }
-            CallEvent::Wait { delay } => log_now(
-                py,
-                LEVEL_INFO,
-                "%s: waiting %.1f s before sending again, as the wiki asked (%s)",
-                (name, delay.as_secs_f64(), last_code.as_str()),
-            ),
-            _ => {}
+            // An async relogin's record names no account (as it always has).
+            CallEvent::Relogin { .. } => log_event(py, name, &CallEvent::Relogin { account: None }),
+            _ => log_event(py, name, event),
         }
     }
+}
+
+/// The record of one event of a call, as "NAME: EVENT" at the event's
+/// level (mw-core's words, as every client logs them); a request sent is
+/// not logged (its answer is).
+fn log_event(py: Python<'_>, name: &str, event: &CallEvent) {
+    let level = match event.level() {
+        EventLevel::Trace => return,
+        EventLevel::Info => LEVEL_INFO,
+        _ => LEVEL_DEBUG,
+    };
+    log_now(py, level, "%s: %s", (name, event.to_string()));
 }
 
 /// An error's kind, and its HTTP status if any: never its text, which may

@@ -56,13 +56,13 @@
 mod client;
 mod error;
 
-pub use client::{Client, ClientBuilder, Transport};
+pub use client::{CHECK_EVERY, Client, ClientBuilder, Interrupt, Stopped, Transport};
 pub use error::Error;
 pub use mw_core::{
-    self, Account, ApiError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_WAIT,
-    DEFAULT_MAXLAG, DEFAULT_READ_TIMEOUT, DEFAULT_RETRIES, DEFAULT_TIMEOUT, EmailResult, EmailSent,
-    EmailUser, Emailability, EmailableEntry, EmailableReport, ErrorKind, Incomplete, LoginError,
-    LoginFailure, LoginInfo, Message, Method, OAuth1Keys, OptionsChange, OptionsChanged,
-    OutcomeUnknown, Password, RawReply, RejectedOption, ResetPassword, ResetScope, RetryAfter,
-    SecondFactor, Token, UserOptions,
+    self, Account, ApiError, CallEvent, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_WAIT, DEFAULT_MAXLAG, DEFAULT_READ_TIMEOUT, DEFAULT_RETRIES, DEFAULT_TIMEOUT,
+    EmailResult, EmailSent, EmailUser, Emailability, EmailableEntry, EmailableReport, ErrorKind,
+    Incomplete, LoginError, LoginFailure, LoginInfo, Message, Method, OAuth1Keys, Observer,
+    OptionsChange, OptionsChanged, OutcomeUnknown, Password, RawReply, RejectedOption,
+    ResetPassword, ResetScope, RetryAfter, SecondFactor, Token, UserOptions,
 };
