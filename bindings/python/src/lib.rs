@@ -13,20 +13,19 @@ use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, SystemTime};
 
 use mw_ureq::mw_core::{
-    self, Answer, Call as EngineCall, CallEvent, CallOutput, ClientSettings, EventLevel,
-    FailureKind, Message, Request, Secrets, Step, TransportFailure,
+    self, Call as EngineCall, CallEvent, CallOutput, ClientSettings, EventLevel, Message,
 };
 use mw_ureq::{
     EmailResult as RustEmailResult, EmailSent, EmailUser, Emailability, EmailableReport, Error,
     Incomplete, LoginInfo, Method, OAuth1Keys, OptionsChange, OptionsChanged, RawReply,
-    RejectedOption, ResetPassword, ResetScope, SecondFactor, Transport, UserOptions,
+    RejectedOption, ResetPassword, ResetScope, SecondFactor, UserOptions,
 };
 use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
@@ -1044,14 +1043,11 @@ macro_rules! session_methods {
 /// progress at the fork: then it raises :class:`RuntimeError`.
 #[pyclass(frozen, module = "mwkit")]
 struct Session {
-    /// mw-core's session engine: every decision of every call.
-    engine: Mutex<mw_core::Session>,
-    /// Signalled whenever a call made progress, for calls that parked.
-    progress: Condvar,
-    /// The settings, to make the transport again in a forked process.
-    settings: ClientSettings,
-    /// The transport, and the process it belongs to.
-    link: Mutex<Link>,
+    /// mw-ureq's client: its engine makes every decision, its loop drives
+    /// every call.
+    client: mw_ureq::Client,
+    /// The process the client's connections belong to.
+    pid: Mutex<u32>,
     /// Calls in progress. Inherited by a forked process whose threads
     /// running them are gone: that process cannot use the session.
     calls: AtomicUsize,
@@ -1061,41 +1057,20 @@ struct Session {
     otp: Otp,
 }
 
-/// A `Session`'s connections, and the process that made them.
-struct Link {
-    pid: u32,
-    transport: Transport,
-}
-
-/// How long a blocking call on Python's main thread waits, at most, between
-/// two checks for a signal (Ctrl-C).
-const SLICE: Duration = Duration::from_millis(50);
-
 impl Session {
     fn build(settings: ClientSettings) -> Result<Self, Error> {
-        let mut engine = settings.session()?;
-        engine.set_nonce_seed(nonce_seed());
-        let transport = Transport::new(&settings)?;
+        let client = mw_ureq::ClientBuilder::from(settings).build()?;
         Ok(Session {
-            api_url: engine.api().url().to_owned(),
+            api_url: client.api_url(),
             otp: Otp::new(),
-            engine: Mutex::new(engine),
-            progress: Condvar::new(),
-            settings,
-            link: Mutex::new(Link {
-                pid: std::process::id(),
-                transport,
-            }),
+            client,
+            pid: Mutex::new(std::process::id()),
             calls: AtomicUsize::new(0),
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, mw_core::Session> {
-        self.engine.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     fn account_name(&self) -> Option<String> {
-        self.lock().account().map(|a| a.name.clone())
+        self.client.account().map(|a| a.name)
     }
 
     /// An `otp` callable runs on the thread of the call that asked.
@@ -1103,37 +1078,35 @@ impl Session {
         Ok(None)
     }
 
-    /// The transport of this process: in a forked process, a new one (new
-    /// connections, never the parent's), unless a call was in progress at
-    /// the fork (its thread is gone, and what it held in the engine, a
-    /// token fetch or a login, would never be given back).
-    fn transport(&self, py: Python<'_>) -> PyResult<Transport> {
+    /// In a forked process, new connections (never the parent's) and a new
+    /// OAuth 1.0a nonce seed, unless a call was in progress at the fork (its
+    /// thread is gone, and what it held in the engine, a token fetch or a
+    /// login, would never be given back).
+    fn own_process(&self, py: Python<'_>) -> PyResult<()> {
         let pid = std::process::id();
-        let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
-        if link.pid != pid {
+        let mut owner = self.pid.lock().unwrap_or_else(PoisonError::into_inner);
+        if *owner != pid {
             if self.calls.load(Ordering::SeqCst) > 0 {
                 return Err(PyRuntimeError::new_err(format!(
                     "this mwkit.Session was in use by another thread of process {} when it \
                      forked, and cannot be used in process {pid}; make a new Session here",
-                    link.pid
+                    *owner
                 )));
             }
-            link.transport = Transport::new(&self.settings).map_err(|e| to_py(py, e))?;
-            link.pid = pid;
-            // The parent goes on with the same seed and counter: the
-            // child's OAuth 1.0a nonces must be its own.
-            self.lock().set_nonce_seed(nonce_seed());
+            self.client.renew_transport().map_err(|e| to_py(py, e))?;
+            *owner = pid;
         }
-        Ok(link.transport.clone())
+        Ok(())
     }
 
-    /// Runs one call: the engine's `start`, then its steps, with the GIL
-    /// released. The call is driven on this thread; on Python's main thread
-    /// each request is sent from a helper thread, and every wait (for an
-    /// answer, a delay the wiki asked for, another call) checks for signals
-    /// at least every [`SLICE`]. An exception from a signal handler (Ctrl-C's
-    /// `KeyboardInterrupt`) abandons the call and is raised: nothing of it
-    /// is sent again, and an answer that comes later is dropped.
+    /// Runs one call on mw-ureq's client: the engine's `start`, then its
+    /// steps, with the GIL released. Its events become records on the
+    /// `mwkit` logger, made on this thread. On Python's main thread the
+    /// client checks for signals at least every 50 ms while it waits (for an
+    /// answer, a delay the wiki asked for, another call): an exception from
+    /// a signal handler (Ctrl-C's `KeyboardInterrupt`) stops the call, and is
+    /// raised: nothing of it is sent again, and an answer that comes later is
+    /// dropped.
     fn run<T: CallOutput + Send>(
         &self,
         py: Python<'_>,
@@ -1141,177 +1114,38 @@ impl Session {
         start: impl FnOnce(&mut mw_core::Session) -> Result<EngineCall<T>, Error> + Send,
     ) -> PyResult<Result<T, Error>> {
         self.otp.not_asking()?;
-        let transport = self.transport(py)?;
+        self.own_process(py)?;
         let watch = Watch::new(py, name)?;
         self.calls.fetch_add(1, Ordering::SeqCst);
         let _counted = Counted(&self.calls);
-        let result = py.detach(|| self.drive(&transport, &watch, start))?;
+        let raised = Mutex::new(None);
+        let outcome = py.detach(|| {
+            let check = || match watch.check_signals() {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    *raised.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
+                    ControlFlow::Break(())
+                }
+            };
+            let interrupt: Option<&dyn mw_ureq::Interrupt> = watch.main.then_some(&check);
+            self.client
+                .call(start, interrupt, Some(&|e: &CallEvent| watch.event(e)))
+        });
+        let result = match outcome {
+            Ok(result) => result,
+            Err(stop) => {
+                let raised = raised.into_inner().unwrap_or_else(PoisonError::into_inner);
+                // Only a signal handler's exception stops a call.
+                let raised = raised.unwrap_or_else(|| PyRuntimeError::new_err("call stopped"));
+                return Err(stopped(py, &watch, stop, raised));
+            }
+        };
         // A login that failed because its `otp` callable raised raises that.
         match (&result, self.otp.take_raised()) {
             (Err(_), Some(raised)) => Err(raised),
             _ => Ok(result),
         }
     }
-
-    fn drive<T: CallOutput>(
-        &self,
-        transport: &Transport,
-        watch: &Watch,
-        start: impl FnOnce(&mut mw_core::Session) -> Result<EngineCall<T>, Error>,
-    ) -> PyResult<Result<T, Error>> {
-        let call = match start(&mut self.lock()) {
-            Ok(call) => call,
-            Err(e) => return Ok(Err(e)),
-        };
-        let mut running = Running {
-            session: self,
-            call,
-            done: false,
-        };
-        let mut relogin_told = false;
-        // Why the wiki asked to wait: its last answer's error code and
-        // Retry-After.
-        let mut last_answer = String::new();
-        let mut engine = self.lock();
-        loop {
-            match engine.poll(&mut running.call, SystemTime::now()) {
-                Step::Send(req) => {
-                    let account = engine.account().map(|a| a.name.clone());
-                    drop(engine);
-                    let what = req.summary();
-                    if what.login_step && !watch.is_login && !relogin_told {
-                        relogin_told = true;
-                        watch.log(
-                            LEVEL_INFO,
-                            "%s: the wiki no longer knows the session; logging in again as %s",
-                            (watch.name, account.unwrap_or_default()),
-                        );
-                    }
-                    // What the log shows of the answer is scrubbed of the
-                    // request's secrets (a hostile server may echo them in
-                    // a header or a failure).
-                    let secrets = Secrets::of_request(&req);
-                    let started = Instant::now();
-                    let answer = send(transport, req, watch);
-                    let took = started.elapsed().as_secs_f64();
-                    let answer = match answer {
-                        Ok(answer) => answer,
-                        Err(stop) => {
-                            watch.log(
-                                LEVEL_DEBUG,
-                                "%s: %s %s -> interrupted after %.3f s",
-                                (watch.name, what.method, &what.action, took),
-                            );
-                            return Err(stopped(running, watch, stop));
-                        }
-                    };
-                    match &answer {
-                        Answer::Response(resp) => {
-                            // MediaWiki's error code, from its header.
-                            let error = resp
-                                .header("mediawiki-api-error")
-                                .map(|code| format!(" ({})", secrets.scrub(code)))
-                                .unwrap_or_default();
-                            watch.log(
-                                LEVEL_DEBUG,
-                                "%s: %s %s -> HTTP %d%s in %.3f s",
-                                (
-                                    watch.name,
-                                    what.method,
-                                    &what.action,
-                                    resp.status,
-                                    error,
-                                    took,
-                                ),
-                            );
-                            last_answer = secrets.scrub(&wait_reason(resp));
-                        }
-                        Answer::Failed(failure) => {
-                            watch.log(
-                                LEVEL_DEBUG,
-                                "%s: %s %s -> no answer after %.3f s (%s)",
-                                (
-                                    watch.name,
-                                    what.method,
-                                    &what.action,
-                                    took,
-                                    secrets.scrub(&failure.detail),
-                                ),
-                            );
-                            last_answer.clear();
-                        }
-                    }
-                    engine = self.lock();
-                    engine.handle(&mut running.call, answer, SystemTime::now());
-                    self.progress.notify_all();
-                }
-                Step::Wait(delay) => {
-                    drop(engine);
-                    if delay == mw_ureq::mw_core::SHARED_TOKEN_WAIT {
-                        watch.log(
-                            LEVEL_DEBUG,
-                            "%s: waiting %.1f s for another session's OAuth token fetch",
-                            (watch.name, delay.as_secs_f64()),
-                        );
-                    } else {
-                        watch.log(
-                            LEVEL_INFO,
-                            "%s: waiting %.1f s before sending again, as the wiki asked (%s)",
-                            (watch.name, delay.as_secs_f64(), &last_answer),
-                        );
-                    }
-                    if let Err(stop) = sleep(delay, watch) {
-                        return Err(stopped(running, watch, stop));
-                    }
-                    engine = self.lock();
-                }
-                Step::Park if !watch.main => {
-                    engine = self
-                        .progress
-                        .wait(engine)
-                        .unwrap_or_else(PoisonError::into_inner);
-                }
-                Step::Park => {
-                    let (guard, waited) = self
-                        .progress
-                        .wait_timeout(engine, SLICE)
-                        .unwrap_or_else(PoisonError::into_inner);
-                    engine = guard;
-                    if waited.timed_out() {
-                        // Never wait for the GIL holding the engine: a
-                        // thread holding the GIL may want it.
-                        drop(engine);
-                        if let Err(stop) = watch.check_signals() {
-                            return Err(stopped(running, watch, stop));
-                        }
-                        engine = self.lock();
-                    }
-                }
-                Step::Done(result) => {
-                    running.done = true;
-                    drop(engine);
-                    self.progress.notify_all();
-                    return Ok(result);
-                }
-            }
-        }
-    }
-}
-
-/// A seed for the engine's OAuth 1.0a nonces, different in every session
-/// and in every process (a forked child's sessions are given a new one):
-/// mw-core takes randomness, like the time, as an input.
-fn nonce_seed() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    h.write_u32(std::process::id());
-    h.write_u64(SESSION_IDS.load(Ordering::Relaxed));
-    h.finish()
 }
 
 /// Counts a call in progress while it lives.
@@ -1323,56 +1157,35 @@ impl Drop for Counted<'_> {
     }
 }
 
-/// A call of a `Session` being driven: abandoned when dropped before it
-/// finished (an interrupt, a panic), so that what it held in the engine (a
-/// token fetch, a login) is given back and nothing of it is sent again.
-struct Running<'a, T> {
-    session: &'a Session,
-    call: EngineCall<T>,
-    done: bool,
-}
-
-impl<T> Drop for Running<'_, T> {
-    fn drop(&mut self) {
-        if !self.done {
-            self.session.lock().abandon(&mut self.call);
-            self.session.progress.notify_all();
+/// An interrupted call, given up by the client: a write that was on its way
+/// (other than a login's, whose outcome nothing depends on) is logged as a
+/// WARNING, and noted on the exception (Python 3.11 and later); an
+/// interrupted change of options puts its names on the exception.
+fn stopped(py: Python<'_>, watch: &Watch, stop: mw_ureq::Stopped, raised: PyErr) -> PyErr {
+    if let Some(progress) = stop.options_progress {
+        attach_progress(py, &raised, progress);
+    }
+    if stop.write_in_flight {
+        let kind = type_name(raised.value(py).as_any());
+        log_now(
+            py,
+            LEVEL_WARNING,
+            "%s: interrupted (%s) while its request was on its way: the wiki may or may not \
+             have carried it out; its outcome is unknown, and mwkit does not send it again",
+            (watch.name, &kind),
+        );
+        let note = format!(
+            "mwkit: {} was interrupted while its request was on its way; its outcome is \
+             unknown, and mwkit does not send it again",
+            watch.name
+        );
+        let value = raised.value(py);
+        if value.hasattr(intern!(py, "add_note")).unwrap_or(false) {
+            // A note that cannot be added changes nothing else.
+            drop(value.call_method1(intern!(py, "add_note"), (note,)));
         }
     }
-}
-
-/// Abandons an interrupted call; a write that was on its way (other than a
-/// login's, whose outcome nothing depends on) is logged as a WARNING, and
-/// noted on the exception (Python 3.11 and later).
-fn stopped<T>(running: Running<'_, T>, watch: &Watch, stop: PyErr) -> PyErr {
-    let write = running.call.in_flight_is_write() && !watch.is_login;
-    let progress = running.call.options_progress();
-    drop(running);
-    if let Some(progress) = progress {
-        Python::attach(|py| attach_progress(py, &stop, progress));
-    }
-    if write {
-        Python::attach(|py| {
-            let kind = type_name(stop.value(py).as_any());
-            watch.log(
-                LEVEL_WARNING,
-                "%s: interrupted (%s) while its request was on its way: the wiki may or may not \
-                 have carried it out; its outcome is unknown, and mwkit does not send it again",
-                (watch.name, &kind),
-            );
-            let note = format!(
-                "mwkit: {} was interrupted while its request was on its way; its outcome is \
-                 unknown, and mwkit does not send it again",
-                watch.name
-            );
-            let value = stop.value(py);
-            if value.hasattr(intern!(py, "add_note")).unwrap_or(false) {
-                // A note that cannot be added changes nothing else.
-                drop(value.call_method1(intern!(py, "add_note"), (note,)));
-            }
-        });
-    }
-    stop
+    raised
 }
 
 /// An interrupted change of options: the names go on the exception the
@@ -1394,62 +1207,6 @@ fn attach_progress(py: Python<'_>, stop: &PyErr, progress: mw_ureq::mw_core::Opt
         ),
     ] {
         drop(value.setattr(name, names));
-    }
-}
-
-/// Sends one request: on Python's main thread from a helper thread, waiting
-/// for its answer in slices with a check for signals between them (an
-/// interrupted send's answer, when it comes, is dropped with the thread);
-/// elsewhere on this thread (only the main thread runs signal handlers).
-fn send(transport: &Transport, req: Request, watch: &Watch) -> Result<Answer, PyErr> {
-    if !watch.main {
-        return Ok(transport.send(&req));
-    }
-    let (to_caller, answer) = mpsc::sync_channel(1);
-    let sender = transport.clone();
-    let spawned = std::thread::Builder::new()
-        .name("mwkit-send".to_owned())
-        .spawn(move || {
-            // The caller may be gone (interrupted): the answer is dropped.
-            drop(to_caller.send(sender.send(&req)));
-        });
-    if let Err(e) = spawned {
-        return Ok(Answer::Failed(TransportFailure {
-            kind: FailureKind::Connect,
-            may_have_been_sent: false,
-            detail: format!("could not start a thread to send the request: {e}"),
-        }));
-    }
-    loop {
-        match answer.recv_timeout(SLICE) {
-            Ok(answer) => return Ok(answer),
-            Err(mpsc::RecvTimeoutError::Timeout) => watch.check_signals()?,
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                return Ok(Answer::Failed(TransportFailure {
-                    kind: FailureKind::Other,
-                    may_have_been_sent: true,
-                    detail: "the thread sending the request stopped without an answer".to_owned(),
-                }));
-            }
-        }
-    }
-}
-
-/// Sleeps `delay`, on Python's main thread in slices with a check for
-/// signals between them.
-fn sleep(delay: Duration, watch: &Watch) -> PyResult<()> {
-    if !watch.main {
-        std::thread::sleep(delay);
-        return Ok(());
-    }
-    let until = Instant::now() + delay;
-    loop {
-        let left = until.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Ok(());
-        }
-        std::thread::sleep(left.min(SLICE));
-        watch.check_signals()?;
     }
 }
 
@@ -1576,13 +1333,12 @@ fn describe_cause(err: &Error) -> String {
 }
 
 /// What a blocking call logs and checks, fixed when it starts (with the
-/// GIL): its name, whether it is a login, whether it runs on Python's main
+/// GIL): its name, whether it runs on Python's main
 /// thread (the only one that runs signal handlers), and the levels the
 /// `mwkit` logger takes, so that a call takes the GIL only for records that
 /// will be kept.
 struct Watch {
     name: &'static str,
-    is_login: bool,
     main: bool,
     levels: [bool; 3],
 }
@@ -1604,28 +1360,19 @@ impl Watch {
                 .call_method1(intern!(py, "isEnabledFor"), (level,))?
                 .is_truthy()?;
         }
-        Ok(Watch {
-            name,
-            // `login`, `client_login` and the `login_oauth*` calls.
-            is_login: name.contains("login"),
-            main,
-            levels,
-        })
+        Ok(Watch { name, main, levels })
     }
 
-    /// Logs a record on this thread, taking the GIL only when the logger
-    /// takes the level (and only for the record, never across a request).
-    fn log<A>(&self, level: i32, msg: &str, args: A)
-    where
-        A: for<'py> IntoPyObject<'py, Target = PyTuple, Output = Bound<'py, PyTuple>>,
-    {
-        let index = match level {
-            LEVEL_DEBUG => 0,
-            LEVEL_INFO => 1,
-            _ => 2,
+    /// The record of one of the call's events (see [`log_event`]), taking
+    /// the GIL only when the logger takes its level.
+    fn event(&self, event: &CallEvent) {
+        let enabled = match event.level() {
+            EventLevel::Trace => false,
+            EventLevel::Info => self.levels[1],
+            _ => self.levels[0],
         };
-        if self.levels[index] {
-            Python::attach(|py| log_now(py, level, msg, args));
+        if enabled {
+            Python::attach(|py| log_event(py, self.name, event));
         }
     }
 
@@ -1634,19 +1381,6 @@ impl Watch {
     fn check_signals(&self) -> PyResult<()> {
         Python::attach(|py| py.check_signals())
     }
-}
-
-/// What an answer said about waiting: its MediaWiki error code and its
-/// Retry-After, or its HTTP status.
-fn wait_reason(resp: &mw_core::Response) -> String {
-    let mut reason = match resp.header("mediawiki-api-error") {
-        Some(code) => code.to_owned(),
-        None => format!("HTTP {}", resp.status),
-    };
-    if let Some(after) = resp.header("retry-after") {
-        reason.push_str(&format!(", Retry-After: {after}"));
-    }
-    reason
 }
 
 // ---- two-factor codes -------------------------------------------------------------
