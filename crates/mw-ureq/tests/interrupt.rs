@@ -184,6 +184,21 @@ fn a_token_fetch_stopped_is_given_back_and_a_call_parked_on_another_can_be_stopp
     *a_stops.lock().unwrap() = true;
     let stopped = a.join().unwrap().expect_err("A stopped");
     assert!(!stopped.write_in_flight);
-    client.email_user(&email()).unwrap();
+    // Were the fetch still held, this call would park for ever: its own
+    // interrupt gives up after many checks instead, and the test fails.
+    let checks = Mutex::new(0);
+    let patience = interrupt_when(|| {
+        let mut n = checks.lock().unwrap();
+        *n += 1;
+        *n > 400
+    });
+    client
+        .call(
+            |s| s.email_user(&email()),
+            Some(&patience as &dyn Interrupt),
+            None,
+        )
+        .expect("not parked behind a token fetch that nobody holds")
+        .unwrap();
     assert_eq!(server.requests.load(Ordering::SeqCst), 3);
 }
