@@ -6,8 +6,12 @@ mwkit (pip install ./bindings/python) and mwclient from PyPI. Each round
 sends MWKIT_BENCH_EMAILS (default 200) sequential emails with each of the
 Rust client (`cargo bench -p mwkit-bench --bench live`,
 MWKIT_BENCH_ONLY=client-emails), mwkit and mwclient, in an order rotated
-every round; MWKIT_BENCH_ROUNDS (default 3) rounds. The best and the median
-rate of each are printed. Every email is checked: an error stops the bench.
+every round; MWKIT_BENCH_ROUNDS (default 3) rounds. A fourth phase sends as
+many with mwkit from 10 threads sharing one Session (10 in flight), whose
+rate over the sequential one is the 10-in-flight ratio. MWKIT_BENCH_CLIENTS
+(default all: rust,mwkit,mwclient,mwkit10) picks the phases. The best and
+the median rate of each are printed. Every email is checked: an error stops
+the bench.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import mwclient
@@ -50,6 +55,19 @@ def with_mwkit() -> float:
     return N / (time.perf_counter() - started)
 
 
+def with_mwkit_10_in_flight() -> float:
+    s = mwkit.Session(STATE["api_url"], user_agent=f"mwkit-bench/{RUN}-py10 (bench@mwkit.test)")
+    s.login(SENDER["bot_name"], SENDER["bot_password"])
+
+    def send(i: int) -> None:
+        assert s.email_user(TARGET, f"bench {RUN} mwkit10 {i}", "bench").result == "Success"
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(10) as pool:
+        list(pool.map(send, range(N)))
+    return N / (time.perf_counter() - started)
+
+
 def with_mwclient() -> float:
     host = STATE["api_url"].split("://", 1)[1].split("/", 1)[0]
     site = mwclient.Site(host, path="/", scheme="http", clients_useragent=f"mwkit-bench/{RUN}-mwclient")
@@ -64,11 +82,14 @@ def with_mwclient() -> float:
 
 def main() -> int:
     rounds = int(os.environ.get("MWKIT_BENCH_ROUNDS", "3"))
-    runners = [("rust", rust), ("mwkit", with_mwkit), ("mwclient", with_mwclient)]
+    chosen = os.environ.get("MWKIT_BENCH_CLIENTS", "rust,mwkit,mwclient,mwkit10").split(",")
+    runners = [(name, fn) for name, fn in [("rust", rust), ("mwkit", with_mwkit), ("mwclient", with_mwclient),
+                                           ("mwkit10", with_mwkit_10_in_flight)] if name in chosen]
     rates = {name: [] for name, _ in runners}
     for r in range(rounds):
         # Rotate the order each round, so that no client always goes first.
-        for name, fn in runners[r % 3:] + runners[:r % 3]:
+        k = r % len(runners)
+        for name, fn in runners[k:] + runners[:k]:
             rates[name].append(fn())
     print(f"emails per phase: {N}, rounds: {rounds}; mwclient {mwclient.__version__}, mwkit {mwkit.__version__}")
     best = {name: max(v) for name, v in rates.items()}
@@ -77,7 +98,12 @@ def main() -> int:
         shown = ", ".join(f"{v:.2f}" for v in values)
         print(f"{name:9s}: best {best[name]:.2f}/s, median {median[name]:.2f}/s  ({shown})")
     for other in ("rust", "mwclient"):
-        print(f"mwkit / {other:8s}: best {best['mwkit'] / best[other]:.3f}, median {median['mwkit'] / median[other]:.3f}")
+        if "mwkit" in rates and other in rates:
+            print(f"mwkit / {other:8s}: best {best['mwkit'] / best[other]:.3f}, "
+                  f"median {median['mwkit'] / median[other]:.3f}")
+    if "mwkit" in rates and "mwkit10" in rates:
+        print(f"10 in flight / 1: best {best['mwkit10'] / best['mwkit']:.3f}, "
+              f"median {median['mwkit10'] / median['mwkit']:.3f}")
     return 0
 
 

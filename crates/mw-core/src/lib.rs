@@ -166,6 +166,7 @@ mod codes;
 mod cookies;
 mod email;
 mod error;
+mod events;
 mod http;
 mod login;
 mod names;
@@ -193,6 +194,7 @@ pub use error::{
     ErrorKind, Incomplete, InvalidInput, LoginError, LoginFailure, Message, OutcomeUnknown,
     RetryAdvice, RetryAfter, TlsFailure,
 };
+pub use events::{CallEvent, CallEvents, EventLevel, Observer, WaitReason};
 pub use http::{Method, Request, RequestSummary, Response};
 pub use login::{BotLogin, ClientLogin, Flow, LoggedIn, SecondFactor, parse_logout};
 pub use names::UserNames;

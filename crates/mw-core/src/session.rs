@@ -288,6 +288,12 @@ impl<T> Call<T> {
         self.inner.in_flight.is_some()
     }
 
+    /// Whether the call is a login (any kind): its login steps are its
+    /// own, never a relogin.
+    pub fn is_login(&self) -> bool {
+        matches!(self.inner.op, Op::Login { .. })
+    }
+
     /// Whether the request out (if any) is a write: an answer lost now
     /// leaves its outcome unknown.
     pub fn in_flight_is_write(&self) -> bool {

@@ -82,10 +82,24 @@ impl ClientSettings {
 }
 
 /// The setters of a client builder that holds a [`ClientSettings`] in a
-/// field called `settings`: one set of names and docs for every transport.
+/// field called `settings` (and an `Option<Observer>` called `observer`):
+/// one set of names and docs for every transport.
 #[macro_export]
 macro_rules! client_builder_setters {
     () => {
+        /// Where every call's events go, besides the `log` records made of
+        /// them: each request and its answer, each wait and why, a relogin
+        /// ([`CallEvent`]($crate::CallEvent)). Called on the thread (or in
+        /// the task) of the call, as each happens; never with a secret.
+        #[must_use]
+        pub fn observer(
+            mut self,
+            observer: impl Fn(&$crate::CallEvent) + Send + Sync + 'static,
+        ) -> Self {
+            self.observer = Some($crate::Observer::new(observer));
+            self
+        }
+
         /// Time to connect (default 10 s).
         #[must_use]
         pub fn connect_timeout(mut self, t: ::std::time::Duration) -> Self {

@@ -7,10 +7,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Instant, SystemTime};
 
 use mw_core::{
-    Account, Answer, Call, CallOutput, ClientSettings, EmailSent, EmailUser, EmailableReport,
-    Error, FailureKind, LoginInfo, Message, Method, OAuth1Keys, OptionsChange, OptionsChanged,
-    Password, RawReply, Request, ResetPassword, ResetScope, Response, SecondFactor, Session, Step,
-    Token, TransportFailure, UserOptions,
+    Account, Answer, Call, CallEvent, CallEvents, CallOutput, ClientSettings, EmailSent, EmailUser,
+    EmailableReport, Error, FailureKind, LoginInfo, Message, Method, OAuth1Keys, Observer,
+    OptionsChange, OptionsChanged, Password, RawReply, Request, ResetPassword, ResetScope,
+    Response, SecondFactor, Session, Step, Token, TransportFailure, UserOptions,
 };
 use tokio::sync::Notify;
 
@@ -29,11 +29,15 @@ use tokio::sync::Notify;
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     settings: ClientSettings,
+    observer: Option<Observer>,
 }
 
 impl From<ClientSettings> for ClientBuilder {
     fn from(settings: ClientSettings) -> Self {
-        ClientBuilder { settings }
+        ClientBuilder {
+            settings,
+            observer: None,
+        }
     }
 }
 
@@ -51,7 +55,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let s = &self.settings;
         let mut session = s.session()?;
-        session.set_nonce_seed(nonce_seed());
+        session.set_nonce_seed(mw_tls::nonce_seed());
         // The system's store, or the CA file given (mw-tls), as mw-ureq.
         let tls = mw_tls::roots(s.ca_file.as_deref())?.client_config()?;
         let http = reqwest::Client::builder()
@@ -74,6 +78,7 @@ impl ClientBuilder {
                 max_response_bytes: s.max_response_bytes,
                 session: Mutex::new(session),
                 progress: Notify::new(),
+                observer: self.observer,
             }),
         })
     }
@@ -85,6 +90,7 @@ struct Inner {
     session: Mutex<Session>,
     /// Signalled whenever a call made progress, for calls that parked.
     progress: Notify,
+    observer: Option<Observer>,
 }
 
 /// An async MediaWiki client for account actions, with the operations of
@@ -134,6 +140,7 @@ impl Client {
     pub fn builder(api_url: &str, user_agent: &str) -> ClientBuilder {
         ClientBuilder {
             settings: ClientSettings::new(api_url, user_agent),
+            observer: None,
         }
     }
 
@@ -357,6 +364,14 @@ impl Client {
     ) -> Result<T, Error> {
         let inner = &*self.inner;
         let call = start(&mut lock(&inner.session))?;
+        let mut events = CallEvents::new(&call);
+        let report = |event: CallEvent| {
+            mw_tls::log_event(module_path!(), &event);
+            if let Some(o) = &inner.observer {
+                o.report(&event);
+            }
+            crate::observe::record(event);
+        };
         let mut running = Running {
             inner,
             call,
@@ -368,20 +383,26 @@ impl Client {
             let notified = inner.progress.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let step = lock(&inner.session).poll(&mut running.call, SystemTime::now());
+            let mut sending = Vec::new();
+            let step = {
+                let mut session = lock(&inner.session);
+                let step = session.poll(&mut running.call, SystemTime::now());
+                if let Step::Send(req) = &step {
+                    events.sending(req, session.account(), |e| sending.push(e));
+                }
+                step
+            };
             match step {
                 Step::Send(req) => {
+                    sending.into_iter().for_each(report);
+                    let started = Instant::now();
                     let answer = self.send(req).await;
+                    events.answered(&answer, started.elapsed(), report);
                     lock(&inner.session).handle(&mut running.call, answer, SystemTime::now());
                     inner.progress.notify_waiters();
                 }
                 Step::Wait(delay) => {
-                    if delay == mw_core::SHARED_TOKEN_WAIT {
-                        log::debug!("waiting {delay:?} for another session's OAuth token fetch");
-                    } else {
-                        log::info!("waiting {delay:?} as the server asked, then sending again");
-                        crate::observe::record(crate::observe::CallEvent::Wait { delay });
-                    }
+                    report(events.waiting(delay));
                     tokio::time::sleep(delay).await;
                 }
                 Step::Park => notified.await,
@@ -395,40 +416,8 @@ impl Client {
     }
 
     /// Sends one request and reads its answer whole (up to the body limit).
+    /// What the log shows of it is the call's events'.
     async fn send(&self, req: Request) -> Answer {
-        let started = Instant::now();
-        let mw_core::RequestSummary {
-            method,
-            action,
-            login_step,
-        } = req.summary();
-        let secrets = mw_core::Secrets::of_request(&req);
-        let answer = self.send_inner(req).await;
-        let (status, error_code) = match &answer {
-            Answer::Response(r) => (
-                Some(r.status),
-                // A header a hostile server may fill with an echo.
-                r.header("mediawiki-api-error").map(|c| secrets.scrub(c)),
-            ),
-            Answer::Failed(_) => (None, None),
-        };
-        crate::observe::record(crate::observe::CallEvent::Request {
-            method,
-            action,
-            status,
-            error_code,
-            login_step,
-            elapsed: started.elapsed(),
-        });
-        answer
-    }
-
-    async fn send_inner(&self, req: Request) -> Answer {
-        let started = Instant::now();
-        // For the log: names only, and no secret the request carried (an
-        // error may quote a header or the URL).
-        let what = req.summary();
-        let secrets = mw_core::Secrets::of_request(&req);
         let method = match req.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
@@ -442,11 +431,7 @@ impl Client {
         }
         let mut resp = match b.send().await {
             Ok(resp) => resp,
-            Err(e) => {
-                let shown = secrets.scrub(&e.to_string());
-                log::debug!("{} {}: {shown}", what.method, what.action);
-                return Answer::Failed(failure(e));
-            }
+            Err(e) => return Answer::Failed(failure(e)),
         };
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
@@ -475,13 +460,6 @@ impl Client {
                 Err(e) => return Answer::Failed(failure(e)),
             }
         }
-        log::debug!(
-            "{} {} -> {status}, {} bytes in {:?}",
-            what.method,
-            what.action,
-            body.len(),
-            started.elapsed()
-        );
         Answer::Response(Response::new(status, headers, body))
     }
 }
@@ -518,19 +496,6 @@ fn failure(e: reqwest::Error) -> TransportFailure {
         may_have_been_sent: sent,
         detail,
     }
-}
-
-/// A seed for OAuth 1.0a nonces, different in every session: mw-core takes
-/// randomness, like the time, as an input.
-fn nonce_seed() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    h.finish()
 }
 
 #[cfg(test)]

@@ -1,42 +1,14 @@
-//! What a call did, for a caller that reports it (the Python binding's
-//! records on the `mwkit` logger): each request with its action, HTTP
-//! status, MediaWiki's error code and time taken, and each wait. Collected
-//! for the calls run inside [`observed`], in the task that awaits them, so
-//! the caller reports them where the call was made; nothing is collected
-//! otherwise. Never a parameter value, a token or a cookie.
+//! What a call did, for a caller that reports it where the call was made
+//! (the Python binding's records on the `mwkit` logger, in the task that
+//! awaited the call): mw-core's [`CallEvent`]s, collected for the calls run
+//! inside [`observed`], in the task that awaits them; nothing is collected
+//! otherwise. For every call of a client, wherever it runs, give the
+//! builder an observer instead ([`crate::ClientBuilder::observer`]).
 
 use std::cell::RefCell;
 use std::future::Future;
-use std::time::Duration;
 
-/// One thing a call did.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum CallEvent {
-    /// One request and its answer.
-    Request {
-        /// `GET` or `POST`.
-        method: &'static str,
-        /// The action and, for a query, its modules
-        /// ([`mw_core::Request::summary`]; names only).
-        action: String,
-        /// The HTTP status, or `None` when no answer came.
-        status: Option<u16>,
-        /// MediaWiki's error code (its `MediaWiki-API-Error` header).
-        error_code: Option<String>,
-        /// A step of a login (`action=login`, `clientlogin`, a login
-        /// token): inside another call, a relogin.
-        login_step: bool,
-        /// From sending to the last byte of the answer.
-        elapsed: Duration,
-    },
-    /// A wait the wiki asked for (`maxlag`, `readonly`, `Retry-After`)
-    /// before sending again.
-    Wait {
-        /// How long.
-        delay: Duration,
-    },
-}
+pub use mw_core::CallEvent;
 
 tokio::task_local! {
     static EVENTS: RefCell<Vec<CallEvent>>;
@@ -60,26 +32,26 @@ pub(crate) fn record(event: CallEvent) {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+
+    fn wait(seconds: u64) -> CallEvent {
+        CallEvent::Wait {
+            delay: Duration::from_secs(seconds),
+            reason: mw_core::WaitReason::SharedToken,
+        }
+    }
 
     #[test]
     fn collects_only_inside_observed() {
-        record(CallEvent::Wait {
-            delay: Duration::from_secs(1),
-        });
+        record(wait(1));
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
         let ((), events) = rt.block_on(observed(async {
-            record(CallEvent::Wait {
-                delay: Duration::from_secs(2),
-            });
+            record(wait(2));
         }));
-        assert_eq!(
-            events,
-            vec![CallEvent::Wait {
-                delay: Duration::from_secs(2)
-            }]
-        );
+        assert_eq!(events, vec![wait(2)]);
     }
 }

@@ -18,6 +18,10 @@
 //!    Mozilla roots compiled in (`webpki-roots`).
 //!
 //! There is no switch that turns verification off.
+//!
+//! Besides the trust, what else the two clients share apart from mw-core's
+//! engine: the OAuth 1.0a [`nonce_seed`], and the `log` record of a call's
+//! event ([`log_event`]).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -189,6 +193,36 @@ pub fn find_reason(err: &(dyn std::error::Error + 'static)) -> Option<TlsFailure
         next = e.source();
     }
     None
+}
+
+/// A seed for a session's OAuth 1.0a nonces (mw-core takes randomness, like
+/// the time, as an input): different in every call, in every process (a
+/// forked child's `RandomState` keys are its parent's), and at every time.
+pub fn nonce_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SEEDS: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.write_u32(std::process::id());
+    h.write_u64(SEEDS.fetch_add(1, Ordering::Relaxed));
+    h.finish()
+}
+
+/// The `log` record of one of a call's events, at its level, with the
+/// client's `target`: the same words for every client (mw-core's `Display`
+/// of the event).
+pub fn log_event(target: &str, event: &mw_core::CallEvent) {
+    let level = match event.level() {
+        mw_core::EventLevel::Trace => log::Level::Trace,
+        mw_core::EventLevel::Info => log::Level::Info,
+        _ => log::Level::Debug,
+    };
+    log::log!(target: target, level, "{event}");
 }
 
 #[cfg(test)]

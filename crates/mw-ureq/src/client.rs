@@ -3,13 +3,16 @@
 //! does what a call needs.
 
 use std::fmt;
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
-use std::time::{Instant, SystemTime};
+use std::ops::ControlFlow;
+use std::sync::mpsc;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::{Duration, Instant, SystemTime};
 
 use mw_core::{
-    Account, Answer, Call, CallOutput, ClientSettings, EmailSent, EmailUser, EmailableReport,
-    Message, Method, OAuth1Keys, OptionsChange, OptionsChanged, Password, RawReply, Request,
-    ResetPassword, ResetScope, Response, SecondFactor, Session, Step, Token, UserOptions,
+    Account, Answer, Call, CallEvent, CallEvents, CallOutput, ClientSettings, EmailSent, EmailUser,
+    EmailableReport, FailureKind, Message, Method, OAuth1Keys, Observer, OptionsChange,
+    OptionsChanged, OptionsProgress, Password, RawReply, Request, ResetPassword, ResetScope,
+    Response, SecondFactor, Session, Step, Token, TransportFailure, UserOptions,
 };
 
 use crate::LoginInfo;
@@ -31,11 +34,15 @@ use crate::error::{Error, failure};
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     settings: ClientSettings,
+    observer: Option<Observer>,
 }
 
 impl From<ClientSettings> for ClientBuilder {
     fn from(settings: ClientSettings) -> Self {
-        ClientBuilder { settings }
+        ClientBuilder {
+            settings,
+            observer: None,
+        }
     }
 }
 
@@ -51,11 +58,16 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let s = &self.settings;
         let mut session = s.session()?;
-        session.set_nonce_seed(nonce_seed());
+        session.set_nonce_seed(mw_tls::nonce_seed());
         Ok(Client {
-            transport: Transport::unchecked(s, &mw_tls::roots(s.ca_file.as_deref())?),
+            transport: RwLock::new(Transport::unchecked(
+                s,
+                &mw_tls::roots(s.ca_file.as_deref())?,
+            )),
             session: Mutex::new(session),
             progress: Condvar::new(),
+            observer: self.observer,
+            settings: self.settings,
         })
     }
 }
@@ -65,12 +77,9 @@ impl ClientBuilder {
 /// followed, the body limit) with a connection pool of its own, that sends
 /// one of the engine's [`Request`]s and reads its [`Answer`].
 ///
-/// For programs that drive mw-core's [`Session`] engine themselves: the
-/// Python binding sends on a helper thread so that its calling thread can
-/// stop waiting on Ctrl-C and abandon the call, and makes a new transport
-/// (new connections, the same session) in a process forked from the one
-/// that made the first. A [`Client`] is one of these and an engine.
-/// Clones share the connection pool.
+/// For programs that drive mw-core's [`Session`] engine themselves. A
+/// [`Client`] is one of these and an engine. Clones share the connection
+/// pool.
 #[derive(Clone)]
 pub struct Transport {
     agent: ureq::Agent,
@@ -132,7 +141,6 @@ impl Transport {
 
     /// Sends one request and reads its answer whole (up to the body limit).
     pub fn send(&self, req: &Request) -> Answer {
-        let started = Instant::now();
         let result = match req.method {
             Method::Get => {
                 let mut b = self.agent.get(&req.url);
@@ -149,16 +157,10 @@ impl Transport {
                 b.send(&req.body[..])
             }
         };
+        // What the log shows of a failure is the call's events' (scrubbed).
         let mut resp = match result {
             Ok(resp) => resp,
-            Err(e) => {
-                // Names only, and no secret the request carried (an error
-                // may quote a header or the URL).
-                let what = req.summary();
-                let shown = mw_core::Secrets::of_request(req).scrub(&e.to_string());
-                log::debug!("{} {}: {shown}", what.method, what.action);
-                return Answer::Failed(failure(&e));
-            }
+            Err(e) => return Answer::Failed(failure(&e)),
         };
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
@@ -175,16 +177,7 @@ impl Transport {
             .limit(self.max_response_bytes)
             .read_to_vec();
         match body {
-            Ok(body) => {
-                log::debug!(
-                    "{} {} -> {status}, {} bytes in {:?}",
-                    req.method.as_str(),
-                    req.summary().action,
-                    body.len(),
-                    started.elapsed()
-                );
-                Answer::Response(Response::new(status, headers, body))
-            }
+            Ok(body) => Answer::Response(Response::new(status, headers, body)),
             Err(e) => Answer::Failed(failure(&e)),
         }
     }
@@ -208,10 +201,46 @@ impl Transport {
 /// - anything else that may have reached the server, a 503 included, is
 ///   never sent again: [`Error::outcome_unknown`] is true.
 pub struct Client {
-    transport: Transport,
+    /// Renewed by [`Client::renew_transport`] (a forked process).
+    transport: RwLock<Transport>,
     session: Mutex<Session>,
     /// Signalled whenever a call made progress, for calls that parked.
     progress: Condvar,
+    observer: Option<Observer>,
+    /// To make the transport again.
+    settings: ClientSettings,
+}
+
+/// A check a call makes while it waits (for an answer, a delay the wiki
+/// asked for, another call): [`ControlFlow::Break`] stops the call. Asked
+/// at least every [`CHECK_EVERY`] while it waits. For a program that must
+/// be able to give a call up, such as Python's Ctrl-C.
+pub trait Interrupt {
+    /// Whether to go on.
+    fn check(&self) -> ControlFlow<()>;
+}
+
+impl<F: Fn() -> ControlFlow<()>> Interrupt for F {
+    fn check(&self) -> ControlFlow<()> {
+        self()
+    }
+}
+
+/// How long a call with an [`Interrupt`] waits, at most, between two checks.
+pub const CHECK_EVERY: Duration = Duration::from_millis(50);
+
+/// A call its [`Interrupt`] stopped. The client gave it up: nothing of it is
+/// sent again, an answer that comes later is dropped, and what it held in
+/// the session (a token fetch, a login) was given back.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Stopped {
+    /// A write (not a login's step) was on its way: it may or may not have
+    /// been carried out, and is not sent again.
+    pub write_in_flight: bool,
+    /// For a change of options: what was applied, what is unknown, what
+    /// was never sent.
+    pub options_progress: Option<OptionsProgress>,
 }
 
 impl fmt::Debug for Client {
@@ -246,6 +275,7 @@ impl Client {
     pub fn builder(api_url: &str, user_agent: &str) -> ClientBuilder {
         ClientBuilder {
             settings: ClientSettings::new(api_url, user_agent),
+            observer: None,
         }
     }
 
@@ -489,16 +519,83 @@ impl Client {
         self.lock().__set_csrf_for_tests(token);
     }
 
+    /// Makes the connections again (a new transport, the same session),
+    /// and gives the session a new OAuth 1.0a nonce seed: for a process
+    /// forked from the one that made the client, whose connections and
+    /// nonces must be its own. Calls in progress keep the old transport.
+    ///
+    /// # Errors
+    /// As [`ClientBuilder::build`].
+    pub fn renew_transport(&self) -> Result<(), Error> {
+        let transport = Transport::new(&self.settings)?;
+        *self
+            .transport
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = transport;
+        self.lock().set_nonce_seed(mw_tls::nonce_seed());
+        Ok(())
+    }
+
+    /// Runs `f` with the session engine, locked: for a binding that reads
+    /// what the session knows or starts a call of its own making
+    /// ([`Client::call`]). Make no call of this client inside `f`.
+    pub fn with_session<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
+        f(&mut self.lock())
+    }
+
     fn lock(&self) -> MutexGuard<'_, Session> {
         self.session.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Drives one call of the engine to its end.
     fn run<T: CallOutput>(
         &self,
         start: impl FnOnce(&mut Session) -> Result<Call<T>, Error>,
     ) -> Result<T, Error> {
-        let call = start(&mut self.lock())?;
+        match self.call(start, None, None) {
+            Ok(result) => result,
+            // Without an interrupt a call is never stopped.
+            Err(stopped) => unreachable!("stopped without an interrupt: {stopped:?}"),
+        }
+    }
+
+    /// Drives one call of the engine, started by `start`, to its end: the
+    /// loop behind every method of the client, for a binding that starts
+    /// calls of its own (with [`Client::with_session`]'s engine).
+    ///
+    /// With an `interrupt`, each request is sent from a helper thread and
+    /// every wait (for an answer, a delay the wiki asked for, another call)
+    /// asks it at least every [`CHECK_EVERY`]; when it says stop, the call is
+    /// given up ([`Stopped`]). `observer` gets the call's events, after the
+    /// client's own observer (if any) and its `log` records.
+    ///
+    /// # Errors
+    /// [`Stopped`] when the interrupt stopped the call; the call's own
+    /// result otherwise.
+    pub fn call<T: CallOutput>(
+        &self,
+        start: impl FnOnce(&mut Session) -> Result<Call<T>, Error>,
+        interrupt: Option<&dyn Interrupt>,
+        observer: Option<&dyn Fn(&CallEvent)>,
+    ) -> Result<Result<T, Error>, Stopped> {
+        let transport = self
+            .transport
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let call = match start(&mut self.lock()) {
+            Ok(call) => call,
+            Err(e) => return Ok(Err(e)),
+        };
+        let mut events = CallEvents::new(&call);
+        let report = |event: CallEvent| {
+            mw_tls::log_event(module_path!(), &event);
+            if let Some(o) = &self.observer {
+                o.report(&event);
+            }
+            if let Some(o) = observer {
+                o(&event);
+            }
+        };
         let mut running = Running {
             client: self,
             call,
@@ -508,49 +605,145 @@ impl Client {
         loop {
             match session.poll(&mut running.call, SystemTime::now()) {
                 Step::Send(req) => {
+                    // Events are reported without the session held: an
+                    // observer may wait for something that waits for it.
+                    let mut sending = Vec::with_capacity(2);
+                    events.sending(&req, session.account(), |e| sending.push(e));
                     drop(session);
-                    let answer = self.transport.send(&req);
+                    sending.into_iter().for_each(report);
+                    let started = Instant::now();
+                    let Some(answer) = send(&transport, req, interrupt) else {
+                        let event = events.interrupted(false, started.elapsed());
+                        return Err(stopped(running, event, report));
+                    };
+                    events.answered(&answer, started.elapsed(), report);
                     session = self.lock();
                     session.handle(&mut running.call, answer, SystemTime::now());
                     self.progress.notify_all();
                 }
                 Step::Wait(delay) => {
                     drop(session);
-                    if delay == mw_core::SHARED_TOKEN_WAIT {
-                        log::debug!("waiting {delay:?} for another session's OAuth token fetch");
-                    } else {
-                        log::info!("waiting {delay:?} as the server asked, then sending again");
+                    report(events.waiting(delay));
+                    if sleep(delay, interrupt).is_break() {
+                        let event = events.interrupted(false, Duration::ZERO);
+                        return Err(stopped(running, event, report));
                     }
-                    std::thread::sleep(delay);
                     session = self.lock();
                 }
-                Step::Park => {
-                    session = self
-                        .progress
-                        .wait(session)
-                        .unwrap_or_else(PoisonError::into_inner);
-                }
+                Step::Park => match interrupt {
+                    None => {
+                        session = self
+                            .progress
+                            .wait(session)
+                            .unwrap_or_else(PoisonError::into_inner);
+                    }
+                    Some(interrupt) => {
+                        let (guard, waited) = self
+                            .progress
+                            .wait_timeout(session, CHECK_EVERY)
+                            .unwrap_or_else(PoisonError::into_inner);
+                        session = guard;
+                        if waited.timed_out() {
+                            // Never asked with the session held: the check
+                            // may wait for a thread that wants it.
+                            drop(session);
+                            if interrupt.check().is_break() {
+                                let event = events.interrupted(false, Duration::ZERO);
+                                return Err(stopped(running, event, report));
+                            }
+                            session = self.lock();
+                        }
+                    }
+                },
                 Step::Done(result) => {
                     running.done = true;
                     self.progress.notify_all();
-                    return result;
+                    return Ok(result);
                 }
             }
         }
     }
 }
 
-/// A seed for OAuth 1.0a nonces, different in every session: mw-core takes
-/// randomness, like the time, as an input.
-fn nonce_seed() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    h.finish()
+/// Gives up a call its interrupt stopped, and says what it left.
+fn stopped<T>(
+    running: Running<'_, T>,
+    mut event: CallEvent,
+    report: impl Fn(CallEvent),
+) -> Stopped {
+    let write_in_flight = running.call.in_flight_is_write() && !running.call.is_login();
+    let options_progress = running.call.options_progress();
+    drop(running);
+    if let CallEvent::Interrupted {
+        write_in_flight: w, ..
+    } = &mut event
+    {
+        *w = write_in_flight;
+    }
+    report(event);
+    Stopped {
+        write_in_flight,
+        options_progress,
+    }
+}
+
+/// Sends one request: with an interrupt from a helper thread, waiting for
+/// its answer in slices with a check between them (an answer that comes
+/// after a stop is dropped with the thread); without, on this thread.
+/// None when the interrupt stopped the call.
+fn send(transport: &Transport, req: Request, interrupt: Option<&dyn Interrupt>) -> Option<Answer> {
+    let Some(interrupt) = interrupt else {
+        return Some(transport.send(&req));
+    };
+    let (to_caller, answer) = mpsc::sync_channel(1);
+    let sender = transport.clone();
+    let spawned = std::thread::Builder::new()
+        .name("mw-ureq-send".to_owned())
+        .spawn(move || {
+            // The caller may be gone (stopped): the answer is dropped.
+            drop(to_caller.send(sender.send(&req)));
+        });
+    if let Err(e) = spawned {
+        return Some(Answer::Failed(TransportFailure {
+            kind: FailureKind::Connect,
+            may_have_been_sent: false,
+            detail: format!("could not start a thread to send the request: {e}"),
+        }));
+    }
+    loop {
+        match answer.recv_timeout(CHECK_EVERY) {
+            Ok(answer) => return Some(answer),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if interrupt.check().is_break() {
+                    return None;
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Some(Answer::Failed(TransportFailure {
+                    kind: FailureKind::Other,
+                    may_have_been_sent: true,
+                    detail: "the thread sending the request stopped without an answer".to_owned(),
+                }));
+            }
+        }
+    }
+}
+
+/// Sleeps `delay`; with an interrupt, in slices with a check between them.
+fn sleep(delay: Duration, interrupt: Option<&dyn Interrupt>) -> ControlFlow<()> {
+    let Some(interrupt) = interrupt else {
+        std::thread::sleep(delay);
+        return ControlFlow::Continue(());
+    };
+    let until = Instant::now() + delay;
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return ControlFlow::Continue(());
+        }
+        std::thread::sleep(left.min(CHECK_EVERY));
+        interrupt.check()?;
+    }
 }
 
 #[cfg(test)]

@@ -40,12 +40,26 @@
 //! [`Client::logout`]: a lost session fails on the server instead of acting
 //! or reading anonymously, and a failed relogin is an error.
 //!
+//! # Interrupting a call
+//!
+//! [`Client::call`] runs a call with an [`Interrupt`], a check asked at
+//! least every [`CHECK_EVERY`] while the call waits (for an answer, a delay
+//! the wiki asked for, another call); when it says stop, the call is given
+//! up ([`Stopped`]): nothing of it is sent again, an answer that comes later
+//! is dropped, what it held (a token fetch, a login) is given back, and the
+//! caller learns whether a write was on its way. Python's Ctrl-C is one.
+//!
 //! # Logging
 //!
-//! Through the `log` crate: one `debug` line per request (method, action and
-//! query modules by name ([`mw_core::Request::summary`]), status, size,
-//! time; never a parameter's value, a body, a token or a cookie; a failure's
-//! text scrubbed of the request's secrets), `info` for waits. The session's cookie jar is mw-core's, which logs nothing. One
+//! Through the `log` crate, one line per event of a call
+//! ([`mw_core::CallEvent`], in the words mw-reqwest and the Python binding
+//! use too): `debug` for each request's answer (method, action and query
+//! modules by name ([`mw_core::Request::summary`]), status, MediaWiki's
+//! error code, time; never a parameter's value, a body, a token or a
+//! cookie; a failure's text scrubbed of the request's secrets), `info` for
+//! a wait the wiki asked for and a relogin, `trace` for a request sent. The
+//! same events go to an observer given to the builder
+//! ([`ClientBuilder::observer`]). The session's cookie jar is mw-core's, which logs nothing. One
 //! dependency does log secrets, at `trace` level only:
 //! `ureq_proto` writes the raw bytes of every request and answer (passwords,
 //! tokens and cookies included) to the `ureq_proto::util` target. Keep that
@@ -56,13 +70,13 @@
 mod client;
 mod error;
 
-pub use client::{Client, ClientBuilder, Transport};
+pub use client::{CHECK_EVERY, Client, ClientBuilder, Interrupt, Stopped, Transport};
 pub use error::Error;
 pub use mw_core::{
-    self, Account, ApiError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_WAIT,
-    DEFAULT_MAXLAG, DEFAULT_READ_TIMEOUT, DEFAULT_RETRIES, DEFAULT_TIMEOUT, EmailResult, EmailSent,
-    EmailUser, Emailability, EmailableEntry, EmailableReport, ErrorKind, Incomplete, LoginError,
-    LoginFailure, LoginInfo, Message, Method, OAuth1Keys, OptionsChange, OptionsChanged,
-    OutcomeUnknown, Password, RawReply, RejectedOption, ResetPassword, ResetScope, RetryAfter,
-    SecondFactor, Token, UserOptions,
+    self, Account, ApiError, CallEvent, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_WAIT, DEFAULT_MAXLAG, DEFAULT_READ_TIMEOUT, DEFAULT_RETRIES, DEFAULT_TIMEOUT,
+    EmailResult, EmailSent, EmailUser, Emailability, EmailableEntry, EmailableReport, ErrorKind,
+    Incomplete, LoginError, LoginFailure, LoginInfo, Message, Method, OAuth1Keys, Observer,
+    OptionsChange, OptionsChanged, OutcomeUnknown, Password, RawReply, RejectedOption,
+    ResetPassword, ResetScope, RetryAfter, SecondFactor, Token, UserOptions,
 };

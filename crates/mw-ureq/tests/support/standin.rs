@@ -50,13 +50,15 @@ fn start(answers: Vec<Answer>, record: bool) -> StandIn {
     let bodies = Arc::new(Mutex::new(Vec::new()));
     let (count, seen) = (Arc::clone(&requests), Arc::clone(&bodies));
     std::thread::spawn(move || {
-        let mut answers = answers.into_iter();
+        // Taken in order, whichever connection asks: a connection held by
+        // a client's abandoned request does not hold up the others.
+        let answers = Arc::new(Mutex::new(answers.into_iter()));
         for stream in listener.incoming() {
             let Ok(stream) = stream else { return };
+            let (answers, count, seen) =
+                (Arc::clone(&answers), Arc::clone(&count), Arc::clone(&seen));
             // One connection may carry several requests (keep-alive).
-            if !serve(stream, &mut answers, &count, record.then_some(&*seen)) {
-                return;
-            }
+            std::thread::spawn(move || serve(stream, &answers, &count, record.then_some(&*seen)));
         }
     });
     StandIn {
@@ -69,7 +71,7 @@ fn start(answers: Vec<Answer>, record: bool) -> StandIn {
 /// Serves requests on one connection; false when the answers ran out.
 fn serve(
     stream: TcpStream,
-    answers: &mut impl Iterator<Item = Answer>,
+    answers: &Mutex<impl Iterator<Item = Answer>>,
     count: &AtomicUsize,
     seen: Option<&Mutex<Vec<String>>>,
 ) -> bool {
@@ -105,7 +107,8 @@ fn serve(
             let text = format!("{}{}\n{head}", line.trim(), String::from_utf8_lossy(&body));
             seen.lock().unwrap().push(text);
         }
-        let Some(answer) = answers.next() else {
+        let next = answers.lock().unwrap().next();
+        let Some(answer) = next else {
             return false;
         };
         let (status, headers, body) = match answer {
