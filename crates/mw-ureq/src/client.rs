@@ -368,7 +368,9 @@ impl Client {
     /// with another code), `SecondFactorRequired` when no code came, or
     /// `SessionLost` when the wiki lost the login's session before it
     /// checked a fixed code (an `ask` function is asked again once
-    /// instead: the login starts over).
+    /// instead: the login starts over), or lost it twice before it checked
+    /// the password (a first step answered `badtoken` starts over once
+    /// with a new login token, whatever the code).
     pub fn client_login_with_second_factor(
         &self,
         name: &str,
