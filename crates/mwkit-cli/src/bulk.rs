@@ -351,7 +351,38 @@ pub(crate) fn run(target: &Target, m: &Mailing<'_>, out: &Out) -> Result<u8, Fai
             stop = Some(f);
             continue;
         }
-        match client.email_user(&EmailUser::new(name.as_str(), m.subject, m.text)) {
+        let email = EmailUser::new(name.as_str(), m.subject, m.text);
+        let sent = match crate::stop::email(&client, &email) {
+            Ok(sent) => sent,
+            Err(stopped) if stopped.write_in_flight => {
+                // The signal came as the mail left: it may have gone out.
+                // The interrupt stops a call only once a signal came.
+                let sig = crate::stop::received().unwrap_or(crate::stop::SIGTERM);
+                let f = Failure::interrupted_on_its_way(sig);
+                let _ = journal.record(name, "unknown", json!({"kind": f.kind, "text": f.text}));
+                report.recipient(
+                    name,
+                    "unknown",
+                    json!({"kind": f.kind, "text": f.text, "detail": f.text}),
+                );
+                stop = Some(f);
+                continue;
+            }
+            Err(_) => {
+                // Stopped while it waited as the wiki asked (its answer
+                // proved that it did not act), nothing on its way: not
+                // sent, and a later run may send it.
+                let detail = "the run stopped while it waited as the wiki asked; not sent";
+                let recorded = journal.record(name, "not_sent", json!({"text": detail}));
+                report.recipient(name, "not_sent", json!({"detail": detail}));
+                stop = interrupted();
+                if let Err(f) = recorded {
+                    stop = Some(f);
+                }
+                continue;
+            }
+        };
+        match sent {
             Ok(sent) => {
                 let written = journal.record(name, "sent", json!({}));
                 report.sent_one(name);

@@ -85,6 +85,24 @@ impl Failure {
         )
     }
 
+    /// A signal stopped a mail in the instant its request left: the wiki
+    /// may or may not have sent it (exit 3, the outcome unknown).
+    pub(crate) fn interrupted_on_its_way(sig: Signal) -> Failure {
+        let mut f = Failure::new(
+            3,
+            "interrupted",
+            "interrupted",
+            format!(
+                "stopped by {} as the mail left: the wiki may or may not have sent it",
+                sig.name
+            ),
+            "check with the recipient before sending it again; a journal marks it unknown, and \
+             a rerun skips it",
+        );
+        f.exit = 3;
+        f
+    }
+
     /// Whether the wiki may have acted.
     pub(crate) fn outcome_unknown(&self) -> bool {
         self.exit == 3

@@ -453,9 +453,22 @@ fn email_one(target: &Target, args: &EmailArgs, to: &str, out: &Out) -> Result<u
             "nothing was sent to the recipient; run the same command again to send it",
         ));
     }
-    let sent = client
-        .email_user(&email)
-        .map_err(|e| Failure::from_error(&e))?;
+    let sent = match stop::email(&client, &email) {
+        Ok(sent) => sent.map_err(|e| Failure::from_error(&e))?,
+        Err(stopped) => {
+            // The interrupt stops a call only once a signal came.
+            let sig = stop::received().unwrap_or(stop::SIGTERM);
+            return Err(if stopped.write_in_flight {
+                Failure::interrupted_on_its_way(sig)
+            } else {
+                Failure::interrupted(
+                    sig,
+                    "the mail was sent again (the wiki had asked to wait, and had not acted)",
+                    "nothing was sent to the recipient; run the same command again to send it",
+                )
+            });
+        }
+    };
     out.warnings(&sent.warnings);
     if out.json {
         out.doc(&json!({

@@ -11,6 +11,16 @@
 //!
 //! A thread acknowledges the first signal on standard error at once, so that
 //! whoever sent it knows a request is being waited for.
+//!
+//! A mail waiting with nothing on its way (a delay the wiki asked for, such
+//! as `maxlag` or `readonly`, whose answer proved that it did not act) is
+//! given up at the signal instead of waiting and sending again ([`email`]).
+
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use mw_ureq::mw_core::CallEvent;
+use mw_ureq::{Client, EmailSent, EmailUser, Error, Stopped};
 
 /// A caught signal: its name and the exit status that reports it (128 + its
 /// number, as a shell reports a process killed by it).
@@ -19,6 +29,12 @@ pub(crate) struct Signal {
     pub(crate) name: &'static str,
     pub(crate) exit: u8,
 }
+
+/// SIGTERM, for a stop whose signal is not known.
+pub(crate) const SIGTERM: Signal = Signal {
+    name: "SIGTERM",
+    exit: 143,
+};
 
 #[cfg(unix)]
 mod imp {
@@ -150,4 +166,32 @@ pub(crate) fn received() -> Option<Signal> {
 /// process at once; not at all when a signal already came (its `Err`).
 pub(crate) fn prompting<T>(ask: impl FnOnce() -> T) -> Result<T, Signal> {
     imp::prompting(ask)
+}
+
+/// Sends `email`, given up if a signal comes while none of its requests is
+/// on its way: while it waits as the wiki asked (the wiki's answer proved
+/// that it did not act) or for another call. A request on its way is always
+/// waited for. [`Stopped`] says whether a write was on its way all the
+/// same (a signal in the instant between the check and the send): its
+/// outcome is then unknown.
+pub(crate) fn email(
+    client: &Client,
+    email: &EmailUser,
+) -> Result<Result<EmailSent, Error>, Stopped> {
+    let on_its_way = AtomicBool::new(false);
+    let observe = |event: &CallEvent| match event {
+        CallEvent::Sent { .. } => on_its_way.store(true, Ordering::SeqCst),
+        CallEvent::Answered { .. } | CallEvent::NoAnswer { .. } => {
+            on_its_way.store(false, Ordering::SeqCst);
+        }
+        _ => {}
+    };
+    let check = || {
+        if received().is_some() && !on_its_way.load(Ordering::SeqCst) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    client.call(|s| s.email_user(email), Some(&check), Some(&observe))
 }

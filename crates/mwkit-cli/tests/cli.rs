@@ -826,6 +826,54 @@ fn a_second_signal_stops_a_bulk_run_at_once() {
 }
 
 #[test]
+fn sigterm_while_a_mail_waits_as_the_wiki_asked_gives_it_up_unsent_and_the_rerun_sends_it() {
+    // The wiki answered the second mail `maxlag` (proof that it did not
+    // act) and asked for 20 s: the signal ends the wait at once, the mail
+    // is not sent again, and the journal says `not_sent`, which the rerun
+    // sends.
+    let wiki = Wiki::get();
+    let bulk: Vec<(String, String)> = wiki.bulk().into_iter().take(2).collect();
+    let dir = temp_dir("sigmaxlag");
+    let list = dir.join("list");
+    let names: Vec<&str> = bulk.iter().map(|(n, _)| n.as_str()).collect();
+    write(&list, &names.join("\n"));
+    let journal = dir.join("journal");
+    let subject = format!("mwkit cli maxlag sigterm {}", nonce());
+    let standin = StandIn::start(wiki.api_url(), Rule::Maxlag(2));
+    let running = Watched::spawn(&mut bulk_through(
+        &wiki, &standin, &list, &journal, &subject,
+    ));
+    standin.wait_hanging();
+    running.signal("TERM");
+    let (status, stdout, stderr) = running.finish();
+    assert_eq!(status.code(), Some(143), "{status:?} {stdout} {stderr}");
+    assert_eq!(
+        standin.emails_seen(),
+        2,
+        "sent again after the wait: {stderr}"
+    );
+    let last = journal_last_events(&journal);
+    assert_eq!(last[&bulk[0].0], "sent", "{last:?}");
+    assert_eq!(last[&bulk[1].0], "not_sent", "{last:?}");
+    let report = docs(&stdout);
+    let line = report
+        .iter()
+        .find(|d| d["user"] == bulk[1].0.as_str())
+        .unwrap_or_else(|| panic!("no line for {}: {stdout}", bulk[1].0));
+    assert_eq!(line["status"], "not_sent", "{line}");
+
+    standin.set(Rule::Forward);
+    let (code, stdout, stderr) = run(&mut bulk_through(
+        &wiki, &standin, &list, &journal, &subject,
+    ));
+    assert_eq!(code, 0, "{stdout} {stderr}");
+    let per = wiki.mails_per_address(&subject, 2);
+    for (name, address) in &bulk {
+        assert_eq!(per.get(address), Some(&1), "{name}: {per:?}");
+    }
+}
+
+#[test]
 fn a_single_email_under_sigterm_waits_for_its_answer_and_says_it_was_sent() {
     let wiki = Wiki::get();
     let subject = format!("mwkit cli single sigterm {}", nonce());

@@ -481,6 +481,10 @@ pub enum Rule {
     /// Forward the `n`-th email (1-based), then hold the wiki's answer
     /// until [`StandIn::release`].
     Hold(usize),
+    /// Answer the `n`-th email (1-based) as MediaWiki does under replication
+    /// lag, without forwarding it: `maxlag` (its header), `Retry-After: 20`.
+    /// Flags it as [`StandIn::wait_hanging`] waits for. Forward the others.
+    Maxlag(usize),
     /// Forward every email; the one to `target` (its user name as sent)
     /// gets, instead of the wiki's answer, a gateway's own JSON error:
     /// `status` with `body` as `application/json`, and no
@@ -562,7 +566,8 @@ impl StandIn {
         self.hanging.load(Ordering::SeqCst)
     }
 
-    /// Waits (30 s at most) until an email is forwarded and held.
+    /// Waits (30 s at most) until an email is forwarded and held (or, under
+    /// [`Rule::Maxlag`], answered `maxlag`).
     pub fn wait_hanging(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while !self.hanging() {
@@ -679,6 +684,20 @@ fn serve(client: TcpStream, upstream: &str, rule: &Mutex<Rule>, seen: &Seen) {
                     answer
                 }
                 Rule::Hold(_) => forward(upstream, &line, &headers, &body),
+                Rule::Maxlag(k) if k == n => {
+                    seen.hanging.store(true, Ordering::SeqCst);
+                    (
+                        200,
+                        br#"{"errors":[{"code":"maxlag","text":"Waiting for 127.0.0.1: 7 seconds lagged.","data":{"host":"127.0.0.1","lag":7,"type":"db"},"module":"main"}]}"#.to_vec(),
+                        vec![
+                            ("Content-Type".to_owned(), "application/json".to_owned()),
+                            ("MediaWiki-API-Error".to_owned(), "maxlag".to_owned()),
+                            ("Retry-After".to_owned(), "20".to_owned()),
+                            ("X-Database-Lag".to_owned(), "7".to_owned()),
+                        ],
+                    )
+                }
+                Rule::Maxlag(_) => forward(upstream, &line, &headers, &body),
                 Rule::GatewayErrorAfterSend {
                     target: chosen,
                     status,
