@@ -239,6 +239,17 @@ fn nothing_was_sent(e: &Error) -> bool {
     }
 }
 
+/// A mail that may have gone out: journaled and reported `unknown` (if the
+/// journal's line is lost, its `sending` line says the same).
+fn outcome_unknown(journal: &mut Journal, report: &mut Report<'_>, name: &str, f: &Failure) {
+    let _ = journal.record(name, "unknown", json!({"kind": f.kind, "text": f.text}));
+    report.recipient(
+        name,
+        "unknown",
+        json!({"kind": f.kind, "text": f.text, "detail": f.text}),
+    );
+}
+
 /// The stop a signal asked for (SIGINT, SIGTERM), checked before anything
 /// new starts: the request in flight was answered and its outcome journaled.
 fn interrupted() -> Option<Failure> {
@@ -359,12 +370,7 @@ pub(crate) fn run(target: &Target, m: &Mailing<'_>, out: &Out) -> Result<u8, Fai
                 // The interrupt stops a call only once a signal came.
                 let sig = crate::stop::received().unwrap_or(crate::stop::SIGTERM);
                 let f = Failure::interrupted_on_its_way(sig);
-                let _ = journal.record(name, "unknown", json!({"kind": f.kind, "text": f.text}));
-                report.recipient(
-                    name,
-                    "unknown",
-                    json!({"kind": f.kind, "text": f.text, "detail": f.text}),
-                );
+                outcome_unknown(&mut journal, &mut report, name, &f);
                 stop = Some(f);
                 continue;
             }
@@ -403,13 +409,7 @@ pub(crate) fn run(target: &Target, m: &Mailing<'_>, out: &Out) -> Result<u8, Fai
                     // skips it and never mails this recipient twice. If this
                     // line is lost, "sending" says the same.
                     f.exit = 3;
-                    let _ =
-                        journal.record(name, "unknown", json!({"kind": f.kind, "text": f.text}));
-                    report.recipient(
-                        name,
-                        "unknown",
-                        json!({"kind": f.kind, "text": f.text, "detail": f.text}),
-                    );
+                    outcome_unknown(&mut journal, &mut report, name, &f);
                     stop = Some(f);
                     continue;
                 }
