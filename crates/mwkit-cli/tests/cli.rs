@@ -14,8 +14,8 @@ use mw_ureq::Client;
 use serde_json::Value;
 use support::{
     GATEWAY_503, GATEWAY_504, Rule, StandIn, Watched, Wiki, bulk_statuses, docs,
-    journal_last_events, mwkit, mwkit_bin, nonce, run, temp_dir, two_factor_turn, without_settings,
-    write,
+    journal_last_events, mwkit, mwkit_bin, nonce, run, sender_options_turn, temp_dir,
+    two_factor_turn, without_settings, write,
 };
 
 #[test]
@@ -384,6 +384,7 @@ fn a_503_in_front_of_the_email_exits_3_outcome_unknown() {
 
 #[test]
 fn options_set_get_and_reset_land_on_the_wiki() {
+    let _turn = sender_options_turn();
     let wiki = Wiki::get();
     let key = format!("userjs-mwkitcli-{}", nonce());
     let sender = wiki.user("sender");
@@ -1564,6 +1565,7 @@ fn tls_refused(cmd: &mut std::process::Command, reason: &str, what: &str) {
 
 #[test]
 fn over_https_with_ca_file_a_login_an_email_and_an_options_round_trip_land() {
+    let _turn = sender_options_turn();
     let wiki = Wiki::get();
     let test = "over_https_with_ca_file_a_login_an_email_and_an_options_round_trip_land";
     let Some(tls) = wiki.tls(test) else {

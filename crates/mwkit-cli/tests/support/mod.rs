@@ -914,3 +914,12 @@ pub fn two_factor_turn() -> std::sync::MutexGuard<'static, ()> {
     TURN.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
+
+/// The turn of the tests that change the `sender` account's options, held
+/// until dropped: one of them resets them all, which would wipe what
+/// another (this binary runs several at once) set and is about to read back.
+pub fn sender_options_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
