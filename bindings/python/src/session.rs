@@ -120,7 +120,9 @@ impl Session {
         let _counted = Counted(&self.calls);
         let raised = Mutex::new(None);
         let outcome = py.detach(|| {
-            let check = || match watch.check_signals() {
+            // Wherever the call waits: Ctrl-C gives up an answer on its
+            // way too (its outcome then unknown, as the exception says).
+            let check = |_: mw_ureq::Waiting| match watch.check_signals() {
                 Ok(()) => ControlFlow::Continue(()),
                 Err(e) => {
                     *raised.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);

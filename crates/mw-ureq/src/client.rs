@@ -212,18 +212,43 @@ pub struct Client {
 }
 
 /// A check a call makes while it waits (for an answer, a delay the wiki
-/// asked for, another call): [`ControlFlow::Break`] stops the call. Asked
-/// at least every [`CHECK_EVERY`] while it waits. For a program that must
-/// be able to give a call up, such as Python's Ctrl-C.
+/// asked for, another call), told what it waits for:
+/// [`ControlFlow::Break`] stops the call. Asked at least every
+/// [`CHECK_EVERY`] while it waits. For a program that must be able to give
+/// a call up, such as Python's Ctrl-C (which stops wherever the call
+/// waits), or a command line's SIGTERM (which lets a request on its way be
+/// answered, and gives up only a call with nothing on its way).
 pub trait Interrupt {
-    /// Whether to go on.
-    fn check(&self) -> ControlFlow<()>;
+    /// Whether to go on, waiting as `waiting` says.
+    fn check(&self, waiting: Waiting) -> ControlFlow<()>;
 }
 
-impl<F: Fn() -> ControlFlow<()>> Interrupt for F {
-    fn check(&self) -> ControlFlow<()> {
-        self()
+impl<F: Fn(Waiting) -> ControlFlow<()>> Interrupt for F {
+    fn check(&self, waiting: Waiting) -> ControlFlow<()> {
+        self(waiting)
     }
+}
+
+/// What a call waits for when it asks its [`Interrupt`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Waiting {
+    /// The answer to a request on its way. Stopping gives up the answer,
+    /// not the request: when `write` is set, the wiki may carry the write
+    /// out all the same, and its outcome is unknown
+    /// ([`Stopped::write_in_flight`]). A login's steps and reads are not
+    /// writes.
+    Answer {
+        /// The request is a write (not a login's step).
+        write: bool,
+    },
+    /// A delay before sending again, as the wiki asked (`maxlag`,
+    /// `readonly`, a rate limit): its answer proved that it did not act, and
+    /// nothing of the call is on its way.
+    Delay,
+    /// Another call of this client, whose token fetch or login this one
+    /// waits for: nothing of this call is on its way.
+    OtherCall,
 }
 
 /// How long a call with an [`Interrupt`] waits, at most, between two checks.
@@ -614,7 +639,10 @@ impl Client {
                     drop(session);
                     sending.into_iter().for_each(report);
                     let started = Instant::now();
-                    let Some(answer) = send(&transport, req, interrupt) else {
+                    let waiting = Waiting::Answer {
+                        write: write_out(&running.call),
+                    };
+                    let Some(answer) = send(&transport, req, interrupt, waiting) else {
                         let event = events.interrupted(false, started.elapsed());
                         return Err(stopped(running, event, report));
                     };
@@ -649,7 +677,7 @@ impl Client {
                             // Never asked with the session held: the check
                             // may wait for a thread that wants it.
                             drop(session);
-                            if interrupt.check().is_break() {
+                            if interrupt.check(Waiting::OtherCall).is_break() {
                                 let event = events.interrupted(false, Duration::ZERO);
                                 return Err(stopped(running, event, report));
                             }
@@ -673,7 +701,7 @@ fn stopped<T>(
     mut event: CallEvent,
     report: impl Fn(CallEvent),
 ) -> Stopped {
-    let write_in_flight = running.call.in_flight_is_write() && !running.call.is_login();
+    let write_in_flight = write_out(&running.call);
     let options_progress = running.call.options_progress();
     drop(running);
     if let CallEvent::Interrupted {
@@ -689,11 +717,22 @@ fn stopped<T>(
     }
 }
 
+/// Whether the request `call` has out is a write (not a login's step): its
+/// outcome is unknown if the call is given up now.
+fn write_out<T>(call: &Call<T>) -> bool {
+    call.in_flight_is_write() && !call.is_login()
+}
+
 /// Sends one request: with an interrupt from a helper thread, waiting for
 /// its answer in slices with a check between them (an answer that comes
 /// after a stop is dropped with the thread); without, on this thread.
 /// None when the interrupt stopped the call.
-fn send(transport: &Transport, req: Request, interrupt: Option<&dyn Interrupt>) -> Option<Answer> {
+fn send(
+    transport: &Transport,
+    req: Request,
+    interrupt: Option<&dyn Interrupt>,
+    waiting: Waiting,
+) -> Option<Answer> {
     let Some(interrupt) = interrupt else {
         return Some(transport.send(&req));
     };
@@ -716,7 +755,7 @@ fn send(transport: &Transport, req: Request, interrupt: Option<&dyn Interrupt>) 
         match answer.recv_timeout(CHECK_EVERY) {
             Ok(answer) => return Some(answer),
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                if interrupt.check().is_break() {
+                if interrupt.check(waiting).is_break() {
                     return None;
                 }
             }
@@ -744,7 +783,7 @@ fn sleep(delay: Duration, interrupt: Option<&dyn Interrupt>) -> ControlFlow<()> 
             return ControlFlow::Continue(());
         }
         std::thread::sleep(left.min(CHECK_EVERY));
-        interrupt.check()?;
+        interrupt.check(Waiting::Delay)?;
     }
 }
 

@@ -43,11 +43,14 @@
 //! # Interrupting a call
 //!
 //! [`Client::call`] runs a call with an [`Interrupt`], a check asked at
-//! least every [`CHECK_EVERY`] while the call waits (for an answer, a delay
-//! the wiki asked for, another call); when it says stop, the call is given
-//! up ([`Stopped`]): nothing of it is sent again, an answer that comes later
-//! is dropped, what it held (a token fetch, a login) is given back, and the
-//! caller learns whether a write was on its way. Python's Ctrl-C is one.
+//! least every [`CHECK_EVERY`] while the call waits, and told what it waits
+//! for ([`Waiting`]: an answer, and whether to a write; a delay the wiki
+//! asked for; another call). When it says stop, the call is given up
+//! ([`Stopped`]): nothing of it is sent again, an answer that comes later is
+//! dropped, what it held (a token fetch, a login) is given back, and the
+//! caller learns whether a write was on its way. Python's Ctrl-C stops
+//! wherever the call waits; the command line's SIGTERM only where nothing
+//! is on its way.
 //!
 //! # Logging
 //!
@@ -70,7 +73,7 @@
 mod client;
 mod error;
 
-pub use client::{CHECK_EVERY, Client, ClientBuilder, Interrupt, Stopped, Transport};
+pub use client::{CHECK_EVERY, Client, ClientBuilder, Interrupt, Stopped, Transport, Waiting};
 pub use error::Error;
 pub use mw_core::{
     self, Account, ApiError, CallEvent, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,

@@ -14,7 +14,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mw_ureq::{CallEvent, Client, EmailUser, Interrupt};
+use mw_ureq::{CallEvent, Client, EmailUser, Interrupt, Waiting};
 use standin::{Answer, SUCCESS, TOKENS, ok, stand_in};
 
 const USERINFO: &str = r#"{"batchcomplete":true,"query":{"userinfo":{"id":3,"name":"Bob","options":{"gender":"female"}}}}"#;
@@ -76,15 +76,29 @@ fn the_observer_sees_each_request_its_answer_and_a_wait_with_its_reason() {
     );
 }
 
-/// An interrupt that stops once `stop` says so, counting its checks.
-fn interrupt_when(stop: impl Fn() -> bool) -> impl Fn() -> ControlFlow<()> {
-    move || {
-        if stop() {
+/// An interrupt that stops once `stop` says so, given what the call waits
+/// for; every kind of wait it was asked about is kept in `seen`.
+fn interrupt_when<F: Fn(Waiting) -> bool>(
+    seen: &Arc<Mutex<Vec<Waiting>>>,
+    stop: F,
+) -> impl Fn(Waiting) -> ControlFlow<()> + use<F> {
+    let seen = Arc::clone(seen);
+    move |waiting| {
+        let mut kinds = seen.lock().unwrap();
+        if !kinds.contains(&waiting) {
+            kinds.push(waiting);
+        }
+        drop(kinds);
+        if stop(waiting) {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())
         }
     }
+}
+
+fn seen() -> Arc<Mutex<Vec<Waiting>>> {
+    Arc::new(Mutex::new(Vec::new()))
 }
 
 #[test]
@@ -96,12 +110,13 @@ fn a_write_stopped_on_its_way_is_never_sent_again_and_its_late_answer_is_dropped
         ok(USERINFO),
     ]);
     let client = Client::new(&server.url, "mwkit-test/interrupt").unwrap();
-    let requests = Arc::clone(&server.requests);
-    let check = interrupt_when(move || requests.load(Ordering::SeqCst) >= 2);
+    let kinds = seen();
+    let check = interrupt_when(&kinds, |w| w == Waiting::Answer { write: true });
     let stopped = client
         .call(|s| s.email_user(&email()), Some(&check), None)
         .expect_err("stopped");
     assert!(stopped.write_in_flight);
+    assert_eq!(*kinds.lock().unwrap(), [Waiting::Answer { write: true }]);
     assert_eq!(stopped.options_progress, None);
     // The session goes on: the next call reads, and the mail was sent once.
     let options = client.options().unwrap();
@@ -119,7 +134,13 @@ fn a_write_stopped_on_its_way_is_never_sent_again_and_its_late_answer_is_dropped
 
 #[test]
 fn a_call_stopped_while_it_waits_as_the_wiki_asked_sends_nothing_more() {
-    let server = stand_in(vec![ok(TOKENS), maxlag(30), ok(USERINFO)]);
+    let server = stand_in(vec![
+        ok(TOKENS),
+        // Slow enough to be checked while on its way: the check lets the
+        // answer come, and stops at the wait it asks for.
+        Answer::Late(Duration::from_millis(300), Box::new(maxlag(30))),
+        ok(USERINFO),
+    ]);
     let waits = Arc::new(Mutex::new(0));
     let counted = Arc::clone(&waits);
     let client = Client::new(&server.url, "mwkit-test/interrupt-wait").unwrap();
@@ -128,14 +149,18 @@ fn a_call_stopped_while_it_waits_as_the_wiki_asked_sends_nothing_more() {
             *counted.lock().unwrap() += 1;
         }
     };
-    let waiting = Arc::clone(&waits);
-    let check = interrupt_when(move || *waiting.lock().unwrap() > 0);
+    let kinds = seen();
+    let check = interrupt_when(&kinds, |w| w == Waiting::Delay);
     let stopped = client
         .call(|s| s.email_user(&email()), Some(&check), Some(&observer))
         .expect_err("stopped");
     // The answer said maxlag: the wiki did nothing, nothing is on its way.
     assert!(!stopped.write_in_flight);
     assert_eq!(*waits.lock().unwrap(), 1);
+    assert_eq!(
+        *kinds.lock().unwrap(),
+        [Waiting::Answer { write: true }, Waiting::Delay]
+    );
     client.options().unwrap();
     assert_eq!(server.requests.load(Ordering::SeqCst), 3);
 }
@@ -154,9 +179,10 @@ fn a_token_fetch_stopped_is_given_back_and_a_call_parked_on_another_can_be_stopp
     // is stopped there: nothing of B was ever on its way.
     let requests = Arc::clone(&server.requests);
     let a_stops = Arc::new(Mutex::new(false));
+    let a_kinds = seen();
     let a_check = {
         let a_stops = Arc::clone(&a_stops);
-        interrupt_when(move || *a_stops.lock().unwrap())
+        interrupt_when(&a_kinds, move |_| *a_stops.lock().unwrap())
     };
     let a = {
         let client = Arc::clone(&client);
@@ -169,7 +195,8 @@ fn a_token_fetch_stopped_is_given_back_and_a_call_parked_on_another_can_be_stopp
     while requests.load(Ordering::SeqCst) < 1 {
         std::thread::yield_now();
     }
-    let b_check = || ControlFlow::Break(());
+    let b_kinds = seen();
+    let b_check = interrupt_when(&b_kinds, |_| true);
     let stopped = client
         .call(
             |s| s.email_user(&email()),
@@ -178,16 +205,18 @@ fn a_token_fetch_stopped_is_given_back_and_a_call_parked_on_another_can_be_stopp
         )
         .expect_err("B stopped while parked");
     assert!(!stopped.write_in_flight);
+    assert_eq!(*b_kinds.lock().unwrap(), [Waiting::OtherCall]);
 
     // A is stopped during its token fetch: no write was on its way, and the
     // fetch it held is given back, so that the next call fetches its own.
     *a_stops.lock().unwrap() = true;
     let stopped = a.join().unwrap().expect_err("A stopped");
     assert!(!stopped.write_in_flight);
+    assert_eq!(*a_kinds.lock().unwrap(), [Waiting::Answer { write: false }]);
     // Were the fetch still held, this call would park for ever: its own
     // interrupt gives up after many checks instead, and the test fails.
     let checks = Mutex::new(0);
-    let patience = interrupt_when(|| {
+    let patience = interrupt_when(&seen(), |_| {
         let mut n = checks.lock().unwrap();
         *n += 1;
         *n > 400

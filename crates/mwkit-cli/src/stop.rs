@@ -17,10 +17,8 @@
 //! given up at the signal instead of waiting and sending again ([`email`]).
 
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use mw_ureq::mw_core::CallEvent;
-use mw_ureq::{Client, EmailSent, EmailUser, Error, Stopped};
+use mw_ureq::{Client, EmailSent, EmailUser, Error, Stopped, Waiting};
 
 /// A caught signal: its name and the exit status that reports it (128 + its
 /// number, as a shell reports a process killed by it).
@@ -171,27 +169,16 @@ pub(crate) fn prompting<T>(ask: impl FnOnce() -> T) -> Result<T, Signal> {
 /// Sends `email`, given up if a signal comes while none of its requests is
 /// on its way: while it waits as the wiki asked (the wiki's answer proved
 /// that it did not act) or for another call. A request on its way is always
-/// waited for. [`Stopped`] says whether a write was on its way all the
-/// same (a signal in the instant between the check and the send): its
-/// outcome is then unknown.
+/// waited for, so [`Stopped::write_in_flight`] should never be set here
+/// (the callers still report it as an unknown outcome if it is).
 pub(crate) fn email(
     client: &Client,
     email: &EmailUser,
 ) -> Result<Result<EmailSent, Error>, Stopped> {
-    let on_its_way = AtomicBool::new(false);
-    let observe = |event: &CallEvent| match event {
-        CallEvent::Sent { .. } => on_its_way.store(true, Ordering::SeqCst),
-        CallEvent::Answered { .. } | CallEvent::NoAnswer { .. } => {
-            on_its_way.store(false, Ordering::SeqCst);
-        }
-        _ => {}
+    let check = |waiting: Waiting| match waiting {
+        Waiting::Answer { .. } => ControlFlow::Continue(()),
+        _ if received().is_some() => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
     };
-    let check = || {
-        if received().is_some() && !on_its_way.load(Ordering::SeqCst) {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
-    };
-    client.call(|s| s.email_user(email), Some(&check), Some(&observe))
+    client.call(|s| s.email_user(email), Some(&check), None)
 }

@@ -17,6 +17,9 @@ pub enum Answer {
     Drop,
     /// Read the request, then answer after this long.
     Delay(Duration, String),
+    /// Read the request, then give this answer (an `Http` one) after this
+    /// long.
+    Late(Duration, Box<Answer>),
 }
 
 pub struct StandIn {
@@ -118,6 +121,13 @@ fn serve(
                 (200, Vec::new(), body)
             }
             Answer::Http(s, h, b) => (s, h, b),
+            Answer::Late(d, answer) => {
+                std::thread::sleep(d);
+                let Answer::Http(s, h, b) = *answer else {
+                    panic!("a late answer is an HTTP one")
+                };
+                (s, h, b)
+            }
         };
         let mut head = format!(
             "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
