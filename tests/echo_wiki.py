@@ -37,7 +37,7 @@ ACCESS_SECRET = "ACCESS-SECRET-S3CRET"
 SECRETS = [CODE, BOT_PASSWORD, MAIN_PASSWORD, OAUTH2_TOKEN, CLIENT_SECRET, CONSUMER_SECRET,
            ACCESS_KEY, ACCESS_SECRET]
 
-FORMS = ["html", "json", "api_error"]
+FORMS = ["html", "json", "api_error", "cut"]
 
 Reply = Tuple[int, List[Tuple[str, str]], str, str]
 
@@ -85,6 +85,14 @@ def wiki(path: str, params: Dict[str, str]) -> Reply:
     return 200, [], j, "{}"
 
 
+def cut_short(text: str) -> str:
+    """``text`` cut short 3 characters after its first MARK (at its middle
+    if it holds none), as a block page that repeats only so much of a
+    request does: a secret's beginning, then the page goes on."""
+    at = text.find(MARK)
+    return text[:at + len(MARK) + 3] if at >= 0 else text[:len(text) // 2]
+
+
 def echo(form: str, text: str, params: Dict[str, str], headers: List[str]) -> Reply:
     """The request repeated, as a firewall, a gateway or an API error does."""
     decoded = "".join(f"{k} = {v}\n" for k, v in params.items())
@@ -94,6 +102,10 @@ def echo(form: str, text: str, params: Dict[str, str], headers: List[str]) -> Re
         return 403, [], "text/html; charset=utf-8", page
     if form == "json":
         return 200, [], "application/json", json.dumps({"echo": text, "params": decoded})
+    if form == "cut":
+        page = (f"<p>Request blocked</p><pre>{html.escape(cut_short(text))}</pre>"
+                f"<p>Its parameters:</p><pre>{html.escape(cut_short(decoded))}</pre>")
+        return 403, [], "text/html; charset=utf-8", page
     body = {"errors": [{"code": "echo", "text": text, "module": "main",
                         "data": {"html": html.escape(text), "params": params,
                                  "headers": headers}}]}

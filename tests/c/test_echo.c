@@ -26,7 +26,7 @@ static const char *const CODE = "676055";
 enum flow { BOT, MAIN, OAUTH2, OAUTH2_CLIENT, OAUTH1, FLOWS };
 static const char *const FLOW_NAMES[FLOWS] = {"bot password", "main account with a code",
                                               "OAuth 2 token", "OAuth 2 client", "OAuth 1.0a"};
-static const char *const FORMS[] = {"html", "json", "api_error"};
+static const char *const FORMS[] = {"html", "json", "api_error", "cut"};
 
 static mw_result run_flow(const mw_client *c, enum flow flow) {
   mw_result r;

@@ -17,11 +17,13 @@
 //! twice), JSON-escaped (`\"`, `\\`, `\/`, `\uXXXX`, surrogate pairs
 //! included), HTML-escaped (`&amp;`, `&quot;`, `&#NN;`, `&#xNN;`, for any
 //! character), any mix of these character by character, with a part of it
-//! already cut out by shape, and cut short by a snippet's limit (before its
-//! trailing `…`). Values shorter than [`Secrets::MIN_CHARS`] characters
-//! are not kept: cutting every `abc` out of every message would garble it,
-//! and MediaWiki's own secrets (session ids, tokens, bot passwords,
-//! six-digit codes) are all longer.
+//! already cut out by shape, cut short by a snippet's limit (before its
+//! trailing `…`), and cut short by the server: its first 8 bytes or more,
+//! whatever follows them (a page that repeats the request only up to a
+//! length of its own). Values shorter than [`Secrets::MIN_CHARS`]
+//! characters are not kept: cutting every `abc` out of every message would
+//! garble it, and MediaWiki's own secrets (session ids, tokens, bot
+//! passwords, six-digit codes) are all longer.
 
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
@@ -38,6 +40,13 @@ const SEEN_MAX: usize = 128;
 /// How many of a secret's bytes must show for a part of it to be cut: one
 /// cut short at the end of the text, or around a part already cut.
 const VISIBLE_MIN: usize = 3;
+
+/// How many of a secret's first bytes, followed by anything, are cut as
+/// that secret cut short: a server that repeats the request only up to a
+/// length of its own stops inside a secret, and what comes next is its
+/// page's. Shorter beginnings are left: cutting every 3-letter start of a
+/// password out of every message would garble them.
+const BEGINNING_MIN: usize = 8;
 
 /// Cookies that hold no secret: the user's name and number (CentralAuth's
 /// `centralauth_User` too), and MediaWiki's data-centre and replication
@@ -512,7 +521,8 @@ fn units(s: &[u8], k: usize, t: &[u8], p: usize, out: &mut Vec<(usize, usize, bo
 
 /// Where a match of the secret `s` starting at `start` ends in `t`: the
 /// longest, counting a match cut short by a snippet's limit (a trailing
-/// `…`) once enough of it shows.
+/// `…`) once enough of it shows, and a beginning of at least
+/// [`BEGINNING_MIN`] of its bytes wherever it stops.
 fn match_at(s: &[u8], t: &[u8], start: usize) -> Option<usize> {
     let first = *s.first()?;
     let c = *t.get(start)?;
@@ -536,6 +546,10 @@ fn match_at(s: &[u8], t: &[u8], start: usize) -> Option<usize> {
         if (k == s.len() || cut_short) && visible >= need {
             best = best.max(Some(p));
             continue;
+        }
+        if k >= BEGINNING_MIN && visible >= need {
+            // The secret's beginning: cut even if no more of it follows.
+            best = best.max(Some(p));
         }
         next.clear();
         units(s, k, t, p, &mut next);
@@ -632,6 +646,34 @@ mod tests {
         assert!(shaped.contains("pw-"), "{shaped}");
         assert_eq!(s.scrub_values(&shaped), "x <redacted> y");
         assert_eq!(s.scrub(&format!("x {hexy} y")), "x <redacted> y");
+    }
+
+    #[test]
+    fn a_secrets_beginning_the_server_cut_short_is_cut_from_eight_bytes_on() {
+        // A page that repeats the request only up to a length of its own:
+        // the secret stops, the page goes on.
+        let s = with(&["VerySecretPassw0rd!", "bot S3CRET \"pw\" &<ä>"]);
+        assert_eq!(
+            s.scrub("password=VerySecr</pre>"),
+            "password=<redacted></pre>"
+        );
+        assert_eq!(
+            s.scrub("<pre>password=VerySecretPa</pre><p>blocked</p>"),
+            "<pre>password=<redacted></pre><p>blocked</p>"
+        );
+        // In its encoded forms too.
+        assert_eq!(
+            s.scrub("lgpassword=bot+S3CRET+%22p (request cut)"),
+            "lgpassword=<redacted> (request cut)"
+        );
+        assert_eq!(
+            s.scrub("<pre>bot S3CRET &quot;pw&quot; &amp;&l</pre>"),
+            "<pre><redacted>&l</pre>"
+        );
+        // Seven bytes are left: a word may start as a password does.
+        assert_eq!(s.scrub("VerySec is a word"), "VerySec is a word");
+        assert_eq!(s.scrub("bot S3C"), "bot S3C");
+        assert_eq!(s.scrub("bot S3CR"), "<redacted>");
     }
 
     #[test]

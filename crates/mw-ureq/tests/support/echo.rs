@@ -66,9 +66,26 @@ pub enum Form {
     /// whose data holds it HTML-escaped, its parameters decoded and its
     /// headers: all of it reaches the error's fields, nothing cut short.
     ApiError,
+    /// A block page that repeats the request only up to a length of its
+    /// own, which stops a few bytes after the first marker: a secret's
+    /// beginning, then the page goes on (HTTP 403, HTML).
+    Cut,
 }
 
-pub const FORMS: [Form; 3] = [Form::Html, Form::Json, Form::ApiError];
+pub const FORMS: [Form; 4] = [Form::Html, Form::Json, Form::ApiError, Form::Cut];
+
+/// `text` cut short 3 bytes after its first [`MARK`] (at its middle if it
+/// holds none), as a page that repeats only so much of a request does.
+pub fn cut_short(text: &str) -> &str {
+    let mut end = text
+        .find(MARK)
+        .map_or(text.len() / 2, |at| at + MARK.len() + 3)
+        .min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
 
 pub struct Echo {
     pub url: String,
@@ -262,6 +279,16 @@ fn echo(form: Form, text: &str, params: &[(String, String)], headers: &[String])
             Vec::new(),
             JSON,
             serde_json::json!({"echo": text, "params": decoded}).to_string(),
+        ),
+        Form::Cut => (
+            403,
+            Vec::new(),
+            "text/html; charset=utf-8",
+            format!(
+                "<p>Request blocked</p><pre>{}</pre><p>Its parameters:</p><pre>{}</pre>",
+                html(cut_short(text)),
+                html(cut_short(&decoded))
+            ),
         ),
         Form::ApiError => {
             let params: serde_json::Map<String, serde_json::Value> = params
