@@ -85,12 +85,15 @@ def wiki(path: str, params: Dict[str, str]) -> Reply:
     return 200, [], j, "{}"
 
 
-def cut_short(text: str) -> str:
-    """``text`` cut short 3 characters after its first MARK (at its middle
-    if it holds none), as a block page that repeats only so much of a
-    request does: a secret's beginning, then the page goes on."""
-    at = text.find(MARK)
-    return text[:at + len(MARK) + 3] if at >= 0 else text[:len(text) // 2]
+def cut_short(text: str) -> Tuple[str, str]:
+    """``text``'s beginning, up to 3 characters after its first MARK, and
+    its end, from 2 characters before its last (its halves if it holds
+    none), as a block page that repeats only so much of a request does:
+    each stops or starts inside a secret."""
+    first, last = text.find(MARK), text.rfind(MARK)
+    if first < 0:
+        return text[:len(text) // 2], text[len(text) // 2:]
+    return text[:first + len(MARK) + 3], text[max(last - 2, 0):]
 
 
 def echo(form: str, text: str, params: Dict[str, str], headers: List[str]) -> Reply:
@@ -103,8 +106,10 @@ def echo(form: str, text: str, params: Dict[str, str], headers: List[str]) -> Re
     if form == "json":
         return 200, [], "application/json", json.dumps({"echo": text, "params": decoded})
     if form == "cut":
-        page = (f"<p>Request blocked</p><pre>{html.escape(cut_short(text))}</pre>"
-                f"<p>Its parameters:</p><pre>{html.escape(cut_short(decoded))}</pre>")
+        (head, tail), (p_head, p_tail) = cut_short(text), cut_short(decoded)
+        page = (f"<p>Request blocked</p><pre>{html.escape(head)} [...]</pre>"
+                f"<pre>[...] {html.escape(tail)}</pre><p>Its parameters:</p>"
+                f"<pre>{html.escape(p_head)} [...]</pre><pre>[...] {html.escape(p_tail)}</pre>")
         return 403, [], "text/html; charset=utf-8", page
     body = {"errors": [{"code": "echo", "text": text, "module": "main",
                         "data": {"html": html.escape(text), "params": params,

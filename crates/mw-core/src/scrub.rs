@@ -18,9 +18,11 @@
 //! included), HTML-escaped (`&amp;`, `&quot;`, `&#NN;`, `&#xNN;`, for any
 //! character), any mix of these character by character, with a part of it
 //! already cut out by shape, cut short by a snippet's limit (before its
-//! trailing `…`), and cut short by the server: its first 8 bytes or more,
-//! whatever follows them (a page that repeats the request only up to a
-//! length of its own). Values shorter than [`Secrets::MIN_CHARS`]
+//! trailing `…`), and cut short by the server: any piece of 8 bytes or
+//! more that mixes letters with other characters, or of 12 bytes or more,
+//! wherever it starts and stops (a page that repeats only the request's
+//! beginning or end); a shorter piece, or a word (`password`) under 12
+//! letters, may be the wiki's own text. Values shorter than [`Secrets::MIN_CHARS`]
 //! characters are not kept: cutting every `abc` out of every message would
 //! garble it, and MediaWiki's own secrets (session ids, tokens, bot
 //! passwords, six-digit codes) are all longer.
@@ -41,12 +43,28 @@ const SEEN_MAX: usize = 128;
 /// cut short at the end of the text, or around a part already cut.
 const VISIBLE_MIN: usize = 3;
 
-/// How many of a secret's first bytes, followed by anything, are cut as
-/// that secret cut short: a server that repeats the request only up to a
-/// length of its own stops inside a secret, and what comes next is its
-/// page's. Shorter beginnings are left: cutting every 3-letter start of a
-/// password out of every message would garble them.
-const BEGINNING_MIN: usize = 8;
+/// How many of a secret's bytes in a row, wherever they start and stop, are
+/// cut as a piece of it, if they mix letters with other characters (see
+/// [`stands_out`]): a server that repeats only so much of a request (its
+/// beginning, its end, a snippet of it) starts or stops inside a secret,
+/// and what comes before or after is its page's. Shorter pieces are left:
+/// cutting every 3-letter piece of a password out of every message would
+/// garble them.
+const PIECE_MIN: usize = 8;
+
+/// How many bytes a piece of a secret made of letters alone needs to be
+/// cut: a password may hold a word (`password`), and the wiki's own
+/// messages and codes hold it too (`wrongpassword`).
+const WORD_PIECE_MIN: usize = 12;
+
+/// Whether `piece`, a part of a secret, is cut wherever it shows: long
+/// enough, and no word (letters mixed with digits, spaces, signs or
+/// non-ASCII), or longer than a word of a message is likely to match.
+fn stands_out(piece: &[u8]) -> bool {
+    let mixed =
+        piece.iter().any(u8::is_ascii_alphabetic) && piece.iter().any(|b| !b.is_ascii_alphabetic());
+    piece.len() >= WORD_PIECE_MIN || (piece.len() >= PIECE_MIN && mixed)
+}
 
 /// Cookies that hold no secret: the user's name and number (CentralAuth's
 /// `centralauth_User` too), and MediaWiki's data-centre and replication
@@ -213,10 +231,24 @@ impl Secrets {
         let t = text.as_bytes();
         let mut out = String::with_capacity(text.len());
         let (mut i, mut copied) = (0, 0);
+        let mut firsts = Vec::with_capacity(4);
+        let mut scratch = Scratch::default();
+        let secrets: Vec<(&[u8], ByteSet)> = self
+            .all()
+            .map(|s| (s.as_bytes(), ByteSet::of_pieces(s.as_bytes())))
+            .collect();
         while i < t.len() {
-            let end = self
-                .all()
-                .filter_map(|s| match_at(s.as_bytes(), t, i))
+            stands_for(t, i, &mut firsts);
+            let end = secrets
+                .iter()
+                .filter_map(|(s, pieces)| {
+                    let firsts = if firsts.iter().any(|&b| pieces.has(b)) {
+                        &firsts[..]
+                    } else {
+                        &[]
+                    };
+                    match_at(s, t, i, firsts, &mut scratch)
+                })
                 .max();
             match end {
                 Some(end) if end > i => {
@@ -521,39 +553,180 @@ fn units(s: &[u8], k: usize, t: &[u8], p: usize, out: &mut Vec<(usize, usize, bo
 
 /// Where a match of the secret `s` starting at `start` ends in `t`: the
 /// longest, counting a match cut short by a snippet's limit (a trailing
-/// `…`) once enough of it shows, and a beginning of at least
-/// [`BEGINNING_MIN`] of its bytes wherever it stops.
-fn match_at(s: &[u8], t: &[u8], start: usize) -> Option<usize> {
-    let first = *s.first()?;
+/// `…`) once enough of it shows, and any piece of it that [`stands_out`].
+///
+/// `firsts` is what [`stands_for`] gives at `start`: a piece is only tried
+/// from a byte the text there may stand for.
+fn match_at(
+    s: &[u8],
+    t: &[u8],
+    start: usize,
+    firsts: &[u8],
+    scratch: &mut Scratch,
+) -> Option<usize> {
+    let mut best = match_from(s, 0, t, start, scratch);
+    for from in 1..=s.len().saturating_sub(PIECE_MIN) {
+        if firsts.contains(&s[from]) {
+            best = best.max(match_from(s, from, t, start, scratch));
+        }
+    }
+    best
+}
+
+/// What [`match_from`] works in, kept from one try to the next.
+#[derive(Default)]
+struct Scratch {
+    next: Vec<(usize, usize, bool)>,
+    stack: Vec<(usize, usize, usize)>,
+    visited: Visited,
+}
+
+/// A set of bytes.
+struct ByteSet([bool; 256]);
+
+impl ByteSet {
+    /// The bytes a piece of `s` long enough to be cut may start with (its
+    /// first byte aside).
+    fn of_pieces(s: &[u8]) -> Self {
+        let mut set = [false; 256];
+        for &b in s
+            .get(1..=s.len().saturating_sub(PIECE_MIN))
+            .unwrap_or_default()
+        {
+            set[usize::from(b)] = true;
+        }
+        ByteSet(set)
+    }
+
+    fn has(&self, b: u8) -> bool {
+        self.0[usize::from(b)]
+    }
+}
+
+/// The states a match went through: a few in a list (most tries end
+/// within a few bytes, and a set costs more to make than they do), more in
+/// a set (hostile text can branch at every byte).
+#[derive(Default)]
+struct Visited {
+    few: Vec<(usize, usize, usize)>,
+    many: HashSet<(usize, usize, usize)>,
+}
+
+impl Visited {
+    const FEW: usize = 16;
+
+    /// Whether `state` is new.
+    fn insert(&mut self, state: (usize, usize, usize)) -> bool {
+        if self.few.len() < Self::FEW {
+            if self.few.contains(&state) {
+                return false;
+            }
+            self.few.push(state);
+            return true;
+        }
+        !self.few.contains(&state) && self.many.insert(state)
+    }
+
+    fn clear(&mut self) {
+        self.few.clear();
+        if !self.many.is_empty() {
+            self.many.clear();
+        }
+    }
+}
+
+/// The first byte of each character the text at `p` may stand for, in any
+/// of the forms [`units`] reads: as it is, `+` for a space, `%XX` (once or
+/// twice encoded), a JSON escape, an HTML entity.
+fn stands_for(t: &[u8], p: usize, out: &mut Vec<u8>) {
+    out.clear();
+    let Some(&have) = t.get(p) else {
+        return;
+    };
+    out.push(have);
+    let first_of = |c: char| {
+        let mut buf = [0u8; 4];
+        c.encode_utf8(&mut buf).as_bytes()[0]
+    };
+    match have {
+        b'+' => out.push(b' '),
+        b'%' => {
+            if let Some(b) = hex2(t, p + 1) {
+                out.push(b);
+                if b == b'%' {
+                    out.extend(hex2(t, p + 3));
+                }
+            }
+        }
+        b'\\' => {
+            out.extend(t.get(p + 1).and_then(|&c| match c {
+                b'n' => Some(b'\n'),
+                b't' => Some(b'\t'),
+                b'r' => Some(b'\r'),
+                b'b' => Some(0x08),
+                b'f' => Some(0x0c),
+                b'"' | b'\\' | b'/' | b'\'' => Some(c),
+                _ => None,
+            }));
+            out.extend(html_entity(t, p + 1).map(|(c, _)| first_of(c)));
+            out.extend(json_unicode(t, p).map(|(c, _)| first_of(c)));
+        }
+        b'&' => out.extend(html_entity(t, p).map(|(c, _)| first_of(c))),
+        _ => {}
+    }
+}
+
+/// Where a match of `s` from its byte `from` on, starting at `start` in
+/// `t`, ends: see [`match_at`]. From a byte past the first (the server left
+/// out what came before), only a piece that [`stands_out`] counts.
+fn match_from(
+    s: &[u8],
+    from: usize,
+    t: &[u8],
+    start: usize,
+    scratch: &mut Scratch,
+) -> Option<usize> {
+    let first = *s.get(from)?;
     let c = *t.get(start)?;
     if c != first && !matches!(c, b'+' | b'%' | b'\\' | b'&' | b'<') {
         return None;
     }
-    let mut next = Vec::new();
-    units(s, 0, t, start, &mut next);
+    let Scratch {
+        next,
+        stack,
+        visited,
+    } = scratch;
+    next.clear();
+    units(s, from, t, start, next);
     if next.is_empty() {
         return None;
     }
     let need = VISIBLE_MIN.min(s.len());
     let mut best = None;
-    let mut stack = vec![(0usize, start, 0usize)];
-    let mut visited = HashSet::new();
+    stack.clear();
+    stack.push((from, start, 0usize));
+    visited.clear();
     while let Some((k, p, visible)) = stack.pop() {
         if !visited.insert((k, p, visible)) {
             continue;
         }
-        let cut_short = k > 0 && &t[p..] == "…".as_bytes();
-        if (k == s.len() || cut_short) && visible >= need {
+        if visible >= need && stands_out(&s[from..k]) {
+            // A piece that is no word: cut, wherever it stops.
             best = best.max(Some(p));
+        }
+        if from == 0 {
+            let cut_short = k > 0 && &t[p..] == "…".as_bytes();
+            if (k == s.len() || cut_short) && visible >= need {
+                best = best.max(Some(p));
+                continue;
+            }
+        }
+        if k == s.len() {
             continue;
         }
-        if k >= BEGINNING_MIN && visible >= need {
-            // The secret's beginning: cut even if no more of it follows.
-            best = best.max(Some(p));
-        }
         next.clear();
-        units(s, k, t, p, &mut next);
-        for &(ds, dt, shown) in &next {
+        units(s, k, t, p, next);
+        for &(ds, dt, shown) in next.iter() {
             let visible = if shown {
                 (visible + ds).min(need)
             } else {
@@ -649,12 +822,12 @@ mod tests {
     }
 
     #[test]
-    fn a_secrets_beginning_the_server_cut_short_is_cut_from_eight_bytes_on() {
+    fn a_piece_of_a_secret_the_server_cut_short_is_cut_unless_it_may_be_a_word() {
         // A page that repeats the request only up to a length of its own:
         // the secret stops, the page goes on.
         let s = with(&["VerySecretPassw0rd!", "bot S3CRET \"pw\" &<ä>"]);
         assert_eq!(
-            s.scrub("password=VerySecr</pre>"),
+            s.scrub("password=VerySecretPassw0</pre>"),
             "password=<redacted></pre>"
         );
         assert_eq!(
@@ -670,8 +843,37 @@ mod tests {
             s.scrub("<pre>bot S3CRET &quot;pw&quot; &amp;&l</pre>"),
             "<pre><redacted>&l</pre>"
         );
-        // Seven bytes are left: a word may start as a password does.
+        // And its ending, where the page starts inside it.
+        assert_eq!(
+            s.scrub("<pre>tPassw0rd!&amp;lgtoken=x</pre>"),
+            "<pre><redacted>&amp;lgtoken=x</pre>"
+        );
+        assert_eq!(
+            s.scrub("(cut) CRET+%22pw%22+%26%3C%C3%A4%3E&x=1"),
+            "(cut) <redacted>&x=1"
+        );
+        // Or a piece from its middle, cut by a snippet's limit or not.
+        assert_eq!(s.scrub("[...] t+S3CRET+%22p…"), "[...] <redacted>…");
+        assert_eq!(s.scrub("x ecretPassw0r y"), "x <redacted> y");
+        // Seven bytes are left, and a word under 12 letters: a password
+        // may hold one, and so may the wiki's messages and codes.
+        let s = with(&["wrong-S3CRET-password", "correcthorsebatterystaple"]);
+        assert_eq!(
+            s.scrub("wrongpassword: Incorrect username or password entered."),
+            "wrongpassword: Incorrect username or password entered."
+        );
+        assert_eq!(s.scrub("horse battery"), "horse battery");
+        assert_eq!(s.scrub("x S3CRET-password"), "x <redacted>");
+        assert_eq!(s.scrub("x horsebattery"), "x <redacted>");
+        let s = with(&["VerySecretPassw0rd!", "bot S3CRET \"pw\" &<ä>"]);
+        assert_eq!(s.scrub("ssw0rd! is a word"), "ssw0rd! is a word");
         assert_eq!(s.scrub("VerySec is a word"), "VerySec is a word");
+        assert_eq!(
+            s.scrub("password=VerySecr</pre>"),
+            "password=VerySecr</pre>"
+        );
+        assert_eq!(s.scrub("x ecretPassw y"), "x ecretPassw y");
+        assert_eq!(s.scrub("x ecretPa y"), "x ecretPa y");
         assert_eq!(s.scrub("bot S3C"), "bot S3C");
         assert_eq!(s.scrub("bot S3CR"), "<redacted>");
     }

@@ -66,17 +66,19 @@ pub enum Form {
     /// whose data holds it HTML-escaped, its parameters decoded and its
     /// headers: all of it reaches the error's fields, nothing cut short.
     ApiError,
-    /// A block page that repeats the request only up to a length of its
-    /// own, which stops a few bytes after the first marker: a secret's
-    /// beginning, then the page goes on (HTTP 403, HTML).
+    /// A block page that repeats only the request's beginning and its
+    /// end: the first stops a few bytes after the first marker, the second
+    /// starts two bytes before the last one, inside secrets (HTTP 403,
+    /// HTML).
     Cut,
 }
 
 pub const FORMS: [Form; 4] = [Form::Html, Form::Json, Form::ApiError, Form::Cut];
 
-/// `text` cut short 3 bytes after its first [`MARK`] (at its middle if it
-/// holds none), as a page that repeats only so much of a request does.
-pub fn cut_short(text: &str) -> &str {
+/// `text`'s beginning, up to 3 bytes after its first [`MARK`], and its
+/// end, from 2 bytes before its last (its halves if it holds none), as a
+/// page that repeats only so much of a request does.
+pub fn cut_short(text: &str) -> (&str, &str) {
     let mut end = text
         .find(MARK)
         .map_or(text.len() / 2, |at| at + MARK.len() + 3)
@@ -84,7 +86,13 @@ pub fn cut_short(text: &str) -> &str {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    &text[..end]
+    let mut start = text
+        .rfind(MARK)
+        .map_or(text.len() / 2, |at| at.saturating_sub(2));
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    (&text[..end], &text[start..])
 }
 
 pub struct Echo {
@@ -280,16 +288,17 @@ fn echo(form: Form, text: &str, params: &[(String, String)], headers: &[String])
             JSON,
             serde_json::json!({"echo": text, "params": decoded}).to_string(),
         ),
-        Form::Cut => (
-            403,
-            Vec::new(),
-            "text/html; charset=utf-8",
+        Form::Cut => (403, Vec::new(), "text/html; charset=utf-8", {
+            let ((head, tail), (p_head, p_tail)) = (cut_short(text), cut_short(&decoded));
             format!(
-                "<p>Request blocked</p><pre>{}</pre><p>Its parameters:</p><pre>{}</pre>",
-                html(cut_short(text)),
-                html(cut_short(&decoded))
-            ),
-        ),
+                "<p>Request blocked</p><pre>{} [...]</pre><pre>[...] {}</pre>\
+                     <p>Its parameters:</p><pre>{} [...]</pre><pre>[...] {}</pre>",
+                html(head),
+                html(tail),
+                html(p_head),
+                html(p_tail)
+            )
+        }),
         Form::ApiError => {
             let params: serde_json::Map<String, serde_json::Value> = params
                 .iter()
