@@ -954,6 +954,37 @@ mod tests {
     }
 
     #[test]
+    fn stands_for_knows_every_first_byte_units_reads() {
+        // `stands_for` is a quick filter in front of `units`: a byte it
+        // leaves out is a piece of a secret never looked for. Every form
+        // `units` reads, at every position of a text of all of them.
+        let text =
+            "a+%41%2541\\n\\\"\\&quot;\\u00e4\\ud83d\\ude00&amp;&#228;&#x20AC;&quot;ä€😀<redacted>";
+        let t = text.as_bytes();
+        let chars = (0u8..0x80)
+            .map(char::from)
+            .chain(['ä', '€', '😀', '\u{8}', '\u{c}']);
+        let mut firsts = Vec::new();
+        let mut read = Vec::new();
+        for p in 0..t.len() {
+            stands_for(t, p, &mut firsts);
+            for c in chars.clone() {
+                let mut buf = [0u8; 4];
+                let s = c.encode_utf8(&mut buf).as_bytes();
+                read.clear();
+                units(s, 0, t, p, &mut read);
+                if read.iter().any(|&(_, _, shown)| shown) {
+                    assert!(
+                        firsts.contains(&s[0]),
+                        "{c:?} at {p} ({:?}): {firsts:?}",
+                        String::from_utf8_lossy(&t[p..])
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn bounded_and_fast_on_hostile_text() {
         let s = with(&["%%%%%%%%%%%%%%%%", "&&&&&&&&", "\\\\\\\\\\\\"]);
         let text = "%25".repeat(300) + &"&amp;".repeat(300) + &"\\\\".repeat(300);
